@@ -1,0 +1,64 @@
+/**
+ * Repository paths: the one comparator, and the rules a path must follow to be written anywhere.
+ *
+ * Pure: no `node:*` imports.
+ */
+
+/**
+ * Compare two strings in UTF-8 byte order, which is the order S3 lists keys in.
+ *
+ * JavaScript's `<` compares UTF-16 code units; the two orders agree except when one string has a
+ * surrogate (U+D800..U+DFFF, i.e. a character outside the BMP such as an emoji) where the other has
+ * a code unit in U+E000..U+FFFF. Fixing up just that case keeps this as fast as plain `<`.
+ */
+export function compareKeys(a: string, b: string): number {
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) {
+    let x = a.charCodeAt(i);
+    let y = b.charCodeAt(i);
+    if (x === y) continue;
+    if (x >= 0xd800 && y >= 0xd800) {
+      // Surrogates sort after U+E000..U+FFFF in UTF-8 (4-byte sequences start with 0xF0).
+      x = x >= 0xe000 ? x - 0x800 : x + 0x2000;
+      y = y >= 0xe000 ? y - 0x800 : y + 0x2000;
+    }
+    return x - y;
+  }
+  return a.length - b.length;
+}
+
+/** The folder holding a repository's own state; never synchronised, at any depth. */
+export const META_DIR = '.lsync';
+
+/** Why a path cannot be used; undefined when it is fine. */
+export function pathProblem(path: string): string | undefined {
+  if (path.length === 0) return 'empty path';
+  if (path.startsWith('/')) return 'absolute path';
+  if (path.includes('\0')) return 'NUL byte in name';
+  const segments = path.split('/');
+  for (const s of segments) {
+    if (s === '') return 'empty path segment';
+    if (s === '.' || s === '..') return `"${s}" path segment`;
+    if (s === META_DIR) return `inside a ${META_DIR}/ folder`;
+  }
+  return undefined;
+}
+
+/** True when `path` is `scope` itself or lies below it (`scope` = '' means everything). */
+export function inScope(path: string, scope: string): boolean {
+  if (scope === '') return true;
+  return path === scope || (path.startsWith(scope) && path.charCodeAt(scope.length) === 47 /* / */);
+}
+
+/** True when `path` is inside at least one of `scopes` (an empty list means everything). */
+export function inAnyScope(path: string, scopes: readonly string[]): boolean {
+  if (scopes.length === 0) return true;
+  for (const s of scopes) if (inScope(path, s)) return true;
+  return false;
+}
+
+/** The parent folder of a path ('' for top-level entries). */
+export function parentOf(path: string): string {
+  const i = path.lastIndexOf('/');
+  return i < 0 ? '' : path.slice(0, i);
+}

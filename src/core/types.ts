@@ -1,0 +1,185 @@
+/**
+ * The three sides of a sync, as plain data.
+ *
+ * Every path here is repository-relative, uses `/` separators, has no leading or trailing slash
+ * and no `.`/`..`/empty segments (see `paths.ts`). The three sides are always called `local`,
+ * `remote` and `base` (the database record of the last synchronised state); never src/dst,
+ * because the direction of a transfer varies.
+ *
+ * This module is pure: no `node:*` imports.
+ */
+
+/** What kind of thing lives at a path. Only regular files are synchronised today. */
+export type EntryKind = 'file';
+
+/**
+ * A content identity: lowercase hex MD5 of the whole content.
+ * MD5 because a single-part S3 ETag *is* the MD5 of the content, so objects uploaded by any tool in
+ * one part can be compared without a HEAD request; lsync stores it in `x-amz-meta-lsync-md5` for
+ * multipart objects, whose ETag is not an MD5.
+ */
+export type ContentHash = string;
+
+/** One file in the local tree, as the scanner saw it. */
+export interface LocalEntry {
+  readonly path: string;
+  readonly kind: EntryKind;
+  readonly size: number;
+  /** Modification time in milliseconds since the epoch (fractional part kept when the fs has it). */
+  readonly mtimeMs: number;
+  /** Permission bits (`stat.mode & 0o7777`). */
+  readonly mode: number;
+  /**
+   * Content hash. Set when the scanner hashed the file, or copied from the base when size and
+   * mtime match the base record (the usual "stat says unchanged" shortcut). Undefined only when
+   * it was not needed.
+   */
+  readonly hash?: ContentHash;
+}
+
+/** One object under the remote prefix, as listing (plus HEAD where needed) saw it. */
+export interface RemoteEntry {
+  readonly path: string;
+  readonly kind: EntryKind;
+  readonly size: number;
+  /** The service's entity tag, without quotes. Changes whenever the object is rewritten. */
+  readonly etag: string;
+  /** Server-side last-modified time, ms since epoch. */
+  readonly lastModifiedMs: number;
+  readonly versionId?: string;
+  /**
+   * Content hash when known: from `x-amz-meta-lsync-md5`, or from the ETag when it is a plain
+   * single-part MD5, or from the base when the ETag is unchanged.
+   */
+  readonly hash?: ContentHash;
+  /** File mtime recorded by the uploader in metadata (`x-amz-meta-lsync-mtime`), ms. */
+  readonly mtimeMs?: number;
+  /** Permission bits recorded by the uploader (`x-amz-meta-lsync-mode`). */
+  readonly mode?: number;
+}
+
+/**
+ * The database record of one path as of its last successful transfer: both sides were equal
+ * then, and this is what each looked like.
+ */
+export interface BaseEntry {
+  readonly path: string;
+  readonly kind: EntryKind;
+  readonly size: number;
+  readonly hash: ContentHash;
+  /** Local file stat at that time (what the "unchanged" shortcut compares against). */
+  readonly mtimeMs: number;
+  readonly mode: number;
+  /** Remote object identity at that time. */
+  readonly etag: string;
+  readonly versionId?: string;
+  /**
+   * True when the local mtime was so close to the time of recording that a same-size edit in the
+   * same mtime tick could go unseen ("racy git"); the scanner then hashes the file next time.
+   */
+  readonly racy?: boolean;
+}
+
+/** How a side differs from the base. */
+export type SideChange = 'unchanged' | 'added' | 'modified' | 'deleted' | 'absent';
+
+/** Which verb is planning: it decides which directions may act. */
+export type PlanMode = 'sync' | 'push' | 'pull';
+
+export interface PlanOptions {
+  readonly mode: PlanMode;
+  /** push/pull: the acting side wins even where the other side changed (for the paths in scope). */
+  readonly force: boolean;
+  /** push/pull: make the other side exactly this side (delete extras there). */
+  readonly mirror: boolean;
+  /** Largest number of deletions allowed without refusing; undefined = use the share rule. */
+  readonly maxDelete?: number;
+  /** Share of files (0..1) that deletions may reach before refusing (default 0.5). */
+  readonly maxDeleteShare: number;
+  /** Deletions at or below this count are always ordinary work (default 10). */
+  readonly maxDeleteFloor: number;
+}
+
+/** A reason a path is a conflict: both sides changed, differently. */
+export type ConflictReason =
+  | 'both-modified' // both sides edited since the base, to different contents
+  | 'both-added' // no base; both sides have the path with different contents
+  | 'unknown-content'; // both changed and the remote content could not be identified
+
+export interface Conflict {
+  readonly path: string;
+  readonly reason: ConflictReason;
+  readonly local: LocalEntry;
+  readonly remote: RemoteEntry;
+  readonly base?: BaseEntry;
+}
+
+/**
+ * One thing the executor must do. A discriminated union: switches over `type` end in an
+ * exhaustiveness check. Each action carries the state its precondition is checked against just
+ * before its effect (the executor re-checks; the planner only decides).
+ */
+export type Action =
+  /** Send the local file; `expectRemote` is the object it may replace (undefined = must not exist). */
+  | { readonly type: 'upload'; readonly path: string; readonly local: LocalEntry; readonly expectRemote?: RemoteEntry; readonly base?: BaseEntry }
+  /** Fetch the remote object; `expectLocal` is the file it may replace (undefined = must not exist). */
+  | { readonly type: 'download'; readonly path: string; readonly remote: RemoteEntry; readonly expectLocal?: LocalEntry; readonly base?: BaseEntry }
+  /** Delete the remote object, if it is still `remote`. */
+  | { readonly type: 'delete-remote'; readonly path: string; readonly remote: RemoteEntry; readonly base?: BaseEntry }
+  /** Delete the local file (into the trash), if it is still `local`. */
+  | { readonly type: 'delete-local'; readonly path: string; readonly local: LocalEntry; readonly base?: BaseEntry }
+  /** Both sides already hold the same content: write the base record, move no bytes. */
+  | { readonly type: 'record'; readonly path: string; readonly local: LocalEntry; readonly remote: RemoteEntry }
+  /** The path is gone on both sides: drop its base record. */
+  | { readonly type: 'forget'; readonly path: string; readonly base: BaseEntry };
+
+export type ActionType = Action['type'];
+
+/** Changes the mode did not act on (e.g. remote edits during a push), reported by status. */
+export interface Pending {
+  readonly path: string;
+  /** Which side changed and would need the other verb. */
+  readonly side: 'local' | 'remote';
+  readonly change: SideChange;
+}
+
+/** A refusal stops the whole run before anything moves (the max-delete guard). */
+export interface Refusal {
+  readonly kind: 'max-delete';
+  readonly message: string;
+  readonly deletes: number;
+  readonly total: number;
+}
+
+export interface PlanSummary {
+  readonly uploads: number;
+  readonly downloads: number;
+  readonly deleteRemote: number;
+  readonly deleteLocal: number;
+  readonly records: number;
+  readonly forgets: number;
+  readonly conflicts: number;
+  readonly pending: number;
+  readonly uploadBytes: number;
+  readonly downloadBytes: number;
+}
+
+export interface Plan {
+  /** Sorted by path (the one comparator), then by type. */
+  readonly actions: readonly Action[];
+  readonly conflicts: readonly Conflict[];
+  readonly pending: readonly Pending[];
+  readonly refusals: readonly Refusal[];
+  readonly summary: PlanSummary;
+}
+
+/** The three sides, keyed by path. */
+export interface Snapshot {
+  readonly local: ReadonlyMap<string, LocalEntry>;
+  readonly base: ReadonlyMap<string, BaseEntry>;
+  readonly remote: ReadonlyMap<string, RemoteEntry>;
+}
+
+export function assertNever(x: never): never {
+  throw new Error(`unexpected value: ${JSON.stringify(x)}`);
+}

@@ -1,0 +1,146 @@
+/**
+ * The Remote interface: the only way lsync talks to where files are kept.
+ *
+ * This comment is the specification. Implementations: `s3/` (any S3-compatible service) and
+ * `file/` (a plain directory). One contract test suite (test/remote-contract/) runs against every
+ * implementation and every server; wrappers (retry, fault injection, dry-run) implement it too.
+ *
+ * Addressing: every method takes a repository-relative `path` (see core/paths.ts); the
+ * implementation maps it to its own key (S3: `prefix + path`). Keys under the remote are
+ * byte-exact: no normalisation, no escaping visible to callers.
+ *
+ * Errors: every failure is a `RemoteError` with a `kind`; no SDK or fs error type leaks out.
+ * Credentials never appear in a message.
+ */
+import type { Readable } from 'node:stream';
+
+export type RemoteErrorKind =
+  | 'not-found' // the object (or bucket, for check()) does not exist
+  | 'precondition' // a conditional request failed: the object is not what the caller expected
+  | 'auth' // credentials missing, refused or not allowed to do this
+  | 'no-bucket' // the bucket does not exist
+  | 'transient' // throttling, 5xx, network reset/timeout: worth retrying
+  | 'permanent'; // anything else: retrying will not help
+
+export class RemoteError extends Error {
+  override readonly name = 'RemoteError';
+  constructor(
+    readonly kind: RemoteErrorKind,
+    message: string,
+    readonly path?: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+/** Metadata lsync keeps with each object (S3: `x-amz-meta-lsync-*` headers). */
+export interface ObjectMeta {
+  /** Content MD5, lowercase hex. */
+  readonly md5?: string;
+  /** File mtime, ms since epoch. */
+  readonly mtimeMs?: number;
+  /** Permission bits. */
+  readonly mode?: number;
+}
+
+/** One object, as listing or stat saw it. */
+export interface RemoteObject {
+  /** Repository-relative path (the key with the prefix removed). Not validated: see `listing problems`. */
+  readonly path: string;
+  readonly size: number;
+  /** Entity tag without quotes. */
+  readonly etag: string;
+  readonly lastModifiedMs: number;
+  readonly versionId?: string;
+  /** Only from stat() (HEAD); listings do not carry metadata. */
+  readonly meta?: ObjectMeta;
+}
+
+export interface Capabilities {
+  /** PutObject honours If-Match / If-None-Match (412 on mismatch). */
+  readonly conditionalWrites: boolean;
+  /** The service keeps object versions. */
+  readonly versioning: boolean;
+  /** Server-side copy within the remote. */
+  readonly serverSideCopy: boolean;
+}
+
+/** What put() sends: a whole local file (read by the implementation, possibly in parallel parts) or bytes. */
+export type PutSource =
+  | { readonly kind: 'file'; readonly file: string; readonly size: number }
+  | { readonly kind: 'bytes'; readonly data: Uint8Array };
+
+export interface PutOptions {
+  readonly meta: ObjectMeta;
+  /**
+   * Write only if the current object has this ETag (S3 If-Match). With `ifNoneMatch`, write only
+   * if no object exists (S3 If-None-Match: *). Where the service lacks conditional writes the
+   * implementation checks with a HEAD just before the write (a narrow race, documented).
+   * A mismatch throws RemoteError('precondition').
+   */
+  readonly ifMatch?: string;
+  readonly ifNoneMatch?: boolean;
+  /** Called with the number of bytes just sent (increments). */
+  readonly onProgress?: (bytes: number) => void;
+  readonly signal?: AbortSignal;
+}
+
+export interface PutResult {
+  readonly etag: string;
+  readonly versionId?: string;
+}
+
+export interface GetOptions {
+  /** Byte range, inclusive start, exclusive end (undefined end = to the end). */
+  readonly start?: number;
+  readonly end?: number;
+  /** Read only if the object still has this ETag; otherwise RemoteError('precondition'). */
+  readonly ifMatch?: string;
+  readonly signal?: AbortSignal;
+}
+
+export interface GetResult {
+  readonly body: Readable;
+  readonly object: RemoteObject;
+}
+
+export interface Remote {
+  /** For messages: `s3://bucket/prefix` or `file:///dir`. Never contains credentials. */
+  readonly display: string;
+  readonly capabilities: Capabilities;
+
+  /**
+   * Make sure the remote can be used: the bucket (or directory) exists and the credentials work.
+   * Throws RemoteError('no-bucket' | 'auth' | ...) with a message a user can act on.
+   */
+  check(): Promise<void>;
+
+  /**
+   * Every object under the prefix whose path starts with `under` (a folder path without trailing
+   * slash, '' for all), in UTF-8 byte order of path (core/paths.ts compareKeys). The remote's own
+   * bookkeeping under `<prefix>/.lsync/` is skipped. Everything else is included as-is (keys ending
+   * in `/`, keys with `..` or empty segments, nested `.lsync/` folders): validating paths is the
+   * caller's job (core/paths.ts pathProblem), so that nothing is hidden from it.
+   */
+  list(under?: string, signal?: AbortSignal): AsyncIterable<RemoteObject>;
+
+  /** HEAD: the object with its metadata, or undefined when it does not exist. */
+  stat(path: string, signal?: AbortSignal): Promise<RemoteObject | undefined>;
+
+  get(path: string, options?: GetOptions): Promise<GetResult>;
+
+  put(path: string, source: PutSource, options: PutOptions): Promise<PutResult>;
+
+  /** Server-side copy `from` → `to`, keeping metadata. `ifMatch` guards the source. */
+  copy(from: string, to: string, options?: { readonly ifMatch?: string; readonly signal?: AbortSignal }): Promise<PutResult>;
+
+  /**
+   * Delete, succeeding when the object is already gone. `ifMatch`: delete only if the object still
+   * has that ETag (checked with a HEAD where the service has no conditional delete).
+   */
+  delete(path: string, options?: { readonly ifMatch?: string; readonly signal?: AbortSignal }): Promise<void>;
+
+  /** Release sockets and handles. */
+  close(): Promise<void>;
+}
