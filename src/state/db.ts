@@ -1,0 +1,190 @@
+/**
+ * The file database (see database.ts for the contract): index.yaml plus journal.yaml.
+ *
+ * In memory: one Map, always equal to "index.yaml, then the journal replayed, then the records
+ * queued since the last flush". `set`/`delete` change the Map and queue a journal line; `flush`
+ * appends the queue with one write and one fdatasync (group commit); `close` folds the journal
+ * into a fresh index.yaml when the journal has grown large relative to it.
+ */
+import { constants } from 'node:fs';
+import { mkdir, open, readFile, type FileHandle } from 'node:fs/promises';
+import { basename, join } from 'node:path';
+import type { BaseEntry } from '../core/types.js';
+import type { Database } from './database.js';
+import { isCode, writeFileAtomic } from './atomic.js';
+import { normalizeEntry } from './entry-codec.js';
+import { formatIndex, parseIndex } from './index-format.js';
+import { encodeDelete, encodeSet, JOURNAL_HEADER, replayJournal } from './journal-format.js';
+
+export const INDEX_FILE = 'index.yaml';
+export const JOURNAL_FILE = 'journal.yaml';
+
+export interface FileDatabase extends Database {
+  /** Write the whole index and empty the journal (close() does this when worthwhile). */
+  compact(): Promise<void>;
+  /** Records in journal.yaml (written, not queued): what compaction would fold in. */
+  readonly journalRecords: number;
+}
+
+export interface DatabaseOptions {
+  /** close() compacts when the journal holds more than max(this, entries / 4) records. Default 1000. */
+  readonly compactMinRecords?: number;
+}
+
+/** Open the database in `metaDir` (a repository's `.lsync/`). Missing files mean an empty database. */
+export async function openDatabase(metaDir: string, options: DatabaseOptions = {}): Promise<FileDatabase> {
+  const label = basename(metaDir);
+  const indexText = await readOptional(join(metaDir, INDEX_FILE), 'utf8');
+  const entries = indexText === undefined ? new Map<string, BaseEntry>() : parseIndex(indexText, `${label}/${INDEX_FILE}`);
+  const journal = await readOptional(join(metaDir, JOURNAL_FILE));
+  let journalRecords = 0;
+  let journalBytes = 0;
+  let torn = false;
+  if (journal !== undefined) {
+    const replay = replayJournal(journal, `${label}/${JOURNAL_FILE}`, entries);
+    journalRecords = replay.records;
+    journalBytes = replay.intactBytes;
+    torn = replay.intactBytes !== journal.length;
+  }
+  return new JournaledDatabase(metaDir, entries, journalRecords, journalBytes, torn, options.compactMinRecords ?? 1000);
+}
+
+class JournaledDatabase implements FileDatabase {
+  private pending: string[] = [];
+  private handle: FileHandle | undefined;
+  /** Serialises flush/compact/close: each waits for the one before (whatever its outcome). */
+  private queue: Promise<void> = Promise.resolve();
+  private closed = false;
+
+  constructor(
+    private readonly metaDir: string,
+    private readonly map: Map<string, BaseEntry>,
+    private records: number,
+    /** Length of the journal's intact prefix: the next append starts there. */
+    private journalBytes: number,
+    /** True when bytes past journalBytes may exist (a torn record, or a failed write). */
+    private mustTruncate: boolean,
+    private readonly compactMinRecords: number,
+  ) {}
+
+  get entries(): ReadonlyMap<string, BaseEntry> {
+    return this.map;
+  }
+
+  get journalRecords(): number {
+    return this.records;
+  }
+
+  set(entry: BaseEntry): void {
+    this.assertOpen();
+    const stored = normalizeEntry(entry);
+    this.map.set(stored.path, stored);
+    this.pending.push(encodeSet(stored));
+  }
+
+  delete(path: string): void {
+    this.assertOpen();
+    // Absent from memory means absent after replay too: nothing to record.
+    if (!this.map.delete(path)) return;
+    this.pending.push(encodeDelete(path));
+  }
+
+  flush(): Promise<void> {
+    return this.enqueue(() => this.writePending());
+  }
+
+  compact(): Promise<void> {
+    return this.enqueue(async () => {
+      await this.writePending();
+      await this.writeIndex();
+    });
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return this.queue;
+    this.closed = true;
+    await this.enqueue(async () => {
+      try {
+        await this.writePending();
+        if (this.records > Math.max(this.compactMinRecords, this.map.size / 4)) await this.writeIndex();
+      } finally {
+        const handle = this.handle;
+        this.handle = undefined;
+        await handle?.close();
+      }
+    });
+  }
+
+  private enqueue(task: () => Promise<void>): Promise<void> {
+    const run = this.queue.then(task, task);
+    // Later tasks wait for this one but must not inherit its failure (it was reported to its caller).
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  private async writePending(): Promise<void> {
+    if (this.pending.length === 0) return;
+    const lines = this.pending;
+    this.pending = [];
+    try {
+      const handle = await this.journal();
+      const data = Buffer.from((this.journalBytes === 0 ? JOURNAL_HEADER : '') + lines.join(''));
+      // Positioned write at the intact end: a previously failed, partial write is overwritten.
+      let done = 0;
+      while (done < data.length) {
+        const { bytesWritten } = await handle.write(data, done, data.length - done, this.journalBytes + done);
+        done += bytesWritten;
+      }
+      await handle.datasync();
+      this.journalBytes += data.length;
+      this.records += lines.length;
+    } catch (err) {
+      // Keep the records for the next flush, ahead of any queued since; the bytes past
+      // journalBytes are garbage now, and the next write truncates them first.
+      this.pending = lines.concat(this.pending);
+      this.mustTruncate = true;
+      throw err;
+    }
+  }
+
+  private async journal(): Promise<FileHandle> {
+    let handle = this.handle;
+    if (handle === undefined) {
+      await mkdir(this.metaDir, { recursive: true });
+      // Not O_APPEND: writes are positioned at the intact end, so a torn tail is overwritten.
+      handle = await open(join(this.metaDir, JOURNAL_FILE), constants.O_RDWR | constants.O_CREAT, 0o666);
+      this.handle = handle;
+    }
+    if (this.mustTruncate) {
+      await handle.truncate(this.journalBytes);
+      this.mustTruncate = false;
+    }
+    return handle;
+  }
+
+  private async writeIndex(): Promise<void> {
+    await writeFileAtomic(join(this.metaDir, INDEX_FILE), formatIndex(this.map.values()));
+    // A crash here replays the journal over an index that already holds it: same result.
+    if (this.journalBytes === 0 && !this.mustTruncate) return; // no journal to empty
+    const handle = await this.journal();
+    await handle.truncate(0);
+    await handle.datasync();
+    this.journalBytes = 0;
+    this.records = 0;
+  }
+
+  private assertOpen(): void {
+    if (this.closed) throw new Error('database is closed');
+  }
+}
+
+async function readOptional(path: string): Promise<Buffer | undefined>;
+async function readOptional(path: string, encoding: 'utf8'): Promise<string | undefined>;
+async function readOptional(path: string, encoding?: 'utf8'): Promise<Buffer | string | undefined> {
+  try {
+    return encoding === undefined ? await readFile(path) : await readFile(path, encoding);
+  } catch (err) {
+    if (isCode(err, 'ENOENT')) return undefined;
+    throw err;
+  }
+}
