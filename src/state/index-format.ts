@@ -47,8 +47,11 @@ export function parseIndex(text: string, file: string): Map<string, BaseEntry> {
   return parseFast(text, file) ?? parseGeneral(text, file);
 }
 
-/** The writer's own form, one JSON.parse per line; undefined when the text is in any other form. */
-function parseFast(text: string, file: string): Map<string, BaseEntry> | undefined {
+/**
+ * The writer's own form, one JSON.parse per line; undefined when the text is in any other form.
+ * Exported for tests.
+ */
+export function parseFast(text: string, file: string): Map<string, BaseEntry> | undefined {
   const lines = text.split('\n');
   let i = 0;
   while (i < lines.length && (lines[i] as string).startsWith('#')) i++;
