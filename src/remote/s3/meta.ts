@@ -1,0 +1,50 @@
+/**
+ * lsync's per-object metadata as S3 user metadata (`x-amz-meta-*` headers).
+ *
+ *   x-amz-meta-lsync-md5    lowercase hex MD5 of the content (32 chars)
+ *   x-amz-meta-lsync-mtime  file mtime in ms since the epoch, decimal; may carry a fraction
+ *   x-amz-meta-lsync-mode   permission bits in OCTAL without prefix, e.g. `644` or `1755`
+ *                           (octal because that is how people read modes in any S3 browser)
+ *
+ * Values written by other tools are validated: anything malformed is ignored, not trusted.
+ */
+import type { ObjectMeta } from '../remote.js';
+
+export const META_MD5 = 'lsync-md5';
+export const META_MTIME = 'lsync-mtime';
+export const META_MODE = 'lsync-mode';
+
+/** ObjectMeta → the SDK's `Metadata` map (keys without the `x-amz-meta-` prefix). */
+export function encodeMeta(meta: ObjectMeta): Record<string, string> {
+  const out: Record<string, string> = {};
+  if (meta.md5 !== undefined) out[META_MD5] = meta.md5.toLowerCase();
+  if (meta.mtimeMs !== undefined && Number.isFinite(meta.mtimeMs)) out[META_MTIME] = String(meta.mtimeMs);
+  if (meta.mode !== undefined) out[META_MODE] = (meta.mode & 0o7777).toString(8);
+  return out;
+}
+
+/** The SDK's `Metadata` map (lowercase keys) → ObjectMeta, dropping malformed values. */
+export function decodeMeta(metadata: Record<string, string> | undefined): ObjectMeta {
+  if (metadata === undefined) return {};
+  const md5 = metadata[META_MD5]?.toLowerCase();
+  const mtime = metadata[META_MTIME];
+  const mode = metadata[META_MODE];
+  const mtimeMs = mtime !== undefined && /^\d+(\.\d+)?$/.test(mtime) ? Number(mtime) : undefined;
+  const modeBits = mode !== undefined && /^[0-7]{1,6}$/.test(mode) ? parseInt(mode, 8) & 0o7777 : undefined;
+  return {
+    ...(md5 !== undefined && /^[0-9a-f]{32}$/.test(md5) ? { md5 } : {}),
+    ...(mtimeMs !== undefined && Number.isFinite(mtimeMs) ? { mtimeMs } : {}),
+    ...(modeBits !== undefined ? { mode: modeBits } : {}),
+  };
+}
+
+/** Strip the quotes S3 puts around ETags. */
+export function unquoteEtag(etag: string | undefined): string {
+  if (etag === undefined) return '';
+  return etag.startsWith('"') && etag.endsWith('"') && etag.length >= 2 ? etag.slice(1, -1) : etag;
+}
+
+/** ETags go back to S3 quoted, as the HTTP spec says (servers differ in whether they accept bare ones). */
+export function quoteEtag(etag: string): string {
+  return etag.startsWith('"') ? etag : `"${etag}"`;
+}
