@@ -163,6 +163,7 @@ class JournaledDatabase implements FileDatabase {
   }
 
   private async writeIndex(): Promise<void> {
+    await mkdir(this.metaDir, { recursive: true });
     await writeFileAtomic(join(this.metaDir, INDEX_FILE), formatIndex(this.map.values()));
     // A crash here replays the journal over an index that already holds it: same result.
     if (this.journalBytes === 0 && !this.mustTruncate) return; // no journal to empty
