@@ -1,0 +1,141 @@
+/**
+ * The local side of a sync: walk the tree, and give every file a content hash, reading only the
+ * files whose stat differs from the base record (or whose base record is racy).
+ */
+
+import { lstat, type Stats } from 'node:fs';
+import { resolve } from 'node:path';
+import { promisify } from 'node:util';
+import pLimit from 'p-limit';
+import { compareKeys } from '../core/paths.js';
+import type { BaseEntry, ContentHash, LocalEntry } from '../core/types.js';
+import { errnoCode } from './errno.js';
+import { hashFile } from './hash.js';
+import type { IgnoreRules } from './ignore.js';
+import { walk, type Skipped, type WalkResult } from './walk.js';
+
+export { hashFile } from './hash.js';
+export type { Skipped } from './walk.js';
+
+const lstatAsync = promisify(lstat);
+
+/** Directories read at once; more buys nothing on one disk and costs memory on wide trees. */
+const DIR_CONCURRENCY = 8;
+
+export interface ScanOptions {
+  /** The database records: a file whose size and mtime match its (non-racy) record is not read. */
+  readonly base: ReadonlyMap<string, BaseEntry>;
+  /** Repository-relative paths (files or folders) limiting the scan; empty or absent = all. */
+  readonly scopes?: readonly string[];
+  /** Also honour the `.gitignore` files in the tree. */
+  readonly useGitignore?: boolean;
+  /** Files hashed at once (default 8). */
+  readonly hashConcurrency?: number;
+  readonly signal?: AbortSignal;
+}
+
+export interface LocalScan {
+  /** Every regular file in scope that is not ignored, by path (in no particular order). */
+  readonly entries: Map<string, LocalEntry>;
+  /** The ignore rules found in the tree; apply them to remote paths too. */
+  readonly ignore: IgnoreRules;
+  /** Subdirectories holding their own `.lsync/`: other repositories, excluded entirely. */
+  readonly nested: string[];
+  /**
+   * Paths left out with the reason (links, special files, unreadable folders or files, names that
+   * are not UTF-8, files that kept changing). Their state is unknown: never treat them as deleted.
+   */
+  readonly skipped: Skipped[];
+  /** Folders (not the root) in which nothing but ignored entries was found. */
+  readonly emptyDirs: string[];
+}
+
+export async function scanLocal(root: string, options: ScanOptions): Promise<LocalScan> {
+  const absRoot = resolve(root);
+  const { base, signal } = options;
+  const entries = new Map<string, LocalEntry>();
+  const hashSkipped: Skipped[] = [];
+  const limit = pLimit(Math.max(1, options.hashConcurrency ?? 8));
+  const hashing: Promise<void>[] = [];
+
+  const onFile = (path: string, st: Stats): void => {
+    const record = base.get(path);
+    if (record !== undefined && record.racy !== true && record.size === st.size && record.mtimeMs === st.mtimeMs) {
+      entries.set(path, toEntry(path, st, record.hash));
+      return;
+    }
+    const task = limit(async () => {
+      const r = await hashSettled(`${absRoot}/${path}`, st, signal);
+      if (r.kind === 'ok') entries.set(path, toEntry(path, r.stats, r.hash));
+      else if (r.kind === 'skipped') hashSkipped.push({ path, reason: r.reason });
+    });
+    // Only an abort rejects; it is reported through `Promise.all` below, possibly after the walk
+    // ends, so it must not count as unhandled meanwhile.
+    task.catch(() => undefined);
+    hashing.push(task);
+  };
+
+  let walked: WalkResult;
+  try {
+    walked = await walk(absRoot, { scopes: options.scopes ?? [], useGitignore: options.useGitignore ?? false, concurrency: DIR_CONCURRENCY, ...(signal ? { signal } : {}) }, onFile);
+  } catch (e) {
+    // Let started hashes finish (they stop at the next chunk when aborted) so nothing runs on
+    // after the scan has failed.
+    limit.clearQueue();
+    await Promise.allSettled(hashing);
+    throw e;
+  }
+  await Promise.all(hashing);
+
+  const skipped = [...walked.skipped, ...hashSkipped].sort((a, b) => compareKeys(a.path, b.path));
+  return {
+    entries,
+    ignore: walked.ignore,
+    nested: walked.nested.sort(compareKeys),
+    skipped,
+    emptyDirs: walked.emptyDirs.sort(compareKeys),
+  };
+}
+
+function toEntry(path: string, st: Stats, hash: ContentHash): LocalEntry {
+  return { path, kind: 'file', size: st.size, mtimeMs: st.mtimeMs, mode: st.mode & 0o7777, hash };
+}
+
+type Hashed =
+  | { readonly kind: 'ok'; readonly hash: ContentHash; readonly stats: Stats }
+  | { readonly kind: 'gone' }
+  | { readonly kind: 'skipped'; readonly reason: string };
+
+/**
+ * Hashes a file and checks it did not change meanwhile (same size, mtime and inode after the read
+ * as before), trying once more if it did. A file deleted meanwhile is simply gone.
+ */
+async function hashSettled(abs: string, first: Stats, signal: AbortSignal | undefined): Promise<Hashed> {
+  let before = first;
+  for (let attempt = 0; attempt < 2; attempt++) {
+    let hash: ContentHash | undefined;
+    try {
+      hash = await hashFile(abs, signal);
+    } catch (e) {
+      signal?.throwIfAborted();
+      const code = errnoCode(e);
+      // Missing, or replaced by a link or a pipe since the stat: look again below.
+      if (code !== 'ENOENT' && code !== 'ELOOP' && code !== 'EAGAIN') return { kind: 'skipped', reason: `unreadable file (${code ?? String(e)})` };
+    }
+    let after: Stats;
+    try {
+      after = await lstatAsync(abs);
+    } catch (e) {
+      if (errnoCode(e) === 'ENOENT') return { kind: 'gone' };
+      return { kind: 'skipped', reason: `cannot stat (${errnoCode(e) ?? String(e)})` };
+    }
+    if (!after.isFile()) break;
+    if (hash !== undefined && sameFile(before, after)) return { kind: 'ok', hash, stats: after };
+    before = after;
+  }
+  return { kind: 'skipped', reason: 'changing while scanned' };
+}
+
+function sameFile(a: Stats, b: Stats): boolean {
+  return a.size === b.size && a.mtimeMs === b.mtimeMs && a.ino === b.ino;
+}

@@ -1,0 +1,293 @@
+/**
+ * The local directory walk: finds the regular files to synchronise, reading each directory's
+ * ignore files before looking at its entries, so that an ignored directory is never entered.
+ *
+ * Never follows a symbolic link. Unreadable directories, special files and links are reported as
+ * skipped rather than thrown, because one bad folder must not stop a sync of the rest; callers
+ * must treat skipped paths as unknown (never as deleted).
+ */
+
+import { lstat as lstatCallback, constants as fsConstants, type Dirent, type Stats } from 'node:fs';
+import { readdir, readFile } from 'node:fs/promises';
+import { isUtf8 } from 'node:buffer';
+import { resolve } from 'node:path';
+import { promisify } from 'node:util';
+import { LsyncError } from '../core/errors.js';
+import { META_DIR, inScope, pathProblem } from '../core/paths.js';
+import { GITIGNORE, IgnoreRuleSet, LSYNCIGNORE } from './ignore.js';
+import { describeError, errnoCode } from './errno.js';
+import { runQueue } from './queue.js';
+
+// The callback form through promisify is several times faster than `fs.promises.lstat` for the
+// hundred thousand small calls of a rescan (measured on Node 20).
+const lstat = promisify(lstatCallback);
+
+export interface Skipped {
+  readonly path: string;
+  readonly reason: string;
+}
+
+export interface WalkOptions {
+  /** Repository-relative paths to limit the walk to; empty = everything. */
+  readonly scopes: readonly string[];
+  readonly useGitignore: boolean;
+  /** Directories read at once. */
+  readonly concurrency: number;
+  readonly signal?: AbortSignal;
+}
+
+export interface WalkResult {
+  readonly ignore: IgnoreRuleSet;
+  /** Subdirectories holding their own `.lsync/`: other repositories, left out entirely. */
+  readonly nested: string[];
+  readonly skipped: Skipped[];
+  /** Directories (not the root) in which nothing but ignored entries was found. */
+  readonly emptyDirs: string[];
+}
+
+/** Called once per regular file found, with its `lstat`. */
+export type OnFile = (path: string, stats: Stats) => void;
+
+/** Outcome of looking at one entry: did it contribute anything to its directory? */
+type Seen = 'found' | 'nothing';
+
+export async function walk(rootDir: string, options: WalkOptions, onFile: OnFile): Promise<WalkResult> {
+  return new Walker(resolve(rootDir), options, onFile).run();
+}
+
+class Walker {
+  private readonly rules = new IgnoreRuleSet();
+  private readonly nested: string[] = [];
+  private readonly skipped: Skipped[] = [];
+  private readonly emptyDirs: string[] = [];
+  private readonly ignoreNames: readonly string[];
+  /** Ancestors of scopes already entered (their ignore files read), and whether they are usable. */
+  private readonly ancestors = new Map<string, Promise<boolean>>();
+
+  constructor(
+    private readonly root: string,
+    private readonly options: WalkOptions,
+    private readonly onFile: OnFile,
+  ) {
+    // .gitignore first: in one directory, .lsyncignore patterns come later and so win.
+    this.ignoreNames = options.useGitignore ? [GITIGNORE, LSYNCIGNORE] : [LSYNCIGNORE];
+  }
+
+  async run(): Promise<WalkResult> {
+    const scopes = normaliseScopes(this.options.scopes);
+    const dirs: string[] = [];
+    if (scopes.length === 0) {
+      dirs.push('');
+    } else {
+      // Scopes are walked one after the other only up to their own folder; the folders
+      // themselves share one queue below.
+      for (const scope of scopes) {
+        if (await this.enterScopeAncestors(scope)) await this.enterScope(scope, dirs);
+      }
+    }
+    await runQueue(dirs, this.options.concurrency, (dir, push) => this.visitDir(dir, push));
+    return { ignore: this.rules, nested: this.nested, skipped: this.skipped, emptyDirs: this.emptyDirs };
+  }
+
+  private abs(path: string): string {
+    return path === '' ? this.root : `${this.root}/${path}`;
+  }
+
+  private skip(path: string, reason: string): void {
+    this.skipped.push({ path, reason });
+  }
+
+  /** Reads the ignore files of each folder above `scope`; false when the scope cannot be reached. */
+  private async enterScopeAncestors(scope: string): Promise<boolean> {
+    const parts = scope.split('/');
+    let dir = '';
+    for (let i = 0; i < parts.length; i++) {
+      let entered = this.ancestors.get(dir);
+      if (entered === undefined) {
+        entered = this.enterAncestor(dir);
+        this.ancestors.set(dir, entered);
+      }
+      if (!(await entered)) return false;
+      dir = dir === '' ? (parts[i] ?? '') : `${dir}/${parts[i] ?? ''}`;
+    }
+    return true;
+  }
+
+  private async enterAncestor(dir: string): Promise<boolean> {
+    if (dir !== '') {
+      const st = await this.lstatOrUndefined(dir);
+      if (st === undefined) return false;
+      if (st.isSymbolicLink()) {
+        this.skip(dir, 'symbolic link (not followed)');
+        return false;
+      }
+      if (!st.isDirectory() || this.rules.ignoresOwn(dir, true)) return false;
+      const meta = await this.lstatOrUndefined(`${dir}/${META_DIR}`);
+      if (meta?.isDirectory() === true) {
+        this.addNested(dir);
+        return false;
+      }
+    }
+    const present: string[] = [];
+    for (const name of this.ignoreNames) {
+      const st = await this.lstatOrUndefined(dir === '' ? name : `${dir}/${name}`);
+      if (st?.isFile() === true) present.push(name);
+    }
+    return this.readIgnoreFiles(dir, present);
+  }
+
+  private async enterScope(scope: string, dirs: string[]): Promise<void> {
+    const st = await this.lstatOrUndefined(scope);
+    if (st === undefined) return;
+    if (st.isDirectory()) {
+      if (!this.rules.ignoresOwn(scope, true)) dirs.push(scope);
+      return;
+    }
+    if (!this.rules.ignoresOwn(scope, false)) this.classify(scope, st, (d) => dirs.push(d));
+  }
+
+  private async lstatOrUndefined(path: string): Promise<Stats | undefined> {
+    try {
+      return await lstat(this.abs(path));
+    } catch (e) {
+      if (isMissing(e)) return undefined;
+      throw e;
+    }
+  }
+
+  private async visitDir(dir: string, push: (dir: string) => void): Promise<void> {
+    this.options.signal?.throwIfAborted();
+    let dirents: Dirent[];
+    try {
+      dirents = await readdir(this.abs(dir), { withFileTypes: true });
+    } catch (e) {
+      if (dir === '') {
+        // A root that cannot be listed would look like "every file was deleted".
+        throw new LsyncError('local-io', `cannot read the repository folder ${this.root}: ${describeError(e)}`, undefined, { cause: e });
+      }
+      if (!isMissing(e)) this.skip(dir, `unreadable directory (${describeError(e)})`);
+      return;
+    }
+    const invalid = dirents.some((d) => d.name.includes('\uFFFD')) ? await this.invalidNames(dir) : undefined;
+
+    if (dir !== '' && (await this.holdsMetaDir(dir, dirents))) {
+      this.addNested(dir);
+      return;
+    }
+    const present = dirents.filter((d) => d.isFile() && this.ignoreNames.includes(d.name)).map((d) => d.name);
+    if (present.length > 0 && !(await this.readIgnoreFiles(dir, present))) return;
+
+    const seen = await Promise.all(dirents.map((d) => this.visitEntry(dir, d, invalid, push)));
+    if (dir !== '' && !seen.includes('found')) this.emptyDirs.push(dir);
+  }
+
+  private async visitEntry(dir: string, d: Dirent, invalid: ReadonlySet<string> | undefined, push: (dir: string) => void): Promise<Seen> {
+    const name = d.name;
+    if (name === META_DIR) return 'nothing';
+    const path = dir === '' ? name : `${dir}/${name}`;
+    if (invalid?.has(name) === true) {
+      this.skip(path, 'name is not valid UTF-8');
+      return 'found';
+    }
+    // Most file systems report the type with the name: ignored entries then cost no system call.
+    const knownType = hasType(d);
+    if (knownType && this.rules.ignoresOwn(path, d.isDirectory())) return 'nothing';
+    if (d.isDirectory()) {
+      push(path);
+      return 'found';
+    }
+    let st: Stats;
+    try {
+      st = await lstat(this.abs(path));
+    } catch (e) {
+      if (isMissing(e)) return 'nothing'; // deleted since the listing
+      this.skip(path, `cannot stat (${describeError(e)})`);
+      return 'found';
+    }
+    if (!knownType && this.rules.ignoresOwn(path, st.isDirectory())) return 'nothing';
+    return this.classify(path, st, push);
+  }
+
+  private classify(path: string, st: Stats, push: (dir: string) => void): Seen {
+    if (st.isFile()) {
+      this.onFile(path, st);
+    } else if (st.isDirectory()) {
+      push(path); // replaced by a directory since the listing, or a type-less listing
+    } else {
+      this.skip(path, specialKind(st));
+    }
+    return 'found';
+  }
+
+  /** Reads ignore files; false (and the folder reported) when one cannot be read. */
+  private async readIgnoreFiles(dir: string, names: readonly string[]): Promise<boolean> {
+    const texts: string[] = [];
+    for (const name of this.ignoreNames) {
+      if (!names.includes(name)) continue;
+      const path = dir === '' ? name : `${dir}/${name}`;
+      try {
+        // O_NOFOLLOW: an ignore file swapped for a link is not read through it.
+        texts.push(await readFile(this.abs(path), { encoding: 'utf8', flag: fsConstants.O_RDONLY | fsConstants.O_NOFOLLOW }));
+      } catch (e) {
+        if (isMissing(e)) continue;
+        // Without its rules, the folder could upload what the user meant to keep out.
+        if (dir === '') throw new LsyncError('local-io', `cannot read ${path}: ${describeError(e)}`, undefined, { cause: e });
+        this.skip(dir, `unreadable ignore file ${name} (${describeError(e)})`);
+        return false;
+      }
+    }
+    this.rules.addIgnoreFiles(dir, texts);
+    return true;
+  }
+
+  /** True when `dir` holds a `.lsync/` folder: another repository. */
+  private async holdsMetaDir(dir: string, dirents: readonly Dirent[]): Promise<boolean> {
+    const d = dirents.find((x) => x.name === META_DIR);
+    if (d === undefined) return false;
+    if (hasType(d)) return d.isDirectory();
+    return (await this.lstatOrUndefined(`${dir}/${META_DIR}`))?.isDirectory() === true;
+  }
+
+  private addNested(dir: string): void {
+    this.nested.push(dir);
+    this.rules.addNested(dir);
+  }
+
+  /** Names in `dir` whose bytes are not UTF-8, as Node decodes them (with U+FFFD). */
+  private async invalidNames(dir: string): Promise<Set<string>> {
+    const raw = await readdir(this.abs(dir), { encoding: 'buffer' });
+    return new Set(raw.filter((b) => !isUtf8(b)).map((b) => b.toString('utf8')));
+  }
+}
+
+/** Drops empty and duplicate scopes and those inside another scope; '' anywhere means all. */
+function normaliseScopes(scopes: readonly string[]): string[] {
+  const out: string[] = [];
+  for (const s of [...scopes].sort()) {
+    if (s === '' || s === '.') return [];
+    if (s.split('/').includes(META_DIR)) continue; // .lsync/ is never scanned: an empty scope
+    const problem = pathProblem(s);
+    if (problem !== undefined) throw new LsyncError('usage', `invalid path "${s}": ${problem}`);
+    if (!out.some((o) => inScope(s, o))) out.push(s);
+  }
+  return out;
+}
+
+/** False when the file system did not say what the entry is (DT_UNKNOWN): lstat it. */
+function hasType(d: Dirent): boolean {
+  return d.isFile() || d.isDirectory() || d.isSymbolicLink() || d.isFIFO() || d.isSocket() || d.isBlockDevice() || d.isCharacterDevice();
+}
+
+function specialKind(st: Stats): string {
+  if (st.isSymbolicLink()) return 'symbolic link (not followed)';
+  if (st.isFIFO()) return 'named pipe';
+  if (st.isSocket()) return 'socket';
+  if (st.isBlockDevice() || st.isCharacterDevice()) return 'device';
+  return 'unsupported file type';
+}
+
+/** The path (or a folder on its way) does not exist (any more): not an error for a scan. */
+function isMissing(e: unknown): boolean {
+  const code = errnoCode(e);
+  return code === 'ENOENT' || code === 'ENOTDIR';
+}
