@@ -114,6 +114,13 @@ describe('change detection', () => {
     assert.deepEqual(plan(s, options('sync')).conflicts.map((c) => c.reason), ['unknown-content']);
   });
 
+  test('a same-size edit is an edit: the hash decides, not the size', () => {
+    const SAME_SIZE = file('a.txt', 'BASE');
+    assert.equal(SAME_SIZE.local().size, BASE.local().size);
+    const s = snapshot({ local: [SAME_SIZE.local()], base: [BASE.base()], remote: [BASE.remote()] });
+    assert.deepEqual(plan(s, options('sync')).actions.map((a) => a.type), ['upload']);
+  });
+
   test('a touched file with the base hash is unchanged', () => {
     const s = snapshot({
       local: [BASE.local({ mtimeMs: BASE_MTIME + 60_000 })],
