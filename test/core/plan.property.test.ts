@@ -332,3 +332,28 @@ test('two collaborators: no edit is lost, quiet syncs converge, plans are determ
   assert.ok(convergedClean > NUM_RUNS / 10, `only ${convergedClean} runs converged without conflicts`);
   assert.ok(resolved > NUM_RUNS / 20, `only ${resolved} runs had conflicts to resolve`);
 });
+
+test('push --mirror makes the remote exactly the local tree, pull --mirror the other way, from any history', () => {
+  fc.assert(
+    fc.property(fc.array(opArb, { maxLength: 30 }), whoArb, (ops, who) => {
+      const w = newWorld();
+      for (const op of ops) perform(w, op);
+      run(w, who, 'push', false); // whatever push leaves pending or conflicting, --mirror settles
+      const mirror = plan(snapshotOf(w, who), options('push', { mirror: true }));
+      assert.deepEqual(mirror.conflicts, []);
+      assert.deepEqual(mirror.pending, []);
+      for (const a of mirror.actions) apply(w, who, a);
+      assert.deepEqual(contents(w.remote), contents(w[who].files), 'push --mirror left a difference');
+      assert.deepEqual(plan(snapshotOf(w, who), options('push', { mirror: true })).actions, []);
+
+      const them = other(who);
+      const pulled = plan(snapshotOf(w, them), options('pull', { mirror: true }));
+      assert.deepEqual(pulled.conflicts, []);
+      assert.deepEqual(pulled.pending, []);
+      for (const a of pulled.actions) apply(w, them, a);
+      assert.deepEqual(contents(w[them].files), contents(w.remote), 'pull --mirror left a difference');
+      assert.deepEqual(plan(snapshotOf(w, them), options('sync')).actions, []);
+    }),
+    { numRuns: 500, includeErrorInReport: true },
+  );
+});
