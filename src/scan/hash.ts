@@ -4,9 +4,15 @@
  */
 
 import { createHash } from 'node:crypto';
-import { constants } from 'node:fs';
-import { open } from 'node:fs/promises';
+import { close, constants, open, read } from 'node:fs';
+import { promisify } from 'node:util';
 import type { ContentHash } from '../core/types.js';
+
+// The callback API through promisify: `fs.promises` FileHandles cost about twice as much per small
+// file (open, read and close each dominated the profile of a first scan).
+const openAsync = promisify(open);
+const readAsync = promisify(read);
+const closeAsync = promisify(close);
 
 const CHUNK = 256 * 1024;
 
@@ -16,18 +22,18 @@ export async function hashFile(path: string, signal?: AbortSignal): Promise<Cont
   const md5 = createHash('md5');
   // O_NOFOLLOW: a file swapped for a link is never read through it. O_NONBLOCK: one swapped for a
   // named pipe fails instead of blocking forever (no effect on regular files).
-  const fh = await open(path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+  const fd = await openAsync(path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
   try {
     const buf = Buffer.allocUnsafe(CHUNK);
     for (;;) {
-      const { bytesRead } = await fh.read(buf, 0, CHUNK, null);
+      const { bytesRead } = await readAsync(fd, buf, 0, CHUNK, null);
       if (bytesRead === 0) break;
       md5.update(buf.subarray(0, bytesRead));
       // Checked per chunk so that aborting stops a multi-gigabyte hash promptly.
       signal?.throwIfAborted();
     }
   } finally {
-    await fh.close();
+    await closeAsync(fd);
   }
   return md5.digest('hex');
 }

@@ -9,15 +9,18 @@
 import { constants } from 'node:fs';
 import { mkdir, open, readFile, type FileHandle } from 'node:fs/promises';
 import { basename, join } from 'node:path';
+import { StringDecoder } from 'node:string_decoder';
 import type { BaseEntry } from '../core/types.js';
 import type { Database } from './database.js';
 import { isCode, writeFileAtomic } from './atomic.js';
 import { normalizeEntry } from './entry-codec.js';
-import { formatIndex, parseIndex } from './index-format.js';
+import { FastIndexReader, formatIndex, parseGeneral } from './index-format.js';
 import { encodeDelete, encodeSet, JOURNAL_HEADER, replayJournal } from './journal-format.js';
 
 export const INDEX_FILE = 'index.yaml';
 export const JOURNAL_FILE = 'journal.yaml';
+/** Index read size: large enough for few system calls, small next to a big index. */
+const READ_CHUNK = 4 * 1024 * 1024;
 
 export interface FileDatabase extends Database {
   /** Write the whole index and empty the journal (close() does this when worthwhile). */
@@ -34,8 +37,7 @@ export interface DatabaseOptions {
 /** Open the database in `metaDir` (a repository's `.lsync/`). Missing files mean an empty database. */
 export async function openDatabase(metaDir: string, options: DatabaseOptions = {}): Promise<FileDatabase> {
   const label = basename(metaDir);
-  const indexText = await readOptional(join(metaDir, INDEX_FILE), 'utf8');
-  const entries = indexText === undefined ? new Map<string, BaseEntry>() : parseIndex(indexText, `${label}/${INDEX_FILE}`);
+  const entries = await readIndex(join(metaDir, INDEX_FILE), `${label}/${INDEX_FILE}`);
   const journal = await readOptional(join(metaDir, JOURNAL_FILE));
   let journalRecords = 0;
   let journalBytes = 0;
@@ -164,7 +166,7 @@ class JournaledDatabase implements FileDatabase {
 
   private async writeIndex(): Promise<void> {
     await mkdir(this.metaDir, { recursive: true });
-    await writeFileAtomic(join(this.metaDir, INDEX_FILE), formatIndex(this.map.values()));
+    await writeFileAtomic(join(this.metaDir, INDEX_FILE), formatIndex(this.map));
     // A crash here replays the journal over an index that already holds it: same result.
     if (this.journalBytes === 0 && !this.mustTruncate) return; // no journal to empty
     const handle = await this.journal();
@@ -179,11 +181,41 @@ class JournaledDatabase implements FileDatabase {
   }
 }
 
-async function readOptional(path: string): Promise<Buffer | undefined>;
-async function readOptional(path: string, encoding: 'utf8'): Promise<string | undefined>;
-async function readOptional(path: string, encoding?: 'utf8'): Promise<Buffer | string | undefined> {
+/**
+ * Stream the index through the fast reader, so that a large index never exists in memory as one
+ * string; read it whole for js-yaml only when it is not in the writer's form.
+ */
+async function readIndex(path: string, file: string): Promise<Map<string, BaseEntry>> {
+  let handle: FileHandle;
   try {
-    return encoding === undefined ? await readFile(path) : await readFile(path, encoding);
+    handle = await open(path, 'r');
+  } catch (err) {
+    if (isCode(err, 'ENOENT')) return new Map();
+    throw err;
+  }
+  try {
+    const reader = new FastIndexReader(file);
+    const decoder = new StringDecoder('utf8');
+    const buffer = Buffer.allocUnsafe(READ_CHUNK);
+    for (;;) {
+      const { bytesRead } = await handle.read(buffer, 0, buffer.length, null);
+      const fast = bytesRead === 0 ? reader.push(decoder.end()) : reader.push(decoder.write(buffer.subarray(0, bytesRead)));
+      if (!fast) break;
+      if (bytesRead === 0) {
+        const map = reader.end();
+        if (map !== undefined) return map;
+        break;
+      }
+    }
+    return parseGeneral(await readFile(path, 'utf8'), file);
+  } finally {
+    await handle.close();
+  }
+}
+
+async function readOptional(path: string): Promise<Buffer | undefined> {
+  try {
+    return await readFile(path);
   } catch (err) {
     if (isCode(err, 'ENOENT')) return undefined;
     throw err;

@@ -11,13 +11,13 @@
  */
 import type { BaseEntry } from '../core/types.js';
 import { corrupt } from './corrupt.js';
-import { decodeEntry, encodeEntryFields, encodeString, isObject } from './entry-codec.js';
+import { decodeEntry, encodeEntry, encodeString, isObject } from './entry-codec.js';
 
 export const JOURNAL_HEADER =
   '# lsync journal: changes since index.yaml was last written, replayed on open; do not edit\n';
 
 export function encodeSet(entry: BaseEntry): string {
-  return '- {"op":"set",' + encodeEntryFields(entry) + '}\n';
+  return '- {"op":"set",' + encodeEntry(entry).slice(1) + '\n';
 }
 
 export function encodeDelete(path: string): string {

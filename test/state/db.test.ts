@@ -68,7 +68,7 @@ test('odd names and every field round-trip through the journal and through the i
 
 test('the index is sorted with the one comparator', () => {
   const paths = ['b', 'a/z', '\uffff', '😀', 'a', 'A'];
-  const text = formatIndex(paths.map((p) => entry(p))).join('');
+  const text = [...formatIndex(new Map(paths.map((p) => [p, entry(p)])))].join('');
   const lines = text.split('\n').filter((l) => l.startsWith('  - '));
   const order = lines.map((l) => (JSON.parse(l.slice(4)) as { p: string }).p);
   assert.deepEqual(order, [...paths].sort(compareKeys));

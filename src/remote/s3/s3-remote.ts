@@ -9,7 +9,7 @@
  * throw 'precondition' on mismatch; the window between the HEAD and the write is the documented
  * race. Multipart uploads always HEAD first, so that a doomed upload fails before sending its bytes.
  */
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { open, type FileHandle } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import {
@@ -25,7 +25,7 @@ import {
   type S3Client,
 } from '@aws-sdk/client-s3';
 import pLimit, { type LimitFunction } from 'p-limit';
-import { inScope } from '../../core/paths.js';
+import { compareKeys, inScope } from '../../core/paths.js';
 import {
   RemoteError,
   type Capabilities,
@@ -168,9 +168,20 @@ export class S3Remote implements Remote {
   }
 
   async *list(under = '', signal?: AbortSignal): AsyncIterable<RemoteObject> {
+    if (this.quirks.sortedListing) {
+      yield* this.listPages(under, signal);
+      return;
+    }
+    const all: RemoteObject[] = [];
+    for await (const o of this.listPages(under, signal)) all.push(o);
+    yield* all.sort((a, b) => compareKeys(a.path, b.path));
+  }
+
+  /** The listing as the service returns it, page by page. */
+  private async *listPages(under: string, signal: AbortSignal | undefined): AsyncIterable<RemoteObject> {
     const listPrefix = this.key(under);
-    // Keys after `under/` in byte order cannot be in scope: stop paginating there.
-    const scopeEnd = under === '' ? undefined : listPrefix + '/\u{10FFFF}';
+    // In byte order the scope `under/…` is one run of keys: past it, stop paginating.
+    const folder = under === '' ? undefined : listPrefix + '/';
     let token: string | undefined;
     do {
       let page;
@@ -189,7 +200,7 @@ export class S3Remote implements Remote {
       for (const item of page.Contents ?? []) {
         const key = item.Key;
         if (key === undefined || !key.startsWith(this.prefix)) continue;
-        if (scopeEnd !== undefined && key > scopeEnd) return;
+        if (folder !== undefined && this.quirks.sortedListing && !key.startsWith(folder) && compareKeys(key, folder) > 0) return;
         const path = key.slice(this.prefix.length);
         if (path.startsWith(BOOKKEEPING) || !inScope(path, under)) continue;
         yield {
@@ -316,6 +327,8 @@ export class S3Remote implements Remote {
       // Below the threshold the whole body is one buffer: bounded like a part, and retryable by the SDK.
       const body = await parts.read(0, size);
       const md5 = options.meta.md5;
+      // Not every server checks Content-MD5 (s3rver and moto do not): check here too.
+      if (md5 !== undefined && createHash('md5').update(body).digest('hex') !== md5.toLowerCase()) throw badDigest(path, this.display);
       const res = await this.client.send(
         new PutObjectCommand({
           Bucket: this.bucket,
@@ -335,9 +348,7 @@ export class S3Remote implements Remote {
       // If-Match on a missing object answers 404: for the caller that is "not what I expected".
       if (options.ifMatch !== undefined && classify(err) === 'not-found') throw this.changed('put', path);
       if (classify(err) === 'precondition') throw this.changed('put', path);
-      if (errorCode(err) === 'BadDigest') {
-        throw new RemoteError('permanent', `put "${path}" in ${this.display}: content differs from its recorded MD5 (file changed while uploading?)`, path, { cause: err });
-      }
+      if (errorCode(err) === 'BadDigest') throw badDigest(path, this.display, err);
       throw this.fail(err, 'put', path);
     } finally {
       await handle?.close();
@@ -345,8 +356,9 @@ export class S3Remote implements Remote {
   }
 
   async copy(from: string, to: string, options: { readonly ifMatch?: string; readonly signal?: AbortSignal } = {}): Promise<PutResult> {
+    // Always HEAD the source first: moto honours conditional puts but ignores CopySourceIfMatch.
+    await this.expect('copy', from, options.ifMatch, undefined, options.signal);
     const native = this.capabilities.conditionalWrites;
-    if (!native) await this.expect('copy', from, options.ifMatch, undefined, options.signal);
     try {
       const res = await this.client.send(
         new CopyObjectCommand({
@@ -444,6 +456,11 @@ export class S3Remote implements Remote {
 /** Per-request options; an absent signal must be omitted, not undefined (exactOptionalPropertyTypes). */
 function sendOptions(signal: AbortSignal | undefined): { abortSignal?: AbortSignal } {
   return signal !== undefined ? { abortSignal: signal } : {};
+}
+
+function badDigest(path: string, display: string, cause?: unknown): RemoteError {
+  const message = `put "${path}" in ${display}: content differs from its recorded MD5 (file changed while uploading?)`;
+  return new RemoteError('permanent', message, path, cause !== undefined ? { cause } : {});
 }
 
 function errorCode(err: unknown): string {

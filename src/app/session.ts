@@ -1,0 +1,52 @@
+/**
+ * A session: everything a command that touches a repository holds while it works, opened in one
+ * place and always closed (lock released, database flushed, sockets closed), whatever happens.
+ */
+import { hostname } from 'node:os';
+import { join } from 'node:path';
+import type { Remote } from '../remote/remote.js';
+import type { Database } from '../state/database.js';
+import { openDatabase } from '../state/db.js';
+import { acquireLock } from '../state/lock.js';
+import { connect, type RemoteOverrides } from './connect.js';
+import { openRepo, type Repo } from './repo.js';
+import { Trash, stamp } from '../exec/localfs.js';
+
+export interface Session {
+  readonly repo: Repo;
+  readonly db: Database;
+  readonly remote: Remote;
+  readonly trash: Trash;
+  readonly host: string;
+}
+
+export interface SessionOptions {
+  readonly cwd: string;
+  readonly command: string;
+  readonly overrides: RemoteOverrides;
+  readonly concurrency: number;
+  /** status and --dry-run read only: no lock is taken, so they can run beside a sync. */
+  readonly readOnly: boolean;
+}
+
+export async function withSession<T>(o: SessionOptions, fn: (s: Session) => Promise<T>): Promise<T> {
+  const repo = await openRepo(o.cwd);
+  const lock = o.readOnly ? undefined : await acquireLock(repo.metaDir, o.command);
+  try {
+    const db = await openDatabase(repo.metaDir);
+    try {
+      const remote = await connect(repo.config, o.overrides, o.concurrency);
+      try {
+        const trash = new Trash(repo.root, join(repo.metaDir, 'trash', stamp(new Date())));
+        return await fn({ repo, db, remote, trash, host: hostname() });
+      } finally {
+        await remote.close();
+      }
+    } finally {
+      if (o.readOnly) await db.flush();
+      else await db.close();
+    }
+  } finally {
+    await lock?.release();
+  }
+}

@@ -1,0 +1,130 @@
+/**
+ * Reading the three sides: scan the local tree and list the remote in parallel, keep only what
+ * this repository may touch, and fill in the content hashes the planner needs (as few HEAD
+ * requests as possible: a listing's ETag already identifies single-part content).
+ */
+import pLimit from 'p-limit';
+import { compareKeys, inAnyScope, pathProblem } from '../core/paths.js';
+import type { BaseEntry, LocalEntry, RemoteEntry, Snapshot } from '../core/types.js';
+import type { Remote, RemoteObject } from '../remote/remote.js';
+import { scanLocal } from '../scan/local.js';
+import type { EventSink } from '../exec/events.js';
+
+export interface SnapshotOptions {
+  readonly root: string;
+  readonly remote: Remote;
+  readonly base: ReadonlyMap<string, BaseEntry>;
+  /** Repository-relative scopes; [] = everything. */
+  readonly scopes: readonly string[];
+  readonly useGitignore: boolean;
+  readonly concurrency: number;
+  readonly emit: EventSink;
+  readonly signal?: AbortSignal;
+}
+
+const PLAIN_MD5 = /^[0-9a-f]{32}$/;
+
+/** Every remote object in scope, in listing order, deduplicated. */
+async function listRemote(remote: Remote, scopes: readonly string[], signal?: AbortSignal): Promise<RemoteObject[]> {
+  if (scopes.length === 0) {
+    const all: RemoteObject[] = [];
+    for await (const o of remote.list('', signal)) all.push(o);
+    return all;
+  }
+  const found = new Map<string, RemoteObject>();
+  await Promise.all(
+    scopes.map(async (scope) => {
+      // A scope may name a file or a folder: ask for both.
+      const [single] = await Promise.all([
+        remote.stat(scope, signal),
+        (async () => {
+          for await (const o of remote.list(scope, signal)) found.set(o.path, o);
+        })(),
+      ]);
+      if (single !== undefined) found.set(single.path, single);
+    }),
+  );
+  return [...found.values()].sort((a, b) => compareKeys(a.path, b.path));
+}
+
+function isInside(path: string, folders: readonly string[]): boolean {
+  for (const f of folders) if (path.startsWith(`${f}/`)) return true;
+  return false;
+}
+
+export async function takeSnapshot(o: SnapshotOptions): Promise<Snapshot> {
+  const [scan, objects] = await Promise.all([
+    scanLocal(o.root, {
+      base: o.base,
+      scopes: o.scopes,
+      useGitignore: o.useGitignore,
+      ...(o.signal !== undefined ? { signal: o.signal } : {}),
+    }),
+    listRemote(o.remote, o.scopes, o.signal),
+  ]);
+  for (const s of scan.skipped) o.emit({ type: 'warning', path: s.path, message: `${s.path}: skipped (${s.reason})` });
+
+  // Local paths that are not folders the walk entered: a remote key below one of them would have to
+  // be written through a symlink or a special file, which is never done.
+  const blocked = scan.skipped.map((s) => s.path);
+  const remote = new Map<string, RemoteEntry>();
+  for (const obj of objects) {
+    if (obj.path.endsWith('/')) continue; // folder markers: directories are not synchronised yet
+    const problem = pathProblem(obj.path);
+    if (problem !== undefined) {
+      // A shared bucket is input from other people: never let a key escape the tree or reach .lsync/.
+      o.emit({ type: 'warning', path: obj.path, message: `remote key ${JSON.stringify(obj.path)} ignored: ${problem}` });
+      continue;
+    }
+    if (scan.ignore.ignores(obj.path, false)) continue;
+    if (isInside(obj.path, scan.nested)) continue;
+    if (isInside(obj.path, blocked)) {
+      o.emit({ type: 'warning', path: obj.path, message: `${obj.path}: not written, a symlink or special file stands in its path locally` });
+      continue;
+    }
+    remote.set(obj.path, {
+      path: obj.path,
+      kind: 'file',
+      size: obj.size,
+      etag: obj.etag,
+      lastModifiedMs: obj.lastModifiedMs,
+      ...(obj.versionId !== undefined ? { versionId: obj.versionId } : {}),
+    });
+  }
+
+  // Content hashes for remote objects: from the base when the ETag is unchanged, from the ETag
+  // when it is a plain MD5; otherwise a HEAD (lsync's metadata), only when a local file has to
+  // be compared with it.
+  const heads: string[] = [];
+  for (const [path, r] of remote) {
+    const b = o.base.get(path);
+    if (b !== undefined && b.etag === r.etag) remote.set(path, { ...r, hash: b.hash });
+    else if (PLAIN_MD5.test(r.etag)) remote.set(path, { ...r, hash: r.etag });
+    else if (scan.entries.has(path)) heads.push(path);
+  }
+  const limit = pLimit(Math.max(1, o.concurrency));
+  await Promise.all(
+    heads.map((path) =>
+      limit(async () => {
+        const st = await o.remote.stat(path, o.signal);
+        const r = remote.get(path);
+        if (st === undefined || r === undefined) return;
+        const extra: { hash?: string; mtimeMs?: number; mode?: number } = {};
+        if (st.meta?.md5 !== undefined && st.etag === r.etag) extra.hash = st.meta.md5;
+        if (st.meta?.mtimeMs !== undefined) extra.mtimeMs = st.meta.mtimeMs;
+        if (st.meta?.mode !== undefined) extra.mode = st.meta.mode;
+        remote.set(path, { ...r, ...extra });
+      }),
+    ),
+  );
+
+  const base = new Map<string, BaseEntry>();
+  for (const [path, b] of o.base) {
+    if (!inAnyScope(path, o.scopes)) continue;
+    if (scan.ignore.ignores(path, false) || isInside(path, scan.nested)) continue;
+    base.set(path, b);
+  }
+  const local = new Map<string, LocalEntry>(scan.entries);
+  return { local, base, remote };
+}
+

@@ -1,0 +1,142 @@
+/**
+ * status, sync, push, pull and resolve: open → lock → scan → plan → (render | execute) → save.
+ * One use case, since the verbs differ only in the plan's mode and in what settles conflicts.
+ */
+import { LsyncError } from '../core/errors.js';
+import { plan as makePlan } from '../core/plan.js';
+import { settle, type KeepPolicy } from '../core/settle.js';
+import type { Conflict, Plan, PlanMode, Snapshot } from '../core/types.js';
+import type { Database } from '../state/database.js';
+import type { EventSink } from '../exec/events.js';
+import { execute, type ExecAction, type ExecResult } from '../exec/executor.js';
+import { conflictName } from '../exec/localfs.js';
+import type { RemoteOverrides } from './connect.js';
+import { toScopes } from './repo.js';
+import { withSession } from './session.js';
+import { takeSnapshot } from './snapshot.js';
+
+export type Verb = 'status' | 'sync' | 'push' | 'pull' | 'resolve';
+
+export interface SyncRequest {
+  readonly verb: Verb;
+  readonly cwd: string;
+  readonly paths: readonly string[];
+  readonly force: boolean;
+  readonly mirror: boolean;
+  readonly dryRun: boolean;
+  readonly maxDelete?: number;
+  readonly concurrency: number;
+  /** resolve: how to settle the conflicts in `paths`. */
+  readonly keep?: KeepPolicy;
+  readonly overrides: RemoteOverrides;
+  readonly signal?: AbortSignal;
+}
+
+export interface SyncOutcome {
+  readonly remote: string;
+  readonly plan: Plan;
+  /** The actions actually handed to the executor (plan actions plus settled conflicts). */
+  readonly actions: readonly ExecAction[];
+  /** Conflicts still standing after this run. */
+  readonly conflicts: readonly Conflict[];
+  readonly result?: ExecResult;
+}
+
+function modeOf(verb: Verb): PlanMode {
+  switch (verb) {
+    case 'push':
+      return 'push';
+    case 'pull':
+      return 'pull';
+    default:
+      return 'sync';
+  }
+}
+
+export async function runSync(req: SyncRequest, emit: EventSink): Promise<SyncOutcome> {
+  if ((req.force || req.mirror) && req.verb !== 'push' && req.verb !== 'pull') {
+    throw new LsyncError('usage', `--force and --mirror go with push or pull, not ${req.verb}`, 'use `lsync push --force` (local wins) or `lsync pull --force` (remote wins)');
+  }
+  const readOnly = req.verb === 'status' || req.dryRun;
+  return withSession(
+    { cwd: req.cwd, command: req.verb, overrides: req.overrides, concurrency: req.concurrency, readOnly },
+    async (s) => {
+      const scopes = toScopes(s.repo.root, req.cwd, req.paths);
+      const snapshot = await takeSnapshot({
+        root: s.repo.root,
+        remote: s.remote,
+        base: s.db.entries,
+        scopes,
+        useGitignore: s.repo.config.useGitignore,
+        concurrency: req.concurrency,
+        emit,
+        ...(req.signal !== undefined ? { signal: req.signal } : {}),
+      });
+      const plan = makePlan(snapshot, {
+        mode: modeOf(req.verb),
+        force: req.force,
+        mirror: req.mirror,
+        ...(req.maxDelete !== undefined ? { maxDelete: req.maxDelete } : {}),
+        maxDeleteShare: s.repo.config.maxDeleteShare,
+        maxDeleteFloor: 10,
+      });
+      emit({ type: 'plan', plan });
+
+      // Conflicts are settled by resolve --keep, or by the configured policy on sync; push and pull
+      // only report them (their --force settles them in the planner).
+      const now = new Date();
+      const policy = req.verb === 'resolve' ? req.keep : req.verb === 'sync' ? policyOf(s.repo.config.conflict) : undefined;
+      const settled = policy !== undefined ? plan.conflicts : [];
+      const standing = policy !== undefined ? [] : plan.conflicts;
+      const actions: ExecAction[] = [
+        ...(req.verb === 'resolve' ? [] : plan.actions),
+        ...(policy !== undefined ? settle(settled, policy, (p) => conflictName(p, s.host, now)) : []),
+      ];
+      for (const c of standing) emit({ type: 'conflict', conflict: c });
+
+      const outcome = { remote: s.remote.display, plan, actions, conflicts: standing };
+      if (req.verb === 'status' || req.dryRun) return outcome;
+      const refusal = plan.refusals[0];
+      if (refusal !== undefined) throw new LsyncError('refused', refusal.message, 'nothing was changed');
+      refreshTouched(snapshot, s.db);
+      const result = await execute(actions, {
+        root: s.repo.root,
+        metaDir: s.repo.metaDir,
+        remote: s.remote,
+        db: s.db,
+        trash: s.trash,
+        emit,
+        concurrency: req.concurrency,
+        ...(req.signal !== undefined ? { signal: req.signal } : {}),
+      });
+      return { ...outcome, result };
+    },
+  );
+}
+
+/**
+ * Files whose mtime changed but whose content did not (touched, or rewritten with the same bytes):
+ * record the new stat so the next scan trusts it instead of hashing the file again.
+ */
+function refreshTouched(snapshot: Snapshot, db: Database): void {
+  for (const [path, l] of snapshot.local) {
+    const b = snapshot.base.get(path);
+    if (b === undefined || l.hash !== b.hash) continue;
+    if (l.size === b.size && l.mtimeMs === b.mtimeMs && l.mode === b.mode && b.racy !== true) continue;
+    const { racy: _wasRacy, ...rest } = b;
+    db.set({ ...rest, mtimeMs: l.mtimeMs, mode: l.mode, ...(Date.now() - l.mtimeMs < 2000 ? { racy: true } : {}) });
+  }
+}
+
+function policyOf(p: 'stop' | 'keep-both' | 'local' | 'remote'): KeepPolicy | undefined {
+  switch (p) {
+    case 'stop':
+      return undefined;
+    case 'keep-both':
+      return 'both';
+    case 'local':
+      return 'local';
+    case 'remote':
+      return 'remote';
+  }
+}

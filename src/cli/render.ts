@@ -1,0 +1,276 @@
+/**
+ * Two renderers of one event stream: text for people (results on stdout, warnings, errors and
+ * progress on stderr), NDJSON for scripts (`--json`: one object per line on stdout).
+ */
+import type { Action, Conflict, Plan } from '../core/types.js';
+import type { EngineEvent, ExecActionType } from '../exec/events.js';
+import type { ExecAction } from '../exec/executor.js';
+import type { SyncOutcome } from '../app/sync.js';
+
+export interface Out {
+  write(s: string): unknown;
+  readonly isTTY?: boolean;
+}
+
+export interface RenderOptions {
+  readonly json: boolean;
+  readonly quiet: boolean;
+  readonly verbose: boolean;
+}
+
+const VERB: Record<ExecActionType, string> = {
+  upload: 'upload',
+  download: 'download',
+  'delete-remote': 'delete remote',
+  'delete-local': 'delete local',
+  record: 'record',
+  forget: 'forget',
+  'keep-both': 'keep both',
+};
+
+const DONE: Record<ExecActionType, string> = {
+  upload: 'uploaded',
+  download: 'downloaded',
+  'delete-remote': 'deleted remote',
+  'delete-local': 'deleted local',
+  record: 'recorded',
+  forget: 'forgot',
+  'keep-both': 'kept both',
+};
+
+const REASON: Record<Conflict['reason'], string> = {
+  'both-modified': 'both modified',
+  'both-added': 'both added',
+  'unknown-content': 'both changed',
+};
+
+export function formatBytes(n: number): string {
+  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
+  let v = n;
+  let i = 0;
+  while (v >= 1024 && i < units.length - 1) {
+    v /= 1024;
+    i++;
+  }
+  return i === 0 ? `${n} B` : `${v.toFixed(v < 10 ? 1 : 0)} ${units[i]}`;
+}
+
+function actionBytes(a: ExecAction): number {
+  switch (a.type) {
+    case 'upload':
+      return a.local.size;
+    case 'download':
+      return a.remote.size;
+    case 'keep-both':
+      return a.local.size + a.remote.size;
+    default:
+      return 0;
+  }
+}
+
+/** The JSON shape of an action: what and where, never whole entries. */
+export function actionJson(a: ExecAction): Record<string, unknown> {
+  return { type: a.type, path: a.path, bytes: actionBytes(a), ...(a.type === 'keep-both' ? { to: a.conflictPath } : {}) };
+}
+
+export function planJson(outcome: SyncOutcome): Record<string, unknown> {
+  const p = outcome.plan;
+  return {
+    remote: outcome.remote,
+    actions: outcome.actions.map(actionJson),
+    conflicts: outcome.conflicts.map((c) => ({ path: c.path, reason: c.reason })),
+    pending: p.pending,
+    refusals: p.refusals,
+    summary: p.summary,
+  };
+}
+
+const isPush = (a: ExecAction | Action): boolean => a.type === 'upload' || a.type === 'delete-remote';
+const isPull = (a: ExecAction | Action): boolean => a.type === 'download' || a.type === 'delete-local';
+
+/** `lsync status` (and --dry-run) as text. */
+export function renderPlanText(outcome: SyncOutcome, out: Out, verbose: boolean): void {
+  const lines: string[] = [`Remote: ${outcome.remote}`];
+  const section = (title: string, items: readonly ExecAction[]): void => {
+    if (items.length === 0) return;
+    lines.push(`${title} (${items.length}):`);
+    for (const a of items) lines.push(`  ${VERB[a.type].padEnd(14)} ${a.path}${a.type === 'keep-both' ? ` (local copy → ${a.conflictPath})` : ''}`);
+  };
+  section('To push', outcome.actions.filter(isPush));
+  section('To pull', outcome.actions.filter(isPull));
+  section('Conflicts settled by policy', outcome.actions.filter((a) => a.type === 'keep-both'));
+  if (verbose) section('Bookkeeping', outcome.actions.filter((a) => a.type === 'record' || a.type === 'forget'));
+  const pending = outcome.plan.pending;
+  if (pending.length > 0) {
+    lines.push(`Not acted on by this command (${pending.length}):`);
+    for (const p of pending) lines.push(`  ${`${p.side} ${p.change}`.padEnd(14)} ${p.path}`);
+  }
+  if (outcome.conflicts.length > 0) {
+    lines.push(`Conflicts (${outcome.conflicts.length}):`);
+    for (const c of outcome.conflicts) lines.push(`  ${REASON[c.reason].padEnd(14)} ${c.path}`);
+    lines.push('  settle with: lsync resolve <path>... --keep local|remote|both');
+  }
+  for (const r of outcome.plan.refusals) lines.push(`Refused: ${r.message}`);
+  const moving = outcome.actions.some((a) => a.type !== 'record' && a.type !== 'forget');
+  if (!moving && outcome.conflicts.length === 0 && pending.length === 0) lines.push('Everything up to date.');
+  out.write(`${lines.join('\n')}\n`);
+}
+
+/** Live rendering of a run. */
+export class Reporter {
+  private lastProgress = 0;
+  private bytesDone = 0;
+  private bytesTotal = 0;
+  private filesDone = 0;
+  private filesTotal = 0;
+  private progressShown = false;
+  private readonly started = Date.now();
+
+  constructor(
+    private readonly stdout: Out,
+    private readonly stderr: Out,
+    private readonly o: RenderOptions,
+  ) {}
+
+  private clearProgress(): void {
+    if (this.progressShown) {
+      this.stderr.write('\r\x1b[K');
+      this.progressShown = false;
+    }
+  }
+
+  private line(out: Out, s: string): void {
+    this.clearProgress();
+    out.write(`${s}\n`);
+  }
+
+  warn(message: string): void {
+    if (this.o.json) this.stdout.write(`${JSON.stringify({ type: 'warning', message })}\n`);
+    else this.line(this.stderr, `warning: ${message}`);
+  }
+
+  readonly event = (e: EngineEvent): void => {
+    if (this.o.json) {
+      this.json(e);
+      return;
+    }
+    switch (e.type) {
+      case 'plan':
+        for (const a of e.plan.actions) if (a.type === 'upload' || a.type === 'download') this.bytesTotal += a.type === 'upload' ? a.local.size : a.remote.size;
+        this.filesTotal = e.plan.actions.length;
+        break;
+      case 'warning':
+        this.line(this.stderr, `warning: ${e.message}`);
+        break;
+      case 'start':
+        break;
+      case 'progress':
+        this.bytesDone += e.bytes;
+        this.showProgress();
+        break;
+      case 'done':
+        this.filesDone++;
+        if (!this.o.quiet && e.action !== 'record' && e.action !== 'forget') {
+          this.line(this.stdout, `${DONE[e.action].padEnd(15)} ${e.path}${e.to !== undefined ? ` (local copy kept as ${e.to})` : ''}`);
+        } else if (this.o.verbose) {
+          this.line(this.stdout, `${DONE[e.action].padEnd(15)} ${e.path}`);
+        }
+        this.showProgress();
+        break;
+      case 'skipped':
+        this.filesDone++;
+        this.line(this.stderr, `skipped ${e.path}: ${e.reason}; the next run picks it up`);
+        break;
+      case 'failed':
+        this.filesDone++;
+        this.line(this.stderr, `error: ${e.message}`);
+        break;
+      case 'conflict':
+        break;
+    }
+  };
+
+  private json(e: EngineEvent): void {
+    switch (e.type) {
+      case 'plan':
+        this.stdout.write(`${JSON.stringify({ type: 'plan', summary: e.plan.summary, refusals: e.plan.refusals })}\n`);
+        return;
+      case 'progress': {
+        // Throttled: a large transfer reports many chunks.
+        this.bytesDone += e.bytes;
+        const now = Date.now();
+        if (now - this.lastProgress < 500) return;
+        this.lastProgress = now;
+        this.stdout.write(`${JSON.stringify({ type: 'progress', path: e.path, bytesDone: this.bytesDone })}\n`);
+        return;
+      }
+      case 'conflict':
+        this.stdout.write(`${JSON.stringify({ type: 'conflict', path: e.conflict.path, reason: e.conflict.reason })}\n`);
+        return;
+      default:
+        this.stdout.write(`${JSON.stringify(e)}\n`);
+    }
+  }
+
+  private showProgress(): void {
+    if (!this.stderr.isTTY || this.o.quiet) return;
+    const now = Date.now();
+    if (now - this.lastProgress < 100) return;
+    this.lastProgress = now;
+    const secs = Math.max(0.001, (now - this.started) / 1000);
+    const rate = this.bytesDone / secs;
+    this.stderr.write(
+      `\r\x1b[K${this.filesDone}/${this.filesTotal} actions, ${formatBytes(this.bytesDone)}/${formatBytes(this.bytesTotal)}, ${formatBytes(rate)}/s`,
+    );
+    this.progressShown = true;
+  }
+
+  /** The end-of-run summary. */
+  summary(outcome: SyncOutcome): void {
+    this.clearProgress();
+    const r = outcome.result;
+    const secs = (Date.now() - this.started) / 1000;
+    const counts: Record<string, number> = {};
+    for (const a of outcome.actions) counts[a.type] = (counts[a.type] ?? 0) + 1;
+    if (this.o.json) {
+      this.stdout.write(
+        `${JSON.stringify({
+          type: 'summary',
+          remote: outcome.remote,
+          planned: counts,
+          done: r?.done ?? 0,
+          skipped: r?.skipped ?? 0,
+          failed: r?.failed ?? 0,
+          postponed: r?.postponed ?? 0,
+          conflicts: outcome.conflicts.map((c) => ({ path: c.path, reason: c.reason })),
+          bytesSent: r?.bytesSent ?? 0,
+          bytesReceived: r?.bytesReceived ?? 0,
+          seconds: Number(secs.toFixed(3)),
+        })}\n`,
+      );
+      return;
+    }
+    if (r === undefined) return;
+    const parts: string[] = [];
+    for (const [type, n] of Object.entries(counts)) if (type !== 'record' && type !== 'forget') parts.push(`${DONE[type as ExecActionType]} ${n}`);
+    const lines: string[] = [];
+    if (parts.length === 0 && outcome.conflicts.length === 0) {
+      if (!this.o.quiet) lines.push('Everything up to date.');
+    } else if (!this.o.quiet) {
+      lines.push(
+        `${parts.length > 0 ? parts.join(', ') : 'nothing to transfer'}; sent ${formatBytes(r.bytesSent)}, received ${formatBytes(r.bytesReceived)} in ${secs.toFixed(1)} s`,
+      );
+    }
+    if (r.failed > 0) lines.push(`${r.failed} failed (see the errors above)`);
+    if (outcome.conflicts.length > 0) {
+      lines.push(`${outcome.conflicts.length} conflict(s) left untouched:`);
+      for (const c of outcome.conflicts) lines.push(`  ${REASON[c.reason].padEnd(14)} ${c.path}`);
+      lines.push('settle with: lsync resolve <path>... --keep local|remote|both');
+    }
+    if (lines.length > 0) this.stdout.write(`${lines.join('\n')}\n`);
+  }
+}
+
+export function planHasWork(plan: Plan): boolean {
+  return plan.actions.length > 0 || plan.conflicts.length > 0;
+}

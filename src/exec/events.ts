@@ -1,0 +1,19 @@
+/**
+ * What the engine tells the outside world while it works. The text and `--json` renderers consume
+ * the same stream (src/cli/render.ts); nothing in the engine prints.
+ */
+import type { ActionType, Conflict, Plan } from '../core/types.js';
+
+export type ExecActionType = ActionType | 'keep-both';
+
+export type EngineEvent =
+  | { readonly type: 'plan'; readonly plan: Plan }
+  | { readonly type: 'warning'; readonly path?: string; readonly message: string }
+  | { readonly type: 'start'; readonly action: ExecActionType; readonly path: string; readonly bytes: number }
+  | { readonly type: 'progress'; readonly path: string; readonly bytes: number }
+  | { readonly type: 'done'; readonly action: ExecActionType; readonly path: string; readonly bytes: number; readonly to?: string }
+  | { readonly type: 'skipped'; readonly action: ExecActionType; readonly path: string; readonly reason: string }
+  | { readonly type: 'failed'; readonly action: ExecActionType; readonly path: string; readonly message: string }
+  | { readonly type: 'conflict'; readonly conflict: Conflict };
+
+export type EventSink = (event: EngineEvent) => void;

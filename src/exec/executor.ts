@@ -1,0 +1,343 @@
+/**
+ * The executor: carries out a plan, and only a plan.
+ *
+ * - Each action re-checks its precondition just before its effect (the local file is still what
+ *   the scan saw; the remote object is still what the listing saw, by conditional request), so a
+ *   change that lands mid-run is skipped for the next run to see, never overwritten.
+ * - Each finished action is recorded in the database as it finishes, never before (group-committed
+ *   journal: a record lost to a crash costs only a "both sides equal" that the next run adopts).
+ * - Transfers run first, under the concurrency limit; deletions run only when no transfer failed
+ *   ("no deletes after an error in the same run").
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import { createWriteStream, type Stats } from 'node:fs';
+import { chmod, lstat, mkdir, open, readFile, rename, unlink, utimes } from 'node:fs/promises';
+import { join } from 'node:path';
+import { Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import pLimit from 'p-limit';
+import { assertNever, type Action, type BaseEntry, type LocalEntry, type RemoteEntry } from '../core/types.js';
+import type { KeepBoth } from '../core/settle.js';
+import { RemoteError, type Remote } from '../remote/remote.js';
+import type { Database } from '../state/database.js';
+import type { EventSink, ExecActionType } from './events.js';
+import { ensureParentDir, LocalPathError, removeEmptyParents, type Trash } from './localfs.js';
+
+export type KeepBothAction = KeepBoth;
+
+export type ExecAction = Action | KeepBothAction;
+
+export interface ExecContext {
+  readonly root: string;
+  readonly metaDir: string;
+  readonly remote: Remote;
+  readonly db: Database;
+  readonly trash: Trash;
+  readonly emit: EventSink;
+  readonly concurrency: number;
+  readonly signal?: AbortSignal;
+  readonly now?: () => number;
+}
+
+export interface ExecResult {
+  readonly done: number;
+  readonly skipped: number;
+  readonly failed: number;
+  readonly bytesSent: number;
+  readonly bytesReceived: number;
+  /** Deletions not attempted because an earlier action failed or the run was interrupted. */
+  readonly postponed: number;
+  readonly interrupted: boolean;
+}
+
+/** Files up to this size are read into memory, hashed and sent from one buffer: what is sent is what is hashed. */
+const SMALL_FILE = 8 * 1024 * 1024;
+/** A file modified this close to when it is recorded may change again within the same mtime tick. */
+const RACY_MS = 2000;
+
+/** Thrown inside an action to report "not done, for a good reason" rather than a failure. */
+class Skip extends Error {}
+
+function errnoCode(e: unknown): string | undefined {
+  return (e as NodeJS.ErrnoException | undefined)?.code;
+}
+
+async function lstatOrUndefined(abs: string): Promise<Stats | undefined> {
+  try {
+    return await lstat(abs);
+  } catch (e) {
+    if (errnoCode(e) === 'ENOENT' || errnoCode(e) === 'ENOTDIR') return undefined;
+    throw e;
+  }
+}
+
+function sameStat(st: Stats, entry: { readonly size: number; readonly mtimeMs: number }): boolean {
+  return st.isFile() && st.size === entry.size && st.mtimeMs === entry.mtimeMs;
+}
+
+function md5(data: Uint8Array): string {
+  return createHash('md5').update(data).digest('hex');
+}
+
+export async function hashFileMd5(abs: string): Promise<string> {
+  const h = createHash('md5');
+  const fh = await open(abs, 'r');
+  try {
+    for await (const chunk of fh.createReadStream({ autoClose: false })) h.update(chunk as Buffer);
+  } finally {
+    await fh.close();
+  }
+  return h.digest('hex');
+}
+
+export async function execute(actions: readonly ExecAction[], ctx: ExecContext): Promise<ExecResult> {
+  const now = ctx.now ?? Date.now;
+  const abs = (path: string): string => join(ctx.root, ...path.split('/'));
+  const tmpDir = join(ctx.metaDir, 'tmp');
+  await mkdir(tmpDir, { recursive: true });
+
+  let done = 0;
+  let skipped = 0;
+  let failed = 0;
+  let bytesSent = 0;
+  let bytesReceived = 0;
+
+  const record = (entry: BaseEntry): void => ctx.db.set(entry);
+  const baseFrom = (path: string, st: Stats, hash: string, etag: string, versionId: string | undefined): BaseEntry => {
+    const racy = now() - st.mtimeMs < RACY_MS;
+    return {
+      path,
+      kind: 'file',
+      size: st.size,
+      hash,
+      mtimeMs: st.mtimeMs,
+      mode: st.mode & 0o7777,
+      etag,
+      ...(versionId !== undefined ? { versionId } : {}),
+      ...(racy ? { racy: true } : {}),
+    };
+  };
+
+  async function upload(path: string, local: LocalEntry, expectRemote: RemoteEntry | undefined): Promise<number> {
+    const file = abs(path);
+    const st = await lstatOrUndefined(file);
+    if (st === undefined || !sameStat(st, local)) throw new Skip('changed locally since it was scanned');
+    let hash: string;
+    let result;
+    const meta = { mtimeMs: st.mtimeMs, mode: st.mode & 0o7777 };
+    const cond = expectRemote !== undefined ? { ifMatch: expectRemote.etag } : { ifNoneMatch: true };
+    const onProgress = (bytes: number): void => ctx.emit({ type: 'progress', path, bytes });
+    const signal = ctx.signal !== undefined ? { signal: ctx.signal } : {};
+    if (st.size <= SMALL_FILE) {
+      const data = await readFile(file);
+      const again = await lstatOrUndefined(file);
+      if (again === undefined || !sameStat(again, local)) throw new Skip('changed locally while being read');
+      hash = md5(data);
+      result = await ctx.remote.put(path, { kind: 'bytes', data }, { meta: { ...meta, md5: hash }, ...cond, onProgress, ...signal });
+    } else {
+      hash = local.hash ?? (await hashFileMd5(file));
+      result = await ctx.remote.put(path, { kind: 'file', file, size: st.size }, { meta: { ...meta, md5: hash }, ...cond, onProgress, ...signal });
+      const after = await lstatOrUndefined(file);
+      if (after === undefined || !sameStat(after, local)) {
+        ctx.emit({ type: 'warning', path, message: `${path}: changed while it was being uploaded; the next run sends it again` });
+        return st.size;
+      }
+    }
+    record(baseFrom(path, st, hash, result.etag, result.versionId));
+    return st.size;
+  }
+
+  async function download(path: string, remote: RemoteEntry, expectLocal: LocalEntry | undefined): Promise<number> {
+    const file = abs(path);
+    const checkLocal = async (): Promise<Stats | undefined> => {
+      const cur = await lstatOrUndefined(file);
+      if (expectLocal === undefined) {
+        if (cur !== undefined) throw new Skip(cur.isSymbolicLink() ? 'a symlink stands at this path' : 'appeared locally since the scan');
+      } else if (cur === undefined || !sameStat(cur, expectLocal)) {
+        throw new Skip('changed locally since it was scanned');
+      }
+      return cur;
+    };
+    await checkLocal();
+    await ensureParentDir(ctx.root, path);
+    const tmp = join(tmpDir, `dl-${randomBytes(8).toString('hex')}`);
+    try {
+      const got = await ctx.remote.get(path, { ifMatch: remote.etag, ...(ctx.signal !== undefined ? { signal: ctx.signal } : {}) });
+      const h = createHash('md5');
+      let size = 0;
+      const tap = new Transform({
+        transform(chunk: Buffer, _enc, cb) {
+          h.update(chunk);
+          size += chunk.length;
+          ctx.emit({ type: 'progress', path, bytes: chunk.length });
+          cb(null, chunk);
+        },
+      });
+      const out = createWriteStream(tmp, { flags: 'wx' });
+      await pipeline(got.body, tap, out);
+      const fh = await open(tmp, 'r+');
+      try {
+        await fh.sync();
+      } finally {
+        await fh.close();
+      }
+      const hash = h.digest('hex');
+      if (size !== got.object.size) throw new RemoteError('transient', `${path}: received ${size} bytes, expected ${got.object.size}`, path);
+      const expected = got.object.meta?.md5 ?? remote.hash;
+      if (expected !== undefined && expected !== hash) {
+        throw new RemoteError('permanent', `${path}: content does not match its recorded MD5 (object changed or corrupt)`, path);
+      }
+      const mode = got.object.meta?.mode ?? expectLocal?.mode;
+      // Never take setuid/setgid/sticky bits from a shared bucket.
+      if (mode !== undefined) await chmod(tmp, mode & 0o777);
+      const mtimeMs = got.object.meta?.mtimeMs ?? got.object.lastModifiedMs;
+      await utimes(tmp, new Date(), new Date(mtimeMs));
+      const cur = await checkLocal();
+      if (cur !== undefined) await ctx.trash.keepCopy(path);
+      await rename(tmp, file);
+      const st = await lstat(file);
+      record(baseFrom(path, st, hash, got.object.etag, got.object.versionId));
+      return size;
+    } finally {
+      await unlink(tmp).catch(() => undefined);
+    }
+  }
+
+  async function deleteLocal(path: string, local: LocalEntry): Promise<void> {
+    const cur = await lstatOrUndefined(abs(path));
+    if (cur !== undefined) {
+      if (!sameStat(cur, local)) throw new Skip('changed locally since it was scanned');
+      await ctx.trash.moveIn(path);
+    }
+    ctx.db.delete(path);
+    await removeEmptyParents(ctx.root, path);
+  }
+
+  async function deleteRemote(path: string, remote: RemoteEntry): Promise<void> {
+    await ctx.remote.delete(path, { ifMatch: remote.etag, ...(ctx.signal !== undefined ? { signal: ctx.signal } : {}) });
+    ctx.db.delete(path);
+  }
+
+  async function keepBoth(a: KeepBothAction): Promise<number> {
+    const file = abs(a.path);
+    const cur = await lstatOrUndefined(file);
+    if (cur === undefined || !sameStat(cur, a.local)) throw new Skip('changed locally since it was scanned');
+    const target = abs(a.conflictPath);
+    if ((await lstatOrUndefined(target)) !== undefined) throw new Skip(`${a.conflictPath} already exists`);
+    await rename(file, target);
+    const moved = await lstat(target);
+    const sent = await upload(a.conflictPath, { ...a.local, mtimeMs: moved.mtimeMs }, undefined);
+    const received = await download(a.path, a.remote, undefined);
+    return sent + received;
+  }
+
+  /** Runs one action; returns [bytes sent, bytes received]. */
+  async function run(a: ExecAction): Promise<[number, number]> {
+    switch (a.type) {
+      case 'upload':
+        return [await upload(a.path, a.local, a.expectRemote), 0];
+      case 'download':
+        return [0, await download(a.path, a.remote, a.expectLocal)];
+      case 'delete-local':
+        await deleteLocal(a.path, a.local);
+        return [0, 0];
+      case 'delete-remote':
+        await deleteRemote(a.path, a.remote);
+        return [0, 0];
+      case 'record': {
+        const hash = a.local.hash ?? a.remote.hash;
+        if (hash === undefined) throw new Skip('content hash unknown');
+        const st = await lstatOrUndefined(abs(a.path));
+        if (st === undefined || !sameStat(st, a.local)) throw new Skip('changed locally since it was scanned');
+        record(baseFrom(a.path, st, hash, a.remote.etag, a.remote.versionId));
+        return [0, 0];
+      }
+      case 'forget':
+        ctx.db.delete(a.path);
+        return [0, 0];
+      case 'keep-both': {
+        const n = await keepBoth(a);
+        return [a.local.size, n - a.local.size];
+      }
+      default:
+        return assertNever(a);
+    }
+  }
+
+  const bytesOf = (a: ExecAction): number => {
+    switch (a.type) {
+      case 'upload':
+        return a.local.size;
+      case 'download':
+        return a.remote.size;
+      case 'keep-both':
+        return a.local.size + a.remote.size;
+      default:
+        return 0;
+    }
+  };
+
+  async function attempt(a: ExecAction): Promise<boolean> {
+    if (ctx.signal?.aborted) return false;
+    const type: ExecActionType = a.type;
+    ctx.emit({ type: 'start', action: type, path: a.path, bytes: bytesOf(a) });
+    try {
+      const [sent, received] = await run(a);
+      bytesSent += sent;
+      bytesReceived += received;
+      done++;
+      ctx.emit({ type: 'done', action: type, path: a.path, bytes: sent + received, ...(a.type === 'keep-both' ? { to: a.conflictPath } : {}) });
+      return true;
+    } catch (e) {
+      if (ctx.signal?.aborted) return false;
+      if (e instanceof Skip) {
+        skipped++;
+        ctx.emit({ type: 'skipped', action: type, path: a.path, reason: e.message });
+        return true;
+      }
+      if (e instanceof RemoteError && e.kind === 'precondition') {
+        skipped++;
+        ctx.emit({ type: 'skipped', action: type, path: a.path, reason: 'changed on the remote since it was listed' });
+        return true;
+      }
+      failed++;
+      ctx.emit({ type: 'failed', action: type, path: a.path, message: describe(e, a.path) });
+      return false;
+    }
+  }
+
+  // Group commit: one fsync'd journal append every 200 ms while work is in flight.
+  const flusher = setInterval(() => {
+    ctx.db.flush().catch(() => undefined);
+  }, 200);
+  const limit = pLimit(Math.max(1, ctx.concurrency));
+  const isDelete = (a: ExecAction): boolean => a.type === 'delete-local' || a.type === 'delete-remote';
+  let postponed = 0;
+  try {
+    await Promise.all(actions.filter((a) => !isDelete(a)).map((a) => limit(() => attempt(a))));
+    const deletes = actions.filter(isDelete);
+    if (failed > 0 || ctx.signal?.aborted) {
+      postponed = deletes.length;
+      if (postponed > 0 && !ctx.signal?.aborted) {
+        ctx.emit({ type: 'warning', message: `${postponed} deletion(s) postponed because of the errors above; run again once they are fixed` });
+      }
+    } else {
+      await Promise.all(deletes.map((a) => limit(() => attempt(a))));
+    }
+  } finally {
+    clearInterval(flusher);
+    await ctx.db.flush();
+  }
+  return { done, skipped, failed, bytesSent, bytesReceived, postponed, interrupted: ctx.signal?.aborted ?? false };
+}
+
+/** One line naming the file, for any error an action can meet. */
+export function describe(e: unknown, path: string): string {
+  if (e instanceof RemoteError || e instanceof LocalPathError) return e.message.includes(path) ? e.message : `${path}: ${e.message}`;
+  const code = errnoCode(e);
+  if (code !== undefined) {
+    const msg = (e as Error).message.replace(/^[A-Z]+: /, '');
+    return `${path}: ${msg}`;
+  }
+  return `${path}: ${e instanceof Error ? e.message : String(e)}`;
+}

@@ -1,0 +1,137 @@
+/**
+ * `.lsync/config.yaml`: the binding to a remote and the repository's options. Never secrets:
+ * credentials come from the standard AWS chain (environment, ~/.aws profiles, SSO, roles).
+ */
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import * as yaml from 'js-yaml';
+import { LsyncError } from '../core/errors.js';
+import { writeFileAtomic } from './atomic.js';
+
+export type ConflictPolicy = 'stop' | 'keep-both' | 'local' | 'remote';
+const POLICIES: readonly ConflictPolicy[] = ['stop', 'keep-both', 'local', 'remote'];
+
+export interface RepoConfig {
+  readonly version: 1;
+  /** `s3://bucket/prefix/` or `file:///abs/dir`, as given to init (normalised). */
+  readonly remote: string;
+  readonly endpoint?: string;
+  readonly region?: string;
+  readonly profile?: string;
+  /** What sync does with conflicts when nobody passes --keep: stop (report, exit 3) or settle. */
+  readonly conflict: ConflictPolicy;
+  /** Share of the files that one run may delete before it refuses (0..1). */
+  readonly maxDeleteShare: number;
+  /** Also honour the `.gitignore` files in the tree. */
+  readonly useGitignore: boolean;
+  /** Recorded at init by probing the remote (lsync doctor refreshes it). */
+  readonly conditionalWrites?: boolean;
+  readonly versioning?: boolean;
+}
+
+export const CONFIG_FILE = 'config.yaml';
+
+export function defaultConfig(remote: string): RepoConfig {
+  return { version: 1, remote, conflict: 'stop', maxDeleteShare: 0.5, useGitignore: false };
+}
+
+/** YAML keys are snake_case, as in most tools' config files. */
+const KEYS = {
+  version: 'version',
+  remote: 'remote',
+  endpoint: 'endpoint',
+  region: 'region',
+  profile: 'profile',
+  conflict: 'conflict',
+  maxDeleteShare: 'max_delete_share',
+  useGitignore: 'use_gitignore',
+  conditionalWrites: 'conditional_writes',
+  versioning: 'versioning',
+} as const;
+
+export async function loadConfig(metaDir: string): Promise<RepoConfig> {
+  const file = join(metaDir, CONFIG_FILE);
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (e) {
+    throw new LsyncError('bad-config', `cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`,
+      'restore it, or run `lsync init <remote> --force` here to write a new one');
+  }
+  let raw: unknown;
+  try {
+    raw = yaml.load(text);
+  } catch (e) {
+    const mark = (e as { mark?: { line?: number } }).mark;
+    const where = mark?.line !== undefined ? `:${mark.line + 1}` : '';
+    throw new LsyncError('bad-config', `${file}${where}: not valid YAML`, 'fix the file by hand, or run `lsync init <remote> --force`');
+  }
+  return parseConfig(raw, file);
+}
+
+export function parseConfig(raw: unknown, file: string): RepoConfig {
+  const bad = (what: string): never => {
+    throw new LsyncError('bad-config', `${file}: ${what}`, 'fix the file by hand, or run `lsync init <remote> --force`');
+  };
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) bad('expected a mapping of options');
+  const o = raw as Record<string, unknown>;
+  const known = new Set<string>(Object.values(KEYS));
+  for (const k of Object.keys(o)) if (!known.has(k)) bad(`unknown option "${k}"`);
+  if (o[KEYS.version] !== 1) bad(`unsupported version ${JSON.stringify(o[KEYS.version])} (this lsync reads version 1)`);
+  const str = (k: string, required: boolean): string | undefined => {
+    const v = o[k];
+    if (v === undefined || v === null) {
+      if (required) bad(`"${k}" is missing`);
+      return undefined;
+    }
+    if (typeof v !== 'string' || v === '') bad(`"${k}" must be a non-empty string`);
+    return v as string;
+  };
+  const bool = (k: string): boolean | undefined => {
+    const v = o[k];
+    if (v === undefined || v === null) return undefined;
+    if (typeof v !== 'boolean') bad(`"${k}" must be true or false`);
+    return v as boolean;
+  };
+  const remote = str(KEYS.remote, true) as string;
+  const conflict = str(KEYS.conflict, false) ?? 'stop';
+  if (!POLICIES.includes(conflict as ConflictPolicy)) bad(`"conflict" must be one of ${POLICIES.join(', ')}`);
+  const share = o[KEYS.maxDeleteShare] ?? 0.5;
+  if (typeof share !== 'number' || !(share >= 0 && share <= 1)) bad(`"${KEYS.maxDeleteShare}" must be a number from 0 to 1`);
+
+  const cfg: { -readonly [K in keyof RepoConfig]: RepoConfig[K] } = {
+    version: 1,
+    remote,
+    conflict: conflict as ConflictPolicy,
+    maxDeleteShare: share as number,
+    useGitignore: bool(KEYS.useGitignore) ?? false,
+  };
+  const endpoint = str(KEYS.endpoint, false);
+  if (endpoint !== undefined) cfg.endpoint = endpoint;
+  const region = str(KEYS.region, false);
+  if (region !== undefined) cfg.region = region;
+  const profile = str(KEYS.profile, false);
+  if (profile !== undefined) cfg.profile = profile;
+  const cw = bool(KEYS.conditionalWrites);
+  if (cw !== undefined) cfg.conditionalWrites = cw;
+  const ver = bool(KEYS.versioning);
+  if (ver !== undefined) cfg.versioning = ver;
+  return cfg;
+}
+
+export function formatConfig(cfg: RepoConfig): string {
+  const out: Record<string, unknown> = {};
+  for (const [field, key] of Object.entries(KEYS)) {
+    const v = (cfg as unknown as Record<string, unknown>)[field];
+    if (v !== undefined) out[key] = v;
+  }
+  return (
+    '# lsync repository configuration. No secrets here: credentials come from the AWS chain\n' +
+    '# (environment, ~/.aws profiles, SSO, instance roles).\n' +
+    yaml.dump(out, { lineWidth: -1 })
+  );
+}
+
+export async function saveConfig(metaDir: string, cfg: RepoConfig): Promise<void> {
+  await writeFileAtomic(join(metaDir, CONFIG_FILE), formatConfig(cfg));
+}

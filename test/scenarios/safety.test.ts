@@ -1,0 +1,171 @@
+/**
+ * Safety nets: a hand-broken database, the lock, hostile keys in a shared bucket, credentials
+ * kept out of output, objects written by other tools.
+ */
+import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { CreateMultipartUploadCommand, CompleteMultipartUploadCommand, PutObjectCommand, S3Client, UploadPartCommand } from '@aws-sdk/client-s3';
+import { Collaborator, forEachRemote, type World } from '../support/world.js';
+
+function s3For(w: World): { client: S3Client; bucket: string; prefix: string } {
+  const info = w.server;
+  assert.ok(info);
+  const m = /^s3:\/\/([^/]+)\/(.*)$/.exec(w.url);
+  assert.ok(m);
+  const client = new S3Client({
+    endpoint: info.endpoint,
+    region: info.region,
+    forcePathStyle: true,
+    credentials: { accessKeyId: info.accessKeyId, secretAccessKey: info.secretAccessKey },
+    requestChecksumCalculation: 'WHEN_REQUIRED',
+    responseChecksumValidation: 'WHEN_REQUIRED',
+  });
+  const prefix = m[2] ?? '';
+  return { client, bucket: m[1] ?? '', prefix: prefix.endsWith('/') ? prefix : `${prefix}/` };
+}
+
+forEachRemote('safety', (world, kind) => {
+  test('a corrupt database is exit 2 with a clear message, and nothing changes', async () => {
+    const w = await world();
+    const a = await w.collaborator('a');
+    await a.write('a.txt', 'a');
+    assert.equal((await a.lsync('sync')).code, 0);
+    await a.lsync('sync'); // compaction may or may not have happened: break whichever file exists
+    const index = join(a.dir, '.lsync', 'index.yaml');
+    const journal = join(a.dir, '.lsync', 'journal.yaml');
+    await writeFile(index, 'version: 1\nentries:\n  - {"p": 12, "s": "x"}\n');
+    await writeFile(journal, '');
+    await a.write('new.txt', 'must not be sent');
+    const r = await a.lsync('sync');
+    assert.equal(r.code, 2, r.stderr);
+    assert.match(r.stderr, /index\.yaml/);
+    assert.doesNotMatch(r.stderr, /\n\s+at /, 'no stack trace');
+    const b = await w.collaborator('b');
+    assert.equal((await b.lsync('sync')).code, 0);
+    assert.deepEqual(Object.keys(await b.tree()), ['a.txt']);
+  });
+
+  test('a repository held by another lsync is refused, naming the holder', async () => {
+    const w = await world();
+    const a = await w.collaborator('a');
+    const lock = join(a.dir, '.lsync', 'lock');
+    // Our own (live) test process stands in for another lsync.
+    await writeFile(lock, JSON.stringify({ pid: process.pid, hostname: (await import('node:os')).hostname(), command: 'sync', started: new Date().toISOString(), token: 'x' }));
+    const r = await a.lsync('sync');
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /locked/);
+    assert.match(r.stderr, new RegExp(String(process.pid)));
+    // status reads only: it is not blocked by the lock
+    assert.equal((await a.lsync('status')).code, 0);
+  });
+
+  test('not a repository, bad options: exit 2, one line, no stack', async () => {
+    const w = await world();
+    const outside = new Collaborator('x', w.tmp, w.env);
+    let r = await outside.lsync('status');
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /not an lsync repository/);
+    const a = await w.collaborator('a');
+    r = await a.lsync('sync', '--concurrency', '0');
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /concurrency/);
+    r = await a.lsync('frobnicate');
+    assert.equal(r.code, 2);
+    r = await a.lsync('sync', '--force');
+    assert.equal(r.code, 2);
+    r = await a.lsync('init', w.url);
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /already an lsync repository/);
+  });
+
+  if (kind !== 'file') {
+    test('hostile keys in the shared bucket are refused and never written', async () => {
+      const w = await world();
+      const a = await w.collaborator('a');
+      const { client, bucket, prefix } = s3For(w);
+      const put = (key: string, body: string): Promise<unknown> => client.send(new PutObjectCommand({ Bucket: bucket, Key: prefix + key, Body: body }));
+      await put('fine.txt', 'fine');
+      await put('sub/.lsync/config.yaml', 'version: 1\nremote: s3://attacker\n');
+      await put('.lsync/index.yaml', 'overwritten');
+      if (kind === 'moto') {
+        // s3rver stores keys as files and cannot hold these; moto holds any key, as AWS does.
+        await put('../escape.txt', 'escape');
+        await put('a//b.txt', 'empty segment');
+      }
+      const r = await a.lsync('sync');
+      assert.equal(r.code, 0, r.stderr);
+      assert.deepEqual(Object.keys(await a.tree()), ['fine.txt']);
+      assert.match(r.stderr, /\.lsync/);
+      assert.ok(!existsSync(join(w.tmp, 'escape.txt')));
+      assert.ok(!existsSync(join(a.dir, 'sub', '.lsync')));
+      const cfg = await readFile(join(a.dir, '.lsync', 'config.yaml'), 'utf8');
+      assert.doesNotMatch(cfg, /attacker/);
+      client.destroy();
+    });
+
+    test('objects written by other tools (single-part and multipart) pull correctly and stay quiet', async () => {
+      const w = await world();
+      const a = await w.collaborator('a');
+      const { client, bucket, prefix } = s3For(w);
+      await client.send(new PutObjectCommand({ Bucket: bucket, Key: `${prefix}single.txt`, Body: 'uploaded by another tool' }));
+      const part = Buffer.alloc(5 * 1024 * 1024, 7);
+      const tail = Buffer.from('tail');
+      const up = await client.send(new CreateMultipartUploadCommand({ Bucket: bucket, Key: `${prefix}multi.bin` }));
+      const p1 = await client.send(new UploadPartCommand({ Bucket: bucket, Key: `${prefix}multi.bin`, UploadId: up.UploadId, PartNumber: 1, Body: part }));
+      const p2 = await client.send(new UploadPartCommand({ Bucket: bucket, Key: `${prefix}multi.bin`, UploadId: up.UploadId, PartNumber: 2, Body: tail }));
+      await client.send(
+        new CompleteMultipartUploadCommand({
+          Bucket: bucket,
+          Key: `${prefix}multi.bin`,
+          UploadId: up.UploadId,
+          MultipartUpload: { Parts: [{ PartNumber: 1, ETag: p1.ETag }, { PartNumber: 2, ETag: p2.ETag }] },
+        }),
+      );
+      client.destroy();
+      let r = await a.lsync('sync');
+      assert.equal(r.code, 0, r.stderr);
+      assert.equal(await a.read('single.txt'), 'uploaded by another tool');
+      const got = await readFile(a.abs('multi.bin'));
+      assert.equal(got.length, part.length + tail.length);
+      r = await a.lsync('status', '--json');
+      assert.equal(r.code, 0);
+      assert.deepEqual(Collaborator.json(r)[0]?.['actions'], [], 'no false changes after pulling foreign objects');
+      // A second collaborator that already has the same bytes adopts them without transfer,
+      // even for the multipart object whose ETag is not an MD5.
+      const b = await w.collaborator('b');
+      await b.write('single.txt', 'uploaded by another tool');
+      r = await b.lsync('sync', '--json');
+      assert.equal(r.code, 0, r.stdout + r.stderr);
+    });
+
+    test('refused credentials: exit 1, one line, and the secret never printed', async () => {
+      const w = await world();
+      const a = await w.collaborator('a');
+      const secret = 'TOPSECRETvalue1234567890';
+      const bad = new Collaborator('a', a.dir, { ...w.env, AWS_ACCESS_KEY_ID: 'WRONGKEY', AWS_SECRET_ACCESS_KEY: secret });
+      const r = await bad.lsync('sync', '--verbose');
+      if (kind === 's3rver') {
+        assert.equal(r.code, 1, r.stderr);
+        assert.match(r.stderr, /credential|access|denied|auth/i);
+      }
+      assert.doesNotMatch(r.stdout + r.stderr, new RegExp(secret));
+    });
+
+    test('init reports a missing bucket, and --create-bucket makes it', async () => {
+      const w = await world();
+      const c = new Collaborator('n', join(w.tmp, 'n'), w.env);
+      await (await import('node:fs/promises')).mkdir(c.dir);
+      const name = `missing-${Date.now()}`;
+      let r = await c.lsync('init', `s3://${name}/p`);
+      assert.equal(r.code, 1, r.stderr);
+      assert.match(r.stderr, new RegExp(name));
+      assert.ok(!existsSync(join(c.dir, '.lsync')), 'no half-made repository');
+      r = await c.lsync('init', `s3://${name}/p`, '--create-bucket');
+      assert.equal(r.code, 0, r.stderr);
+      assert.match(r.stdout, /created/);
+    });
+  }
+});
