@@ -89,7 +89,7 @@ class Walker {
   async run(): Promise<WalkResult> {
     const scopes = normaliseScopes(this.options.scopes);
     const dirs: string[] = [];
-    if (scopes.length === 0) {
+    if (scopes === 'all') {
       dirs.push('');
     } else {
       // Scopes are walked one after the other only up to their own folder; the folders
@@ -309,11 +309,15 @@ class Walker {
   }
 }
 
-/** Drops empty and duplicate scopes and those inside another scope; '' anywhere means all. */
-function normaliseScopes(scopes: readonly string[]): string[] {
+/**
+ * Drops duplicate scopes and those inside another scope; no scopes, or '' among them, means all.
+ * Scopes inside `.lsync/` are dropped, which can leave none: nothing to scan.
+ */
+function normaliseScopes(scopes: readonly string[]): string[] | 'all' {
+  if (scopes.length === 0) return 'all';
   const out: string[] = [];
   for (const s of [...scopes].sort()) {
-    if (s === '' || s === '.') return [];
+    if (s === '' || s === '.') return 'all';
     if (s.split('/').includes(META_DIR)) continue; // .lsync/ is never scanned: an empty scope
     const problem = pathProblem(s);
     if (problem !== undefined) throw new LsyncError('usage', `invalid path "${s}": ${problem}`);
