@@ -107,6 +107,13 @@ async function main(): Promise<void> {
     const cold = runChild('load', n, dir);
     rows.push([`lsync index, ${n}`, fmt(save), fmt(load1), fmt(cold.load), mb(indexBytes), mb(cold.heapUsed ?? 0), mb(cold.rss ?? 0)]);
 
+    // The real compaction path: an index loaded (so the map is in path order), k changes, compact().
+    const loaded = await openDatabase(dir);
+    for (let i = 0; i < 100; i++) loaded.set({ ...(entries[i * 7] as BaseEntry), size: 2 });
+    const [, compact] = await timed(() => loaded.compact());
+    await loaded.close();
+    rows.push([`compact() after load, ${n}`, fmt(compact), '', '', mb((await stat(join(dir, INDEX_FILE))).size), '', '']);
+
     // The same data through plain js-yaml, for comparison.
     const records = entries.map((e) => JSON.parse(encodeEntry(e)) as unknown);
     const yamlFile = join(dir, 'plain.yaml');

@@ -158,6 +158,7 @@ function checkVersion(version: unknown, file: string): void {
 function addEntry(map: Map<string, BaseEntry>, record: Readonly<Record<string, unknown>>, file: string, line: number | undefined): void {
   const entry = decodeEntry(record);
   if (typeof entry === 'string') throw corrupt(file, line, entry);
-  if (map.has(entry.path)) throw corrupt(file, line, `duplicate path ${JSON.stringify(entry.path)}`);
-  map.set(entry.path, entry);
+  const before = map.size;
+  map.set(entry.path, entry); // one hash lookup instead of has() + set()
+  if (map.size === before) throw corrupt(file, line, `duplicate path ${JSON.stringify(entry.path)}`);
 }
