@@ -162,6 +162,8 @@ export class S3Remote implements Remote {
     } catch (err) {
       const name = typeof err === 'object' && err !== null && 'name' in err ? err.name : '';
       if (name === 'BucketAlreadyOwnedByYou') return;
+      // Some servers (s3rver) say "exists" for our own bucket too: usable means it is ours.
+      if (name === 'BucketAlreadyExists' && (await this.check().then(() => true, () => false))) return;
       if (name === 'BucketAlreadyExists') throw new RemoteError('permanent', `bucket name "${this.bucket}" is taken by another account`, undefined, { cause: err });
       throw this.fail(err, 'create bucket for');
     }
