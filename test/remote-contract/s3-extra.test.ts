@@ -44,6 +44,29 @@ for (const kind of serverKinds()) {
       }
     });
 
+    test('versioning: probed from the bucket, version ids reported', async (t) => {
+      if (kind === 's3rver') return t.skip('s3rver has no versioning API');
+      const bucket = await server().createBucket();
+      const { S3Client, PutBucketVersioningCommand } = await import('@aws-sdk/client-s3');
+      const admin = new S3Client({
+        endpoint: server().endpoint,
+        region: server().region,
+        forcePathStyle: true,
+        credentials: { accessKeyId: server().accessKeyId, secretAccessKey: server().secretAccessKey },
+      });
+      await admin.send(new PutBucketVersioningCommand({ Bucket: bucket, VersioningConfiguration: { Status: 'Enabled' } }));
+      admin.destroy();
+      const remote = open(bucket);
+      try {
+        assert.equal((await remote.probeCapabilities()).versioning, true);
+        const put = await remote.put('v.txt', { kind: 'bytes', data: Buffer.from('one') }, { meta: {} });
+        assert.ok(put.versionId !== undefined && put.versionId !== '');
+        assert.equal((await remote.stat('v.txt'))?.versionId, put.versionId);
+      } finally {
+        await remote.close();
+      }
+    });
+
     test('a multipart upload whose file is shorter than promised fails cleanly', async () => {
       const remote = open(await server().createBucket(), 'mp/');
       try {
