@@ -96,6 +96,7 @@ class JournaledDatabase implements FileDatabase {
   }
 
   compact(): Promise<void> {
+    this.assertOpen();
     return this.enqueue(async () => {
       await this.writePending();
       await this.writeIndex();

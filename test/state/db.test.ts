@@ -7,7 +7,7 @@ import { LsyncError } from '../../src/core/errors.js';
 import { compareKeys } from '../../src/core/paths.js';
 import type { BaseEntry } from '../../src/core/types.js';
 import { openDatabase, INDEX_FILE, JOURNAL_FILE } from '../../src/state/db.js';
-import { formatIndex, parseFast, parseIndex } from '../../src/state/index-format.js';
+import { FastIndexReader, formatIndex, parseFast, parseIndex } from '../../src/state/index-format.js';
 import { entry, md5, ODD_NAMES, tempMeta } from './helpers.js';
 
 function sorted(m: ReadonlyMap<string, BaseEntry>): BaseEntry[] {
@@ -299,4 +299,20 @@ test('set() refuses an entry the reader would reject', async () => {
   } finally {
     await t.cleanup();
   }
+});
+
+test('the streaming fast reader gives the same result however the text is cut', () => {
+  const map = new Map(ODD_NAMES.map((p) => [p, entry(p, { versionId: p })]));
+  const text = [...formatIndex(map)].join('');
+  for (const size of [1, 2, 3, 7, 64]) {
+    const reader = new FastIndexReader('f');
+    for (let i = 0; i < text.length; i += size) assert.ok(reader.push(text.slice(i, i + size)));
+    assert.deepEqual(reader.end(), map);
+  }
+  // Any departure from the writer's form falls back to js-yaml, with the same result.
+  const edited = text + '  # a trailing comment\n';
+  assert.equal(parseFast(edited, 'f'), undefined);
+  assert.deepEqual(parseIndex(edited, 'f'), map);
+  assert.equal(parseFast(text.replace('version: 1\n', 'version: 1\n\n'), 'f'), undefined);
+  assert.equal(parseFast(text.slice(0, -1), 'f'), undefined, 'no final newline');
 });
