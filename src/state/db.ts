@@ -12,7 +12,7 @@ import { basename, join } from 'node:path';
 import { StringDecoder } from 'node:string_decoder';
 import type { BaseEntry } from '../core/types.js';
 import type { Database } from './database.js';
-import { isCode, writeFileAtomic } from './atomic.js';
+import { isCode, syncDirectory, writeFileAtomic } from './atomic.js';
 import { normalizeEntry } from './entry-codec.js';
 import { FastIndexReader, formatIndex, parseGeneral } from './index-format.js';
 import { encodeDelete, encodeSet, JOURNAL_HEADER, replayJournal } from './journal-format.js';
@@ -157,6 +157,8 @@ class JournaledDatabase implements FileDatabase {
       // Not O_APPEND: writes are positioned at the intact end, so a torn tail is overwritten.
       handle = await open(join(this.metaDir, JOURNAL_FILE), constants.O_RDWR | constants.O_CREAT, 0o666);
       this.handle = handle;
+      // fdatasync covers the file's data, not its name: make a just-created journal's entry durable.
+      await syncDirectory(this.metaDir);
     }
     if (this.mustTruncate) {
       await handle.truncate(this.journalBytes);
