@@ -9,14 +9,13 @@
  * throw 'precondition' on mismatch; the window between the HEAD and the write is the documented
  * race. Multipart uploads always HEAD first, so that a doomed upload fails before sending its bytes.
  */
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { open, type FileHandle } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import {
   CopyObjectCommand,
   CreateBucketCommand,
   DeleteObjectCommand,
-  GetBucketVersioningCommand,
   GetObjectCommand,
   HeadBucketCommand,
   HeadObjectCommand,
@@ -41,8 +40,12 @@ import { displayRemote } from '../spec.js';
 import { makeClient, resolveEndpoint, type ClientSettings } from './client.js';
 import { classify, isAbort, toRemoteError } from './errors.js';
 import { decodeMeta, encodeMeta, quoteEtag, unquoteEtag } from './meta.js';
-import { choosePartSize, MiB, uploadMultipart, type MultipartState, type PartSource } from './multipart.js';
+import { choosePartSize, MiB, uploadMultipart, type MultipartState } from './multipart.js';
+import { partSource } from './part-source.js';
+import { probeCapabilities, type S3Capabilities } from './probe.js';
 import { detectProvider, quirksFor, type Quirks } from './quirks.js';
+
+export type { S3Capabilities } from './probe.js';
 
 export interface S3RemoteOptions {
   readonly bucket: string;
@@ -70,11 +73,6 @@ export interface S3RemoteOptions {
   readonly maxAttempts?: number;
   /** Called after each multipart part, with the upload's bookkeeping (for a resumable checkpoint). */
   readonly onMultipartPart?: (path: string, state: MultipartState) => void;
-}
-
-/** What `probeCapabilities()` found, plus the S3-only detail of conditional deletes. */
-export interface S3Capabilities extends Capabilities {
-  readonly conditionalDeletes: boolean;
 }
 
 const BOOKKEEPING = '.lsync/';
@@ -406,48 +404,13 @@ export class S3Remote implements Remote {
     }
   }
 
-  /**
-   * Find out what the service really does (for `init` and `doctor`): writes a probe object under
-   * `<prefix>.lsync/`, tries to overwrite it with If-None-Match (must fail with 412), tries to
-   * delete it with a wrong If-Match (must fail with 412), deletes it, and reads the bucket's
-   * versioning status.
-   */
+  /** What the service really does, found by trying (see probe.ts); for `init` and `doctor`. */
   async probeCapabilities(): Promise<S3Capabilities> {
-    const key = `${this.prefix}${BOOKKEEPING}probe-${randomBytes(8).toString('hex')}`;
-    const body = Buffer.from('lsync capability probe\n');
-    const rejects = async (send: () => Promise<unknown>): Promise<boolean> => {
-      try {
-        await send();
-        return false;
-      } catch (err) {
-        if (classify(err) === 'precondition') return true;
-        if (classify(err) === 'auth' || classify(err) === 'no-bucket') throw err;
-        return false; // e.g. 501 NotImplemented: the service does not do it
-      }
-    };
-    let conditionalWrites = false;
-    let conditionalDeletes = false;
     try {
-      await this.client.send(new PutObjectCommand({ Bucket: this.bucket, Key: key, Body: body, IfNoneMatch: '*' }));
-      conditionalWrites = await rejects(() =>
-        this.client.send(new PutObjectCommand({ Bucket: this.bucket, Key: key, Body: body, IfNoneMatch: '*' })),
-      );
-      conditionalDeletes = await rejects(() =>
-        this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: key, IfMatch: '"00000000000000000000000000000000"' })),
-      );
+      return await probeCapabilities(this.client, this.bucket, `${this.prefix}${BOOKKEEPING}`);
     } catch (err) {
       throw this.fail(err, 'probe');
-    } finally {
-      await this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: key })).catch(() => undefined);
     }
-    let versioning = false;
-    try {
-      const v = await this.client.send(new GetBucketVersioningCommand({ Bucket: this.bucket }));
-      versioning = v.Status === 'Enabled';
-    } catch {
-      // Not implemented (s3rver) or not allowed: treat as no versioning.
-    }
-    return { conditionalWrites, conditionalDeletes, versioning, serverSideCopy: true };
   }
 
   async close(): Promise<void> {
@@ -475,23 +438,4 @@ function errorCode(err: unknown): string {
 export function encodeCopyKey(key: string, quirks: Pick<Quirks, 'copySourceEncoding'>): string {
   if (quirks.copySourceEncoding === 'uri') return encodeURI(key);
   return key.split('/').map(encodeURIComponent).join('/');
-}
-
-function partSource(source: PutSource, handle: FileHandle | undefined): PartSource {
-  if (source.kind === 'bytes') return { read: async (offset, length) => source.data.subarray(offset, offset + length) };
-  if (handle === undefined) throw new Error('file source without an open handle');
-  return {
-    async read(offset: number, length: number): Promise<Uint8Array> {
-      const buf = Buffer.allocUnsafe(length);
-      let done = 0;
-      while (done < length) {
-        const { bytesRead } = await handle.read(buf, done, length - done, offset + done);
-        if (bytesRead === 0) {
-          throw new RemoteError('permanent', `${source.file}: file is shorter than ${source.size} bytes (changed while uploading?)`);
-        }
-        done += bytesRead;
-      }
-      return buf;
-    },
-  };
 }
