@@ -1,8 +1,7 @@
 /**
  * From a repository's config (plus command-line overrides) to a working Remote.
  */
-import type { Remote } from '../remote/remote.js';
-import { openRemote, parseRemoteUrl } from '../remote/open.js';
+import { openRemote, parseRemoteUrl, type OpenedRemote } from '../remote/open.js';
 import type { RepoConfig } from '../state/config.js';
 
 /** --endpoint, --region, --profile: win over the config for this run only. */
@@ -12,7 +11,7 @@ export interface RemoteOverrides {
   readonly profile?: string;
 }
 
-export async function connect(config: RepoConfig, o: RemoteOverrides, concurrency: number): Promise<Remote> {
+export async function connect(config: RepoConfig, o: RemoteOverrides, concurrency: number): Promise<OpenedRemote> {
   const spec = parseRemoteUrl(config.remote);
   const endpoint = o.endpoint ?? config.endpoint;
   const region = o.region ?? config.region;
@@ -23,5 +22,7 @@ export async function connect(config: RepoConfig, o: RemoteOverrides, concurrenc
     ...(region !== undefined ? { region } : {}),
     ...(profile !== undefined ? { profile } : {}),
     ...(config.conditionalWrites !== undefined ? { conditionalWrites: config.conditionalWrites } : {}),
+    ...(config.conditionalDeletes !== undefined ? { conditionalDeletes: config.conditionalDeletes } : {}),
+    ...(config.versioning !== undefined ? { versioning: config.versioning } : {}),
   });
 }

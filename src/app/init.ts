@@ -2,14 +2,15 @@
  * `lsync init <remote> [dir]`: check the remote, record what it supports, write `.lsync/`.
  * Nothing is written locally until the remote has answered, so a typo leaves no half-made repository.
  */
-import { mkdir, rm, stat } from 'node:fs/promises';
+import { mkdir, rename, rm, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { LsyncError } from '../core/errors.js';
 import { META_DIR } from '../core/paths.js';
-import type { Capabilities, Remote } from '../remote/remote.js';
 import { RemoteError } from '../remote/remote.js';
-import { displayRemote, parseRemoteUrl } from '../remote/open.js';
-import { defaultConfig, saveConfig, type RepoConfig } from '../state/config.js';
+import { displayRemote, parseRemoteUrl, type ProbedCapabilities } from '../remote/open.js';
+import { defaultConfig, loadConfig, saveConfig, type RepoConfig } from '../state/config.js';
+import { INDEX_FILE, JOURNAL_FILE } from '../state/db.js';
+import { stamp } from '../exec/localfs.js';
 import { connect, type RemoteOverrides } from './connect.js';
 import { findRepoRoot } from './repo.js';
 
@@ -33,10 +34,27 @@ export interface InitResult {
   readonly versioning: boolean;
 }
 
-/** What some remotes can do beyond the Remote contract, used only here. */
-interface Provisioning {
-  createBucket?(): Promise<void>;
-  probeCapabilities?(): Promise<Capabilities>;
+
+/**
+ * Re-binding a repository to another remote: its database describes the old remote, and trusting
+ * it would turn every difference into a one-sided change. Move it aside (never delete it); the
+ * first sync then adopts identical files and reports differing ones as conflicts.
+ */
+async function setAsideDatabase(metaDir: string, config: RepoConfig): Promise<void> {
+  let old: RepoConfig;
+  try {
+    old = await loadConfig(metaDir);
+  } catch {
+    old = { ...config, remote: '' };
+  }
+  if (old.remote === config.remote && old.endpoint === config.endpoint) return;
+  const aside = join(metaDir, 'trash', `${stamp(new Date())}-database-of-${old.remote.replace(/[^A-Za-z0-9._-]+/g, '_') || 'unknown'}`);
+  await mkdir(aside, { recursive: true });
+  for (const f of [INDEX_FILE, JOURNAL_FILE]) {
+    await rename(join(metaDir, f), join(aside, f)).catch((e: NodeJS.ErrnoException) => {
+      if (e.code !== 'ENOENT') throw e;
+    });
+  }
 }
 
 export async function runInit(req: InitRequest): Promise<InitResult> {
@@ -69,21 +87,21 @@ export async function runInit(req: InitRequest): Promise<InitResult> {
     ...(req.overrides.region !== undefined ? { region: req.overrides.region } : {}),
     ...(req.overrides.profile !== undefined ? { profile: req.overrides.profile } : {}),
   };
-  const remote: Remote & Provisioning = await connect(config, {}, req.concurrency);
+  const remote = await connect(config, {}, req.concurrency);
   let createdBucket = false;
   let objects = 0;
   let bytes = 0;
-  let caps: Capabilities = remote.capabilities;
+  let caps: ProbedCapabilities = remote.capabilities;
   try {
     try {
       await remote.check();
     } catch (e) {
-      if (!(e instanceof RemoteError && e.kind === 'no-bucket' && req.createBucket && remote.createBucket !== undefined)) throw e;
+      if (!(e instanceof RemoteError && e.kind === 'no-bucket' && req.createBucket)) throw e;
       await remote.createBucket();
       createdBucket = true;
       await remote.check();
     }
-    if (remote.probeCapabilities !== undefined) caps = await remote.probeCapabilities();
+    caps = await remote.probeCapabilities();
     for await (const o of remote.list('')) {
       objects++;
       bytes += o.size;
@@ -96,7 +114,13 @@ export async function runInit(req: InitRequest): Promise<InitResult> {
   const fresh = existing !== root;
   try {
     await mkdir(metaDir, { recursive: true });
-    await saveConfig(metaDir, { ...config, conditionalWrites: caps.conditionalWrites, versioning: caps.versioning });
+    if (!fresh) await setAsideDatabase(metaDir, config);
+    await saveConfig(metaDir, {
+      ...config,
+      conditionalWrites: caps.conditionalWrites,
+      ...(caps.conditionalDeletes !== undefined ? { conditionalDeletes: caps.conditionalDeletes } : {}),
+      versioning: caps.versioning,
+    });
   } catch (e) {
     if (fresh) await rm(metaDir, { recursive: true, force: true });
     throw new LsyncError('local-io', `cannot write ${metaDir}: ${e instanceof Error ? e.message : String(e)}`);

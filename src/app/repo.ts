@@ -39,7 +39,7 @@ export async function openRepo(cwd: string): Promise<Repo> {
   const root = await findRepoRoot(cwd);
   if (root === undefined) {
     throw new LsyncError('not-a-repo', `not an lsync repository (or any of the parent directories): ${resolve(cwd)}`,
-      'run `lsync init <remote>` to create one here, or `lsync clone <remote> <dir>`');
+      'run `lsync init <remote>` here to create one');
   }
   const metaDir = join(root, META_DIR);
   return { root, metaDir, config: await loadConfig(metaDir) };

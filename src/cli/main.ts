@@ -42,12 +42,16 @@ function globalOptions(args: Record<string, unknown>): GlobalOptions {
   const endpoint = str('endpoint');
   const region = str('region');
   const profile = str('profile');
+  const c = args['concurrency'];
+  if (typeof c !== 'number' || !Number.isInteger(c) || c < 1 || c > 1024) {
+    throw new LsyncError('usage', `--concurrency must be a whole number from 1 to 1024 (got ${String(c)})`);
+  }
   return {
     json: args['json'] === true,
     quiet: args['quiet'] === true,
     verbose: args['verbose'] === true,
     dryRun: args['dry-run'] === true,
-    concurrency: typeof args['concurrency'] === 'number' ? args['concurrency'] : 16,
+    concurrency: c,
     yes: args['yes'] === true,
     ...(endpoint !== undefined ? { endpoint } : {}),
     ...(region !== undefined ? { region } : {}),
@@ -102,11 +106,6 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
     .option('region', { type: 'string', describe: 'S3 region' })
     .option('profile', { type: 'string', describe: 'AWS profile for credentials' })
     .group(['dry-run', 'json', 'quiet', 'verbose', 'concurrency', 'yes', 'endpoint', 'region', 'profile', 'help', 'version'], 'Global options:')
-    .check((args) => {
-      const c = args['concurrency'];
-      if (typeof c !== 'number' || !Number.isInteger(c) || c < 1 || c > 1024) throw new Error('--concurrency must be a whole number from 1 to 1024');
-      return true;
-    })
     .strict()
     .demandCommand(1, 'say which command to run: lsync <command> (see lsync --help)')
     .recommendCommands()
@@ -123,27 +122,32 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
       (y) => c.builder(y),
       async (args) => {
         const a = args as Record<string, unknown>;
-        const global = globalOptions(a);
-        verbose = global.verbose;
-        json = global.json;
-        exitCode = await c.handler(a, { io, global });
+        verbose = a['verbose'] === true;
+        json = a['json'] === true;
+        try {
+          const global = globalOptions(a);
+          exitCode = await c.handler(a, { io, global });
+        } catch (e) {
+          // Kept apart from yargs' own failures, which are usage errors.
+          handlerError = { error: e };
+        }
       },
     );
   }
 
   let usageError: string | undefined;
+  let handlerError: { error: unknown } | undefined;
   let printed = '';
   try {
     await cli.fail((msg, err) => {
-      // Handler errors propagate to the catch below; only parse problems land here.
-      if (err !== undefined && err !== null) throw err;
-      usageError = msg ?? 'invalid command line';
+      usageError = msg ?? (err instanceof Error ? err.message : 'invalid command line');
     }).parseAsync([...argv], {}, (_err, _args, output) => {
       if (output !== '') printed = output;
     });
   } catch (e) {
     return reportError(e, io, verbose, json);
   }
+  if (handlerError !== undefined) return reportError(handlerError.error, io, verbose, json);
   if (usageError !== undefined) {
     io.stderr.write(`lsync: ${usageError}\nhint: see lsync --help, or lsync <command> --help\n`);
     return EXIT.usage;

@@ -26,6 +26,8 @@ export interface RepoConfig {
   readonly useGitignore: boolean;
   /** Recorded at init by probing the remote (lsync doctor refreshes it). */
   readonly conditionalWrites?: boolean;
+  /** DeleteObject honours If-Match. */
+  readonly conditionalDeletes?: boolean;
   readonly versioning?: boolean;
 }
 
@@ -46,6 +48,7 @@ const KEYS = {
   maxDeleteShare: 'max_delete_share',
   useGitignore: 'use_gitignore',
   conditionalWrites: 'conditional_writes',
+  conditionalDeletes: 'conditional_deletes',
   versioning: 'versioning',
 } as const;
 
@@ -114,6 +117,8 @@ export function parseConfig(raw: unknown, file: string): RepoConfig {
   if (profile !== undefined) cfg.profile = profile;
   const cw = bool(KEYS.conditionalWrites);
   if (cw !== undefined) cfg.conditionalWrites = cw;
+  const cd = bool(KEYS.conditionalDeletes);
+  if (cd !== undefined) cfg.conditionalDeletes = cd;
   const ver = bool(KEYS.versioning);
   if (ver !== undefined) cfg.versioning = ver;
   return cfg;

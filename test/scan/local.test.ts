@@ -209,8 +209,8 @@ test('an unreadable folder is reported, not thrown', { skip: isRoot ? 'running a
   const root = tempDir(t);
   writeTree(root, { 'locked/f': '', 'open/g': '' });
   chmodSync(join(root, 'locked'), 0o000);
-  t.after(() => chmodSync(join(root, 'locked'), 0o755));
-  const scan = await scanLocal(root, { base: none });
+  // Restored here rather than in an after hook: hooks run in order, and the removal comes first.
+  const scan = await scanLocal(root, { base: none }).finally(() => chmodSync(join(root, 'locked'), 0o755));
   assert.deepEqual(paths(scan), ['open/g']);
   assert.equal(scan.skipped.length, 1);
   assert.equal(scan.skipped[0]?.path, 'locked');

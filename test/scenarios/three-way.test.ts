@@ -173,12 +173,14 @@ forEachRemote('three-way sync', (world) => {
     assert.equal((await a.lsync('pull')).code, 0);
     assert.equal(await a.read('f.txt'), 'three from b!');
 
-    // push --mirror deletes remote extras: a has no local-only.txt... b pushes it, a mirrors it away.
+    // push --mirror deletes remote extras: b adds extra.txt, a (which never pulled it) mirrors it away.
+    await b.write('extra.txt', 'extra from b');
     assert.equal((await b.lsync('push')).code, 0);
     r = await a.lsync('push', '--mirror');
     assert.equal(r.code, 0, r.stderr);
     assert.equal((await b.lsync('pull')).code, 0);
-    assert.equal(await b.read('local-only.txt'), undefined);
+    assert.equal(await b.read('extra.txt'), undefined);
+    assert.deepEqual(await b.tree(), await a.tree());
   });
 
   test('paths limit the work, relative to the current directory', async () => {
