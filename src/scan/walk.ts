@@ -13,10 +13,11 @@ import { isUtf8 } from 'node:buffer';
 import { resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { LsyncError } from '../core/errors.js';
-import { META_DIR, inScope, pathProblem } from '../core/paths.js';
+import { META_DIR } from '../core/paths.js';
 import { GITIGNORE, IgnoreRuleSet, LSYNCIGNORE } from './ignore.js';
 import { describeError, errnoCode } from './errno.js';
 import { runQueue } from './queue.js';
+import { normaliseScopes } from './scope.js';
 
 // The callback form through promisify is several times faster than `fs.promises.lstat` for many
 // small calls (measured on Node 20).
@@ -88,6 +89,7 @@ class Walker {
 
   async run(): Promise<WalkResult> {
     const scopes = normaliseScopes(this.options.scopes);
+    await this.checkRoot();
     const dirs: string[] = [];
     if (scopes === 'all') {
       dirs.push('');
@@ -100,6 +102,21 @@ class Walker {
     }
     await runQueue(dirs, this.options.concurrency, (dir, push) => this.visitDir(dir, push));
     return { ignore: this.rules, nested: this.nested, skipped: this.skipped, emptyDirs: this.emptyDirs };
+  }
+
+  /** A missing root must fail the scan: an empty result would read as "everything was deleted". */
+  private async checkRoot(): Promise<void> {
+    let ok = false;
+    let cause: unknown;
+    try {
+      ok = (await lstat(this.root)).isDirectory();
+    } catch (e) {
+      cause = e;
+    }
+    if (!ok) {
+      const why = cause === undefined ? 'not a folder' : describeError(cause);
+      throw new LsyncError('local-io', `cannot read the repository folder ${this.root}: ${why}`, undefined, { cause });
+    }
   }
 
   private abs(path: string): string {
@@ -307,23 +324,6 @@ class Walker {
     const raw = await readdir(this.abs(dir), { encoding: 'buffer' });
     return new Set(raw.filter((b) => !isUtf8(b)).map((b) => b.toString('utf8')));
   }
-}
-
-/**
- * Drops duplicate scopes and those inside another scope; no scopes, or '' among them, means all.
- * Scopes inside `.lsync/` are dropped, which can leave none: nothing to scan.
- */
-function normaliseScopes(scopes: readonly string[]): string[] | 'all' {
-  if (scopes.length === 0) return 'all';
-  const out: string[] = [];
-  for (const s of [...scopes].sort()) {
-    if (s === '' || s === '.') return 'all';
-    if (s.split('/').includes(META_DIR)) continue; // .lsync/ is never scanned: an empty scope
-    const problem = pathProblem(s);
-    if (problem !== undefined) throw new LsyncError('usage', `invalid path "${s}": ${problem}`);
-    if (!out.some((o) => inScope(s, o))) out.push(s);
-  }
-  return out;
 }
 
 /** False when the file system did not say what the entry is (DT_UNKNOWN): lstat it. */

@@ -220,6 +220,7 @@ test('an unreadable folder is reported, not thrown', { skip: isRoot ? 'running a
 test('a missing repository folder throws', async (t) => {
   const root = tempDir(t);
   await assert.rejects(scanLocal(join(root, 'absent'), { base: none }), (e: unknown) => e instanceof LsyncError && e.code === 'local-io');
+  await assert.rejects(scanLocal(join(root, 'absent'), { base: none, scopes: ['a'] }), (e: unknown) => e instanceof LsyncError && e.code === 'local-io');
 });
 
 test('an aborted scan rejects', async (t) => {
