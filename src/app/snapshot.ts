@@ -52,6 +52,10 @@ function isInside(path: string, folders: readonly string[]): boolean {
   return false;
 }
 
+function isAtOrInside(path: string, paths: ReadonlySet<string>, folders: readonly string[]): boolean {
+  return paths.has(path) || isInside(path, folders);
+}
+
 export async function takeSnapshot(o: SnapshotOptions): Promise<Snapshot> {
   const [scan, objects] = await Promise.all([
     scanLocal(o.root, {
@@ -64,9 +68,11 @@ export async function takeSnapshot(o: SnapshotOptions): Promise<Snapshot> {
   ]);
   for (const s of scan.skipped) o.emit({ type: 'warning', path: s.path, message: `${s.path}: skipped (${s.reason})` });
 
-  // Local paths that are not folders the walk entered: a remote key below one of them would have to
-  // be written through a symlink or a special file, which is never done.
+  // Paths the walk skipped (symlinks, special files, unreadable folders, files changing while
+  // scanned) are unknown, not absent: on all three sides they are left out of the plan, so a skipped
+  // file is never taken for a deletion, and nothing is ever written through a symlink.
   const blocked = scan.skipped.map((s) => s.path);
+  const blockedSet = new Set(blocked);
   const remote = new Map<string, RemoteEntry>();
   for (const obj of objects) {
     if (obj.path.endsWith('/')) continue; // folder markers: directories are not synchronised yet
@@ -78,10 +84,7 @@ export async function takeSnapshot(o: SnapshotOptions): Promise<Snapshot> {
     }
     if (scan.ignore.ignores(obj.path, false)) continue;
     if (isInside(obj.path, scan.nested)) continue;
-    if (isInside(obj.path, blocked)) {
-      o.emit({ type: 'warning', path: obj.path, message: `${obj.path}: not written, a symlink or special file stands in its path locally` });
-      continue;
-    }
+    if (isAtOrInside(obj.path, blockedSet, blocked)) continue;
     remote.set(obj.path, {
       path: obj.path,
       kind: 'file',
@@ -121,7 +124,7 @@ export async function takeSnapshot(o: SnapshotOptions): Promise<Snapshot> {
   const base = new Map<string, BaseEntry>();
   for (const [path, b] of o.base) {
     if (!inAnyScope(path, o.scopes)) continue;
-    if (scan.ignore.ignores(path, false) || isInside(path, scan.nested)) continue;
+    if (scan.ignore.ignores(path, false) || isInside(path, scan.nested) || isAtOrInside(path, blockedSet, blocked)) continue;
     base.set(path, b);
   }
   const local = new Map<string, LocalEntry>(scan.entries);
