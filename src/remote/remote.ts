@@ -83,6 +83,13 @@ export interface PutOptions {
   readonly ifNoneMatch?: boolean;
   /** Called with the number of bytes just sent (increments). */
   readonly onProgress?: (bytes: number) => void;
+  /**
+   * Pacing (bandwidth limits, see wrap/bwlimit.ts): when present, the implementation awaits
+   * `throttle(n)` before sending (or writing) each slice of n bytes of the body, slices of at most
+   * 64 KiB, on every attempt including the service client's own retries. A rejection (abort) fails
+   * the put.
+   */
+  readonly throttle?: (bytes: number, signal?: AbortSignal) => Promise<void>;
   readonly signal?: AbortSignal;
 }
 

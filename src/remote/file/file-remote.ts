@@ -419,12 +419,24 @@ export class FileRemote implements Remote {
   }
 }
 
+/** PutOptions.throttle slices; file reads already come in chunks of this size (the stream default). */
+const THROTTLE_SLICE = 64 * 1024;
+
 /** Write the source to `tmp`, fsync it, report progress, and return the MD5 of what was written. */
 async function writeTemp(tmp: string, source: PutSource, options: PutOptions): Promise<string> {
   const hash = createHash('md5');
   const out = await open(tmp, 'wx', 0o600);
   try {
-    if (source.kind === 'bytes') {
+    if (source.kind === 'bytes' && options.throttle !== undefined) {
+      // Paced: written in slices, each after its throttle (PutOptions.throttle).
+      for (let offset = 0; offset < source.data.byteLength; offset += THROTTLE_SLICE) {
+        const slice = source.data.subarray(offset, Math.min(offset + THROTTLE_SLICE, source.data.byteLength));
+        await options.throttle(slice.byteLength, options.signal);
+        await out.write(slice);
+        hash.update(slice);
+        options.onProgress?.(slice.byteLength);
+      }
+    } else if (source.kind === 'bytes') {
       await out.write(source.data);
       hash.update(source.data);
       options.onProgress?.(source.data.byteLength);
@@ -436,6 +448,7 @@ async function writeTemp(tmp: string, source: PutSource, options: PutOptions): P
           for await (const chunk of input.createReadStream({ start: 0, end: source.size - 1, autoClose: false })) {
             options.signal?.throwIfAborted();
             const buf = chunk as Buffer;
+            await options.throttle?.(buf.byteLength, options.signal);
             await out.write(buf);
             hash.update(buf);
             written += buf.byteLength;

@@ -19,6 +19,7 @@ import {
 } from '@aws-sdk/client-s3';
 import type { LimitFunction } from 'p-limit';
 import { quoteEtag, unquoteEtag } from './meta.js';
+import { pace, type Throttle } from './pace.js';
 
 export const MiB = 1024 * 1024;
 /** S3 rejects parts below 5 MiB (except the last one). */
@@ -69,6 +70,8 @@ export interface MultipartParams {
   readonly ifMatch?: string;
   readonly ifNoneMatch?: boolean;
   readonly onProgress?: (bytes: number) => void;
+  /** Paces each part's bytes on the wire (PutOptions.throttle). */
+  readonly throttle?: Throttle;
   /** Called after each part finishes, with the bookkeeping so far (for checkpoints). */
   readonly onPart?: (state: MultipartState) => void;
   readonly signal?: AbortSignal;
@@ -105,9 +108,9 @@ export async function uploadMultipart(p: MultipartParams): Promise<MultipartResu
     const length = Math.min(p.partSize, p.size - offset);
     const body = await p.source.read(offset, length);
     const res = await p.client.send(
-      new UploadPartCommand({
+      pace(new UploadPartCommand({
         Bucket: p.bucket, Key: p.key, UploadId: uploadId, PartNumber: partNumber, Body: body, ContentLength: length,
-      }),
+      }), p.throttle, signal),
       { abortSignal: signal },
     );
     const etag = unquoteEtag(res.ETag);

@@ -41,6 +41,7 @@ import { makeClient, resolveEndpoint, type ClientSettings } from './client.js';
 import { classify, isAbort, toRemoteError } from './errors.js';
 import { decodeMeta, encodeMeta, quoteEtag, unquoteEtag } from './meta.js';
 import { choosePartSize, MiB, uploadMultipart, type MultipartState } from './multipart.js';
+import { pace } from './pace.js';
 import { partSource } from './part-source.js';
 import { probeCapabilities, type S3Capabilities } from './probe.js';
 import { detectProvider, quirksFor, type Quirks } from './quirks.js';
@@ -319,6 +320,7 @@ export class S3Remote implements Remote {
           ...(native && options.ifMatch !== undefined ? { ifMatch: options.ifMatch } : {}),
           ...(native && options.ifNoneMatch === true ? { ifNoneMatch: true } : {}),
           ...(options.onProgress !== undefined ? { onProgress: options.onProgress } : {}),
+          ...(options.throttle !== undefined ? { throttle: options.throttle } : {}),
           ...(this.onMultipartPart !== undefined ? { onPart: (s: MultipartState) => this.onMultipartPart?.(path, s) } : {}),
           ...(options.signal !== undefined ? { signal: options.signal } : {}),
         });
@@ -330,7 +332,7 @@ export class S3Remote implements Remote {
       // Not every server checks Content-MD5 (s3rver and moto do not): check here too.
       if (md5 !== undefined && createHash('md5').update(body).digest('hex') !== md5.toLowerCase()) throw badDigest(path, this.display);
       const res = await this.client.send(
-        new PutObjectCommand({
+        pace(new PutObjectCommand({
           Bucket: this.bucket,
           Key: this.key(path),
           Body: body,
@@ -339,7 +341,7 @@ export class S3Remote implements Remote {
           // The server rejects the upload (BadDigest) if the bytes are not the ones the caller hashed.
           ...(md5 !== undefined && /^[0-9a-f]{32}$/.test(md5) ? { ContentMD5: Buffer.from(md5, 'hex').toString('base64') } : {}),
           ...conditions,
-        }),
+        }), options.throttle, options.signal),
         sendOptions(options.signal),
       );
       options.onProgress?.(size);
