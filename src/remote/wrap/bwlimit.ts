@@ -15,7 +15,7 @@
  */
 import { Transform, type Readable, type TransformCallback } from 'node:stream';
 import type { GetOptions, GetResult, PutOptions, PutResult, PutSource, Remote } from '../remote.js';
-import { ForwardingRemote, sleep as realSleep } from './forward.js';
+import { ForwardingRemote, pipeThrough, sleep as realSleep } from './forward.js';
 
 const SLICE = 64 * 1024;
 
@@ -96,9 +96,7 @@ function paced(body: Readable, bucket: TokenBucket, signal: AbortSignal | undefi
       })().then(() => done(), (err: unknown) => done(err instanceof Error ? err : new Error(String(err))));
     },
   });
-  body.on('error', (err) => out.destroy(err));
-  out.on('close', () => body.destroy());
-  return body.pipe(out);
+  return pipeThrough(body, out);
 }
 
 /**

@@ -2,6 +2,7 @@
  * A Remote that forwards every call to another one: the base of every wrapper, which overrides
  * only the calls it changes.
  */
+import type { Readable, Transform } from 'node:stream';
 import type { Capabilities, GetOptions, GetResult, PutOptions, PutResult, PutSource, Remote, RemoteObject } from '../remote.js';
 
 /** The operations of the Remote interface, by name (for counters, fault rules, retry messages). */
@@ -71,4 +72,14 @@ export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
     }, ms);
     signal?.addEventListener('abort', onAbort, { once: true });
   });
+}
+
+/**
+ * `body` piped through `out`, for wrappers that change a get() body: an error of the source fails
+ * the result, and destroying the result (a consumer that gives up) releases the source.
+ */
+export function pipeThrough(body: Readable, out: Transform): Readable {
+  body.on('error', (err) => out.destroy(err));
+  out.on('close', () => body.destroy());
+  return body.pipe(out);
 }
