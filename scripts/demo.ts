@@ -18,7 +18,8 @@ const bob = join(work, 'bob');
 mkdirSync(remoteDir);
 
 function lsync(cwd: string, args: string[], expect: number): void {
-  process.stdout.write(`\n\x1b[1m${relative(work, cwd) || '.'}$ lsync ${args.join(' ')}\x1b[0m\n`);
+  const prompt = `${relative(work, cwd) || '.'}$ lsync ${args.join(' ')}`;
+  process.stdout.write(process.stdout.isTTY ? `\n\x1b[1m${prompt}\x1b[0m\n` : `\n${prompt}\n`);
   const r = spawnSync(process.execPath, [bin, ...args], { cwd, encoding: 'utf8' });
   process.stdout.write(r.stdout);
   process.stdout.write(r.stderr);

@@ -169,3 +169,28 @@ forEachRemote('safety', (world, kind) => {
     });
   }
 });
+
+forEachRemote('credentials', (world, kind) => {
+  if (kind !== 's3rver') return;
+  test('--profile picks credentials from the shared credentials file', async () => {
+    const w = await world();
+    const a = await w.collaborator('a');
+    const creds = join(w.tmp, 'credentials');
+    await writeFile(creds, `[lsynctest]\naws_access_key_id = ${w.server?.accessKeyId}\naws_secret_access_key = ${w.server?.secretAccessKey}\n`);
+    const env: Record<string, string> = { ...w.env, AWS_SHARED_CREDENTIALS_FILE: creds, AWS_CONFIG_FILE: join(w.tmp, 'no-config') };
+    delete env['AWS_ACCESS_KEY_ID'];
+    delete env['AWS_SECRET_ACCESS_KEY'];
+    const noEnv = Object.fromEntries(Object.entries(process.env).filter(([k]) => k !== 'AWS_ACCESS_KEY_ID' && k !== 'AWS_SECRET_ACCESS_KEY'));
+    const { execFile } = await import('node:child_process');
+    const { repoRoot } = await import('../support/servers.js');
+    const run = (args: string[]): Promise<number> =>
+      new Promise((resolve) => {
+        execFile(process.execPath, [join(repoRoot(), 'bin', 'lsync.js'), ...args], { cwd: a.dir, env: { ...noEnv, ...env } }, (err) => {
+          resolve(err === null ? 0 : typeof err.code === 'number' ? err.code : 1);
+        });
+      });
+    await a.write('p.txt', 'via profile');
+    assert.equal(await run(['sync', '--profile', 'lsynctest']), 0);
+    assert.equal(await run(['sync', '--profile', 'nosuchprofile']), 1);
+  });
+});

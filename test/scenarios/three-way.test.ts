@@ -183,6 +183,29 @@ forEachRemote('three-way sync', (world) => {
     assert.deepEqual(await b.tree(), await a.tree());
   });
 
+  test('--dry-run plans and prints, and changes nothing anywhere', async () => {
+    const w = await world();
+    const a = await w.collaborator('a');
+    const b = await w.collaborator('b');
+    await a.write('one.txt', '1');
+    assert.equal((await a.lsync('sync')).code, 0);
+    assert.equal((await b.lsync('sync')).code, 0);
+    await a.write('two.txt', '2');
+    await a.rm('one.txt');
+    let r = await a.lsync('sync', '--dry-run');
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /upload\s+two\.txt/);
+    assert.match(r.stdout, /delete remote\s+one\.txt/);
+    r = await a.lsync('sync', '--dry-run', '--json');
+    const plan = Collaborator.json(r)[0];
+    assert.equal(plan?.['dryRun'], true);
+    assert.deepEqual((plan?.['actions'] as { type: string; path: string }[]).map((x) => `${x.type} ${x.path}`), ['delete-remote one.txt', 'upload two.txt']);
+    assert.equal((await b.lsync('sync')).code, 0);
+    assert.deepEqual(await b.tree(), { 'one.txt': '1' }, 'the remote did not change');
+    r = await a.lsync('status', '--json');
+    assert.equal((Collaborator.json(r)[0]?.['actions'] as unknown[]).length, 2, 'the database did not change');
+  });
+
   test('paths limit the work, relative to the current directory', async () => {
     const w = await world();
     const a = await w.collaborator('a');
