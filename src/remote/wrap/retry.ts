@@ -95,7 +95,9 @@ class RetryingRemote extends ForwardingRemote {
   /** One line: what, where, how many tries, and the last reason (without repeating the what/where). */
   private gaveUp(op: RemoteOp, path: string | undefined, attempts: number, last: RemoteError): RemoteError {
     const what = path !== undefined && path !== '' ? `${op} "${path}" in ${this.display}` : `${op} ${this.display}`;
-    const reason = last.message.startsWith(`${what}: `) ? last.message.slice(what.length + 2) : last.message;
+    // Implementations word a whole-remote listing as `list "" in …`: strip either form.
+    const prefix = [`${what}: `, `${op} "${path ?? ''}" in ${this.display}: `].find((p) => last.message.startsWith(p));
+    const reason = prefix !== undefined ? last.message.slice(prefix.length) : last.message;
     const message = `${what}: gave up after ${attempts} attempts: ${reason}`.replace(/\s*[\r\n]+\s*/g, ' ');
     return new RemoteError('transient', message, path, { cause: last });
   }
