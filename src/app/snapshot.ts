@@ -3,12 +3,14 @@
  * this repository may touch, and fill in the content hashes the planner needs (as few HEAD
  * requests as possible: a listing's ETag already identifies single-part content).
  */
+import { join } from 'node:path';
 import pLimit from 'p-limit';
 import { compareKeys, inAnyScope, pathProblem } from '../core/paths.js';
 import type { BaseEntry, LocalEntry, RemoteEntry, Snapshot } from '../core/types.js';
 import type { Remote, RemoteObject } from '../remote/remote.js';
 import { scanLocal } from '../scan/local.js';
 import type { EventSink } from '../exec/events.js';
+import { matchesMultipartEtag } from './multipart-etag.js';
 
 export interface SnapshotOptions {
   readonly root: string;
@@ -117,6 +119,20 @@ export async function takeSnapshot(o: SnapshotOptions): Promise<Snapshot> {
         if (st.meta?.mtimeMs !== undefined) extra.mtimeMs = st.meta.mtimeMs;
         if (st.meta?.mode !== undefined) extra.mode = st.meta.mode;
         remote.set(path, { ...r, ...extra });
+      }),
+    ),
+  );
+
+  // Multipart objects written by other tools carry no MD5: recompute their ETag from the local file
+  // of the same size, so identical content is still recognised.
+  await Promise.all(
+    heads.map((path) =>
+      limit(async () => {
+        const r = remote.get(path);
+        const l = scan.entries.get(path);
+        if (r === undefined || r.hash !== undefined || l?.hash === undefined || l.size !== r.size) return;
+        const file = join(o.root, ...path.split('/'));
+        if (await matchesMultipartEtag(file, l.size, r.etag, o.signal).catch(() => false)) remote.set(path, { ...r, hash: l.hash });
       }),
     ),
   );

@@ -137,8 +137,12 @@ forEachRemote('safety', (world, kind) => {
       // even for the multipart object whose ETag is not an MD5.
       const b = await w.collaborator('b');
       await b.write('single.txt', 'uploaded by another tool');
+      await b.write('multi.bin', Buffer.concat([part, tail]));
       r = await b.lsync('sync', '--json');
       assert.equal(r.code, 0, r.stdout + r.stderr);
+      const s = Collaborator.json(r).find((e) => e['type'] === 'summary');
+      assert.deepEqual(s?.['planned'], { record: 2 });
+      assert.equal(s?.['bytesReceived'], 0);
     });
 
     test('refused credentials: exit 1, one line, and the secret never printed', async () => {
