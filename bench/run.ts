@@ -252,14 +252,16 @@ async function rawWorker(mode: string, args: WorkerArgs): Promise<void> {
         for (const o of page.Contents ?? []) if (o.Key !== undefined) keys.push(o.Key);
         token = page.IsTruncated === true ? page.NextContinuationToken : undefined;
       } while (token !== undefined);
-      const made = new Set<string>();
+      const made = new Map<string, Promise<unknown>>();
       await pool(keys, async (key) => {
         const file = join(args.dir, key.slice(args.prefix.length));
         const parent = dirname(file);
-        if (!made.has(parent)) {
-          made.add(parent);
-          await mkdir(parent, { recursive: true });
+        let dirReady = made.get(parent);
+        if (dirReady === undefined) {
+          dirReady = mkdir(parent, { recursive: true });
+          made.set(parent, dirReady);
         }
+        await dirReady;
         const res = await client.send(new s3.GetObjectCommand({ Bucket: args.bucket, Key: key }));
         if (res.Body === undefined) throw new Error(`no body for ${key}`);
         await writeFile(file, await res.Body.transformToByteArray());
