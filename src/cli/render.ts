@@ -4,7 +4,7 @@
  */
 import type { Action, Conflict, Plan } from '../core/types.js';
 import type { EngineEvent, ExecActionType } from '../exec/events.js';
-import type { ExecAction } from '../exec/executor.js';
+import { actionBytes, type ExecAction } from '../exec/executor.js';
 import type { SyncOutcome } from '../app/sync.js';
 
 export interface Out {
@@ -53,19 +53,6 @@ export function formatBytes(n: number): string {
     i++;
   }
   return i === 0 ? `${n} B` : `${v.toFixed(v < 10 ? 1 : 0)} ${units[i]}`;
-}
-
-function actionBytes(a: ExecAction): number {
-  switch (a.type) {
-    case 'upload':
-      return a.local.size;
-    case 'download':
-      return a.remote.size;
-    case 'keep-both':
-      return a.local.size + a.remote.size;
-    default:
-      return 0;
-  }
 }
 
 /** The JSON shape of an action: what and where, never whole entries. */

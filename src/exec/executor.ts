@@ -264,23 +264,10 @@ export async function execute(actions: readonly ExecAction[], ctx: ExecContext):
     }
   }
 
-  const bytesOf = (a: ExecAction): number => {
-    switch (a.type) {
-      case 'upload':
-        return a.local.size;
-      case 'download':
-        return a.remote.size;
-      case 'keep-both':
-        return a.local.size + a.remote.size;
-      default:
-        return 0;
-    }
-  };
-
   async function attempt(a: ExecAction): Promise<boolean> {
     if (ctx.signal?.aborted) return false;
     const type: ExecActionType = a.type;
-    ctx.emit({ type: 'start', action: type, path: a.path, bytes: bytesOf(a) });
+    ctx.emit({ type: 'start', action: type, path: a.path, bytes: actionBytes(a) });
     try {
       const [sent, received] = await run(a);
       bytesSent += sent;
@@ -329,6 +316,20 @@ export async function execute(actions: readonly ExecAction[], ctx: ExecContext):
     await ctx.db.flush();
   }
   return { done, skipped, failed, bytesSent, bytesReceived, postponed, interrupted: ctx.signal?.aborted ?? false };
+}
+
+/** The bytes an action moves over the wire. */
+export function actionBytes(a: ExecAction): number {
+  switch (a.type) {
+    case 'upload':
+      return a.local.size;
+    case 'download':
+      return a.remote.size;
+    case 'keep-both':
+      return a.local.size + a.remote.size;
+    default:
+      return 0;
+  }
 }
 
 /** One line naming the file, for any error an action can meet. */
