@@ -143,7 +143,7 @@ export class Reporter {
     }
     switch (e.type) {
       case 'plan':
-        for (const a of e.plan.actions) if (a.type === 'upload' || a.type === 'download') this.bytesTotal += a.type === 'upload' ? a.local.size : a.remote.size;
+        for (const a of e.plan.actions) this.bytesTotal += actionBytes(a);
         this.filesTotal = e.plan.actions.length;
         break;
       case 'warning':
