@@ -89,6 +89,8 @@ export function reportError(e: unknown, io: Io, verbose: boolean, json: boolean)
   return code;
 }
 
+class UsageFailure extends Error {}
+
 export async function main(argv: readonly string[], io: Io): Promise<number> {
   let exitCode: number = EXIT.ok;
   let verbose = argv.includes('--verbose');
@@ -140,12 +142,14 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
   let printed = '';
   try {
     await cli.fail((msg, err) => {
-      usageError = msg ?? (err instanceof Error ? err.message : 'invalid command line');
+      // Throwing is what stops yargs: a fail handler that returns lets the command handler run.
+      throw new UsageFailure(msg ?? (err instanceof Error ? err.message : 'invalid command line'));
     }).parseAsync([...argv], {}, (_err, _args, output) => {
       if (output !== '') printed = output;
     });
   } catch (e) {
-    return reportError(e, io, verbose, json);
+    if (e instanceof UsageFailure) usageError = e.message.replace(/\s*\n\s*/g, ' ');
+    else return reportError(e, io, verbose, json);
   }
   if (handlerError !== undefined) return reportError(handlerError.error, io, verbose, json);
   if (usageError !== undefined) {
