@@ -89,7 +89,7 @@ describe('withBandwidthLimit on file:// (real clock)', () => {
     const data = randomBytes(3 * MiB);
     await base.put('down.bin', { kind: 'bytes', data }, { meta: { md5: md5(data) } });
     const remote = withBandwidthLimit(base, MiB);
-    let got = Buffer.alloc(0);
+    let got: Buffer = Buffer.alloc(0);
     const seconds = await timed(async () => {
       got = await readAll((await remote.get('down.bin')).body);
     });

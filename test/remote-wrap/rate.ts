@@ -13,6 +13,6 @@ export function assertRate(what: string, bytes: number, seconds: number, limit: 
   const rate = bytes / seconds;
   const error = (rate - limit) / limit;
   const line = `${what}: ${(bytes / 1048576).toFixed(2)} MiB in ${seconds.toFixed(3)} s = ${(rate / 1048576).toFixed(3)} MiB/s (limit ${(limit / 1048576).toFixed(3)}, ${(error * 100).toFixed(1)}%)`;
-  process.stderr.write(`# ${line}\n`);
+  process.stderr.write(`${line}\n`);
   assert.ok(Math.abs(error) <= 0.15, line);
 }
