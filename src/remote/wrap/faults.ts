@@ -26,7 +26,7 @@ export type Fault =
   | { readonly type: 'fail'; readonly kind?: RemoteErrorKind; readonly landed?: boolean }
   /** get: the body emits RemoteError(kind) after exactly `afterBytes` bytes. */
   | { readonly type: 'break-body'; readonly afterBytes: number; readonly kind?: RemoteErrorKind }
-  /** list: throws RemoteError(kind) after yielding `afterItems` objects. */
+  /** list: throws RemoteError(kind) after yielding `afterItems` objects (if the listing is that long). */
   | { readonly type: 'break-list'; readonly afterItems: number; readonly kind?: RemoteErrorKind }
   | { readonly type: 'delay'; readonly ms: number }
   /** Run before the call reaches the remote, e.g. write a competing version through another Remote. */
@@ -174,6 +174,7 @@ class FaultingRemote extends ForwardingRemote implements FaultyRemote {
       yielded++;
       yield object;
     }
+    this.lost(selected);
   }
 
   override stat(path: string, signal?: AbortSignal): Promise<RemoteObject | undefined> {
