@@ -18,6 +18,9 @@ export async function connect(config: RepoConfig, o: RemoteOverrides, concurrenc
   const profile = o.profile ?? config.profile;
   return openRemote(spec, {
     concurrency,
+    // lsync's own retry wrapper (src/remote/wrap) retries with jitter and says so; SDK retries
+    // underneath it would multiply the attempts.
+    maxAttempts: 1,
     ...(endpoint !== undefined ? { endpoint } : {}),
     ...(region !== undefined ? { region } : {}),
     ...(profile !== undefined ? { profile } : {}),

@@ -11,6 +11,7 @@ import { acquireLock } from '../state/lock.js';
 import { connect, type RemoteOverrides } from './connect.js';
 import { openRepo, type Repo } from './repo.js';
 import { Trash, stamp } from '../exec/localfs.js';
+import { wrapRemote } from '../remote/wrap/index.js';
 
 export interface Session {
   readonly repo: Repo;
@@ -27,6 +28,10 @@ export interface SessionOptions {
   readonly concurrency: number;
   /** status and --dry-run read only: no lock is taken, so they can run beside a sync. */
   readonly readOnly: boolean;
+  /** --bwlimit, bytes per second shared by all transfers. */
+  readonly bwlimit?: number;
+  /** Told when a request is retried after a transient failure. */
+  readonly onRetry?: (message: string) => void;
 }
 
 export async function withSession<T>(o: SessionOptions, fn: (s: Session) => Promise<T>): Promise<T> {
@@ -35,7 +40,14 @@ export async function withSession<T>(o: SessionOptions, fn: (s: Session) => Prom
   try {
     const db = await openDatabase(repo.metaDir);
     try {
-      const remote = await connect(repo.config, o.overrides, o.concurrency);
+      const opened = await connect(repo.config, o.overrides, o.concurrency);
+      // Retries (with backoff and jitter) and the bandwidth limit wrap the remote here, in one place.
+      const remote = wrapRemote(opened, {
+        retry: {
+          onRetry: (i) => o.onRetry?.(`retrying ${i.op}${i.path !== undefined ? ` ${i.path}` : ''} in ${(i.delayMs / 1000).toFixed(1)} s (attempt ${i.attempt + 1}): ${i.error.message}`),
+        },
+        ...(o.bwlimit !== undefined ? { bwlimit: o.bwlimit } : {}),
+      });
       try {
         const trash = new Trash(repo.root, join(repo.metaDir, 'trash', stamp(new Date())));
         return await fn({ repo, db, remote, trash, host: hostname() });

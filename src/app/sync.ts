@@ -30,6 +30,8 @@ export interface SyncRequest {
   readonly keep?: KeepPolicy;
   readonly overrides: RemoteOverrides;
   readonly signal?: AbortSignal;
+  /** --bwlimit in bytes per second. */
+  readonly bwlimit?: number;
 }
 
 export interface SyncOutcome {
@@ -59,7 +61,15 @@ export async function runSync(req: SyncRequest, emit: EventSink): Promise<SyncOu
   }
   const readOnly = req.verb === 'status' || req.dryRun;
   return withSession(
-    { cwd: req.cwd, command: req.verb, overrides: req.overrides, concurrency: req.concurrency, readOnly },
+    {
+      cwd: req.cwd,
+      command: req.verb,
+      overrides: req.overrides,
+      concurrency: req.concurrency,
+      readOnly,
+      ...(req.bwlimit !== undefined ? { bwlimit: req.bwlimit } : {}),
+      onRetry: (message) => emit({ type: 'warning', message }),
+    },
     async (s) => {
       const scopes = toScopes(s.repo.root, req.cwd, req.paths);
       const snapshot = await takeSnapshot({

@@ -56,6 +56,7 @@ async function syncLike(verb: Verb, args: Record<string, unknown>, ctx: CommandC
       ...(maxDelete !== undefined ? { maxDelete } : {}),
       ...(keep !== undefined ? { keep } : {}),
       ...(ctx.io.signal !== undefined ? { signal: ctx.io.signal } : {}),
+      ...(g.bwlimit !== undefined ? { bwlimit: g.bwlimit } : {}),
     },
     // status and dry runs render the plan as a whole; runs render as they go.
     verb === 'status' || g.dryRun ? (e) => { if (e.type === 'warning') reporter.warn(e.message); } : reporter.event,

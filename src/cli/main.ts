@@ -5,6 +5,7 @@
 import yargs, { type Argv } from 'yargs';
 import { EXIT, LsyncError } from '../core/errors.js';
 import { RemoteError } from '../remote/remote.js';
+import { parseRate } from '../remote/wrap/bwlimit.js';
 import { commands } from './commands.js';
 import type { Out } from './render.js';
 
@@ -24,6 +25,8 @@ export interface GlobalOptions {
   readonly dryRun: boolean;
   readonly concurrency: number;
   readonly yes: boolean;
+  /** --bwlimit in bytes per second. */
+  readonly bwlimit?: number;
   readonly endpoint?: string;
   readonly region?: string;
   readonly profile?: string;
@@ -46,7 +49,16 @@ function globalOptions(args: Record<string, unknown>): GlobalOptions {
   if (typeof c !== 'number' || !Number.isInteger(c) || c < 1 || c > 1024) {
     throw new LsyncError('usage', `--concurrency must be a whole number from 1 to 1024 (got ${String(c)})`);
   }
+  let bwlimit: number | undefined;
+  if (typeof args['bwlimit'] === 'string') {
+    try {
+      bwlimit = parseRate(args['bwlimit']);
+    } catch (e) {
+      throw new LsyncError('usage', `--bwlimit: ${e instanceof Error ? e.message : String(e)}`);
+    }
+  }
   return {
+    ...(bwlimit !== undefined ? { bwlimit } : {}),
     json: args['json'] === true,
     quiet: args['quiet'] === true,
     verbose: args['verbose'] === true,
@@ -104,10 +116,11 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
     .option('verbose', { alias: 'v', type: 'boolean', describe: 'more detail, and stack traces on errors', default: false })
     .option('concurrency', { alias: 'j', type: 'number', describe: 'transfers in flight', default: 16 })
     .option('yes', { alias: 'y', type: 'boolean', describe: 'answer yes to prompts', default: false })
+    .option('bwlimit', { type: 'string', describe: 'bandwidth limit shared by uploads and downloads, e.g. 10M or 512K (bytes per second)' })
     .option('endpoint', { type: 'string', describe: 'S3 endpoint URL (or AWS_ENDPOINT_URL_S3 / AWS_ENDPOINT_URL)' })
     .option('region', { type: 'string', describe: 'S3 region' })
     .option('profile', { type: 'string', describe: 'AWS profile for credentials' })
-    .group(['dry-run', 'json', 'quiet', 'verbose', 'concurrency', 'yes', 'endpoint', 'region', 'profile', 'help', 'version'], 'Global options:')
+    .group(['dry-run', 'json', 'quiet', 'verbose', 'concurrency', 'bwlimit', 'yes', 'endpoint', 'region', 'profile', 'help', 'version'], 'Global options:')
     .strict()
     .demandCommand(1, 'say which command to run: lsync <command> (see lsync --help)')
     .recommendCommands()

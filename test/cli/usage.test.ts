@@ -31,6 +31,7 @@ const usageCases: [string[], RegExp][] = [
   [[], /say which command/],
   [['init'], /Not enough non-option arguments/],
   [['sync', '--max-delete', '-3'], /--max-delete/],
+  [['sync', '--bwlimit', 'fast'], /--bwlimit/],
 ];
 
 for (const [args, message] of usageCases) {
