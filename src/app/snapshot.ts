@@ -100,12 +100,19 @@ export async function takeSnapshot(o: SnapshotOptions): Promise<Snapshot> {
   // Content hashes for remote objects: from the base when the ETag is unchanged, from the ETag
   // when it is a plain MD5; otherwise a HEAD (lsync's metadata), only when a local file has to
   // be compared with it.
+  // Also for a new object nobody here has yet whose size is that of a file the remote lost since
+  // the base: it may be that file renamed, and only its content hash can tell (a rename is done
+  // locally as a rename, never fetched again). Multipart uploads and file:// remotes have no MD5
+  // ETag, so without this HEAD a renamed large file would be downloaded again.
+  const vanishedSizes = new Set<number>();
+  for (const [path, b] of o.base) if (!remote.has(path) && scan.entries.has(path)) vanishedSizes.add(b.size);
   const heads: string[] = [];
   for (const [path, r] of remote) {
     const b = o.base.get(path);
     if (b !== undefined && b.etag === r.etag) remote.set(path, { ...r, hash: b.hash });
     else if (PLAIN_MD5.test(r.etag)) remote.set(path, { ...r, hash: r.etag });
     else if (scan.entries.has(path)) heads.push(path);
+    else if (b === undefined && vanishedSizes.has(r.size)) heads.push(path);
   }
   const limit = pLimit(Math.max(1, o.concurrency));
   await Promise.all(

@@ -25,6 +25,8 @@ const VERB: Record<ExecActionType, string> = {
   'delete-local': 'delete local',
   record: 'record',
   forget: 'forget',
+  'move-remote': 'move remote',
+  'move-local': 'move local',
   'keep-both': 'keep both',
 };
 
@@ -35,6 +37,8 @@ const DONE: Record<ExecActionType, string> = {
   'delete-local': 'deleted local',
   record: 'recorded',
   forget: 'forgot',
+  'move-remote': 'moved remote',
+  'move-local': 'moved local',
   'keep-both': 'kept both',
 };
 
@@ -57,7 +61,18 @@ export function formatBytes(n: number): string {
 
 /** The JSON shape of an action: what and where, never whole entries. */
 export function actionJson(a: ExecAction): Record<string, unknown> {
-  return { type: a.type, path: a.path, bytes: actionBytes(a), ...(a.type === 'keep-both' ? { to: a.conflictPath } : {}) };
+  return {
+    type: a.type,
+    path: a.path,
+    bytes: actionBytes(a),
+    ...(a.type === 'keep-both' ? { to: a.conflictPath } : {}),
+    ...(a.type === 'move-remote' || a.type === 'move-local' ? { from: a.from } : {}),
+  };
+}
+
+/** The path column of a line: a move names both ends, old → new. */
+function where(a: { readonly path: string; readonly from?: string }): string {
+  return a.from !== undefined ? `${a.from} → ${a.path}` : a.path;
 }
 
 export function planJson(outcome: SyncOutcome): Record<string, unknown> {
@@ -72,8 +87,8 @@ export function planJson(outcome: SyncOutcome): Record<string, unknown> {
   };
 }
 
-const isPush = (a: ExecAction | Action): boolean => a.type === 'upload' || a.type === 'delete-remote';
-const isPull = (a: ExecAction | Action): boolean => a.type === 'download' || a.type === 'delete-local';
+const isPush = (a: ExecAction | Action): boolean => a.type === 'upload' || a.type === 'delete-remote' || a.type === 'move-remote';
+const isPull = (a: ExecAction | Action): boolean => a.type === 'download' || a.type === 'delete-local' || a.type === 'move-local';
 
 /** `lsync status` (and --dry-run) as text. */
 export function renderPlanText(outcome: SyncOutcome, out: Out, verbose: boolean): void {
@@ -81,7 +96,7 @@ export function renderPlanText(outcome: SyncOutcome, out: Out, verbose: boolean)
   const section = (title: string, items: readonly ExecAction[]): void => {
     if (items.length === 0) return;
     lines.push(`${title} (${items.length}):`);
-    for (const a of items) lines.push(`  ${VERB[a.type].padEnd(14)} ${a.path}${a.type === 'keep-both' ? ` (local copy → ${a.conflictPath})` : ''}`);
+    for (const a of items) lines.push(`  ${VERB[a.type].padEnd(14)} ${where(a)}${a.type === 'keep-both' ? ` (local copy → ${a.conflictPath})` : ''}`);
   };
   section('To push', outcome.actions.filter(isPush));
   section('To pull', outcome.actions.filter(isPull));
@@ -158,7 +173,7 @@ export class Reporter {
       case 'done':
         this.filesDone++;
         if (!this.o.quiet && e.action !== 'record' && e.action !== 'forget') {
-          this.line(this.stdout, `${DONE[e.action].padEnd(15)} ${e.path}${e.to !== undefined ? ` (local copy kept as ${e.to})` : ''}`);
+          this.line(this.stdout, `${DONE[e.action].padEnd(15)} ${where(e)}${e.to !== undefined ? ` (local copy kept as ${e.to})` : ''}`);
         } else if (this.o.verbose) {
           this.line(this.stdout, `${DONE[e.action].padEnd(15)} ${e.path}`);
         }

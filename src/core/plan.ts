@@ -11,6 +11,7 @@
  */
 
 import { classify, isChanged, sameContent, type PathState } from './classify.js';
+import { pairMoves } from './moves.js';
 import { compareKeys } from './paths.js';
 import {
   assertNever,
@@ -48,7 +49,7 @@ const NONE: Decision = { kind: 'none' };
  */
 export function plan(snapshot: Snapshot, options: PlanOptions): Plan {
   const states = classify(snapshot);
-  const actions: Action[] = [];
+  const decided: Action[] = [];
   const conflicts: Conflict[] = [];
   const pending: Pending[] = [];
   for (const state of states) {
@@ -57,7 +58,7 @@ export function plan(snapshot: Snapshot, options: PlanOptions): Plan {
       case 'none':
         break;
       case 'action':
-        actions.push(d.action);
+        decided.push(d.action);
         break;
       case 'conflict':
         conflicts.push(d.conflict);
@@ -69,9 +70,10 @@ export function plan(snapshot: Snapshot, options: PlanOptions): Plan {
         assertNever(d);
     }
   }
-  // `classify` already yields paths in compareKeys order and each path gives at most one
-  // decision; sorting anyway keeps the documented order true once one path can give several
-  // actions (moves).
+  // A rename shows up as a delete plus an add of the same content: carry it out as a rename.
+  const actions = pairMoves(decided);
+  // `classify` yields paths in compareKeys order, but a move takes its target's place and drops
+  // its source's: sort so the documented order holds.
   actions.sort(compareActions);
   conflicts.sort((a, b) => compareKeys(a.path, b.path));
   pending.sort((a, b) => compareKeys(a.path, b.path));
@@ -149,6 +151,10 @@ function onlyDirection(d: Decision, s: PathState, verb: 'push' | 'pull'): Decisi
       return verb === 'pull' ? d : pendingOf(s.path, 'remote', s.remoteChange);
     case 'record':
     case 'forget':
+      return d;
+    case 'move-remote':
+    case 'move-local':
+      // Moves are paired after the per-path decisions; no single path decides one.
       return d;
     default:
       return assertNever(type);
@@ -254,6 +260,8 @@ const TYPE_ORDER: Readonly<Record<ActionType, number>> = {
   upload: 3,
   record: 4,
   forget: 5,
+  'move-local': 6,
+  'move-remote': 7,
 };
 
 function compareActions(a: Action, b: Action): number {
@@ -267,6 +275,7 @@ function summarize(actions: readonly Action[], conflicts: number, pending: numbe
   let deleteLocal = 0;
   let records = 0;
   let forgets = 0;
+  let moves = 0;
   let uploadBytes = 0;
   let downloadBytes = 0;
   for (const a of actions) {
@@ -291,19 +300,24 @@ function summarize(actions: readonly Action[], conflicts: number, pending: numbe
       case 'forget':
         forgets++;
         break;
+      case 'move-remote':
+      case 'move-local':
+        // No bytes: a server-side copy or a local rename.
+        moves++;
+        break;
       default:
         assertNever(a);
     }
   }
-  return { uploads, downloads, deleteRemote, deleteLocal, records, forgets, conflicts, pending, uploadBytes, downloadBytes };
+  return { uploads, downloads, deleteRemote, deleteLocal, records, forgets, moves, conflicts, pending, uploadBytes, downloadBytes };
 }
 
 // --- The max-delete guard ---
 
 /**
  * How many files the plan deletes, for the max-delete guard. The one place that decides what
- * counts as a deletion: when move detection pairs a delete with an add of the same content, the
- * pair is a rename and must not count here.
+ * counts as a deletion: when move detection (moves.ts) pairs a delete with an add of the same
+ * content, the pair is a rename and does not count here.
  */
 export function countDeletes(actions: readonly Action[]): number {
   let n = 0;
@@ -317,6 +331,11 @@ export function countDeletes(actions: readonly Action[]): number {
       case 'download':
       case 'record':
       case 'forget':
+        break;
+      case 'move-remote':
+      case 'move-local':
+        // A rename removes nothing: its content lives on at the new path. A 1,000-file folder
+        // renamed must not look like an emptied tree.
         break;
       default:
         assertNever(a);

@@ -131,7 +131,19 @@ export type Action =
   /** Both sides already hold the same content: write the base record, move no bytes. */
   | { readonly type: 'record'; readonly path: string; readonly local: LocalEntry; readonly remote: RemoteEntry }
   /** The path is gone on both sides: drop its base record. */
-  | { readonly type: 'forget'; readonly path: string; readonly base: BaseEntry };
+  | { readonly type: 'forget'; readonly path: string; readonly base: BaseEntry }
+  /**
+   * A local rename `from` → `path`, carried out on the remote as a server-side copy and a delete
+   * (no bytes sent). `remote` is the object at `from` (the copy's source precondition), `local`
+   * the file at `path`, `base` the record of `from`.
+   */
+  | { readonly type: 'move-remote'; readonly path: string; readonly from: string; readonly local: LocalEntry; readonly remote: RemoteEntry; readonly base: BaseEntry }
+  /**
+   * A remote rename `from` → `path`, carried out locally as a rename (no bytes received). `local`
+   * is the file at `from` (still as scanned, or skipped), `remote` the object at `path`, `base`
+   * the record of `from`.
+   */
+  | { readonly type: 'move-local'; readonly path: string; readonly from: string; readonly local: LocalEntry; readonly remote: RemoteEntry; readonly base: BaseEntry };
 
 export type ActionType = Action['type'];
 
@@ -158,6 +170,8 @@ export interface PlanSummary {
   readonly deleteLocal: number;
   readonly records: number;
   readonly forgets: number;
+  /** Renames carried out as renames (both directions). */
+  readonly moves: number;
   readonly conflicts: number;
   readonly pending: number;
   readonly uploadBytes: number;

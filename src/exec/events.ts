@@ -11,7 +11,8 @@ export type EngineEvent =
   | { readonly type: 'warning'; readonly path?: string; readonly message: string }
   | { readonly type: 'start'; readonly action: ExecActionType; readonly path: string; readonly bytes: number }
   | { readonly type: 'progress'; readonly path: string; readonly bytes: number }
-  | { readonly type: 'done'; readonly action: ExecActionType; readonly path: string; readonly bytes: number; readonly to?: string }
+  /** `to`: keep-both's new name for the local copy; `from`: a move's old path (`path` is the new one). */
+  | { readonly type: 'done'; readonly action: ExecActionType; readonly path: string; readonly bytes: number; readonly to?: string; readonly from?: string }
   | { readonly type: 'skipped'; readonly action: ExecActionType; readonly path: string; readonly reason: string }
   | { readonly type: 'failed'; readonly action: ExecActionType; readonly path: string; readonly message: string }
   | { readonly type: 'conflict'; readonly conflict: Conflict };

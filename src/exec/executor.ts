@@ -6,12 +6,13 @@
  *   change that lands mid-run is skipped for the next run to see, never overwritten.
  * - Each finished action is recorded in the database as it finishes, never before (group-committed
  *   journal: a record lost to a crash costs only a "both sides equal" that the next run adopts).
- * - Transfers run first, under the concurrency limit; deletions run only when no transfer failed
- *   ("no deletes after an error in the same run").
+ * - Transfers (and moves: server-side copy + delete, or a local rename) run first, under the
+ *   concurrency limit; deletions run only when no transfer failed ("no deletes after an error in
+ *   the same run").
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { createWriteStream, type Stats } from 'node:fs';
-import { chmod, lstat, mkdir, open, readFile, rename, unlink, utimes } from 'node:fs/promises';
+import { chmod, link, lstat, mkdir, open, readFile, rename, unlink, utimes } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -218,6 +219,75 @@ export async function execute(actions: readonly ExecAction[], ctx: ExecContext):
     ctx.db.delete(path);
   }
 
+  /**
+   * A local rename, carried out on the remote: copy the object server-side (guarded by the
+   * source's ETag), then delete the source. No bytes are sent.
+   */
+  async function moveRemote(a: Extract<Action, { type: 'move-remote' }>): Promise<void> {
+    const st = await lstatOrUndefined(abs(a.path));
+    if (st === undefined || !sameStat(st, a.local)) throw new Skip('changed locally since it was scanned');
+    const signal = ctx.signal !== undefined ? { signal: ctx.signal } : {};
+    // Copy has no "only if absent" condition on its target: check just before, so an object a
+    // collaborator put at the new path after the listing is not overwritten (a narrow race, like
+    // the HEAD-then-write fallback of services without conditional writes).
+    if ((await ctx.remote.stat(a.path, ctx.signal)) !== undefined) throw new Skip('appeared on the remote since it was listed');
+    const copied = await ctx.remote.copy(a.from, a.path, { ifMatch: a.remote.etag, ...signal });
+    // The content is the base's (that is what paired the move); the local stat is what was just
+    // checked. Recorded before the source's delete: the new path is in sync whatever happens next.
+    record(baseFrom(a.path, st, a.base.hash, copied.etag, copied.versionId));
+    try {
+      await ctx.remote.delete(a.from, { ifMatch: a.remote.etag, ...signal });
+    } catch (e) {
+      if (e instanceof RemoteError && e.kind === 'precondition') {
+        // Rewritten by a collaborator meanwhile: keep it (and its base, so the next run sees a
+        // remote edit against a local delete and restores it).
+        throw new Skip(`copied, but ${a.from} changed on the remote since it was listed and was kept`);
+      }
+      throw e;
+    }
+    ctx.db.delete(a.from);
+  }
+
+  /** Sources of local moves, whose emptied folders are removed once no move or download runs. */
+  const movedAway: string[] = [];
+
+  /**
+   * A remote rename, carried out locally. A hard link then an unlink, rather than rename(): the
+   * link fails if anything appeared at the new path, so nothing is ever overwritten, and an
+   * interruption between the two leaves both names (the next run drops the old one).
+   */
+  async function moveLocal(a: Extract<Action, { type: 'move-local' }>): Promise<void> {
+    const from = abs(a.from);
+    const to = abs(a.path);
+    const cur = await lstatOrUndefined(from);
+    if (cur === undefined || !sameStat(cur, a.local)) throw new Skip(`${a.from} changed locally since it was scanned`);
+    if ((await lstatOrUndefined(to)) !== undefined) throw new Skip('appeared locally since the scan');
+    await ensureParentDir(ctx.root, a.path);
+    let linked = false;
+    try {
+      await link(from, to);
+      linked = true;
+    } catch (e) {
+      const code = errnoCode(e);
+      if (code === 'EEXIST') throw new Skip('appeared locally since the scan');
+      if (code === 'ENOENT') throw new Skip(`${a.from} vanished locally since it was scanned`);
+      // No hard links on this file system: rename, right after the check above.
+      if (code !== 'EPERM' && code !== 'ENOTSUP' && code !== 'EOPNOTSUPP' && code !== 'ENOSYS') throw e;
+    }
+    if (linked) {
+      await unlink(from).catch((e: unknown) => {
+        if (errnoCode(e) !== 'ENOENT') throw e;
+      });
+    } else {
+      if ((await lstatOrUndefined(to)) !== undefined) throw new Skip('appeared locally since the scan');
+      await rename(from, to);
+    }
+    const st = await lstat(to);
+    record(baseFrom(a.path, st, a.base.hash, a.remote.etag, a.remote.versionId));
+    ctx.db.delete(a.from);
+    movedAway.push(a.from);
+  }
+
   async function keepBoth(a: KeepBothAction): Promise<number> {
     const file = abs(a.path);
     const cur = await lstatOrUndefined(file);
@@ -255,6 +325,12 @@ export async function execute(actions: readonly ExecAction[], ctx: ExecContext):
       case 'forget':
         ctx.db.delete(a.path);
         return [0, 0];
+      case 'move-remote':
+        await moveRemote(a);
+        return [0, 0];
+      case 'move-local':
+        await moveLocal(a);
+        return [0, 0];
       case 'keep-both': {
         const n = await keepBoth(a);
         return [a.local.size, n - a.local.size];
@@ -273,7 +349,14 @@ export async function execute(actions: readonly ExecAction[], ctx: ExecContext):
       bytesSent += sent;
       bytesReceived += received;
       done++;
-      ctx.emit({ type: 'done', action: type, path: a.path, bytes: sent + received, ...(a.type === 'keep-both' ? { to: a.conflictPath } : {}) });
+      ctx.emit({
+        type: 'done',
+        action: type,
+        path: a.path,
+        bytes: sent + received,
+        ...(a.type === 'keep-both' ? { to: a.conflictPath } : {}),
+        ...(a.type === 'move-remote' || a.type === 'move-local' ? { from: a.from } : {}),
+      });
       return true;
     } catch (e) {
       if (ctx.signal?.aborted) return false;
@@ -301,7 +384,11 @@ export async function execute(actions: readonly ExecAction[], ctx: ExecContext):
   const isDelete = (a: ExecAction): boolean => a.type === 'delete-local' || a.type === 'delete-remote';
   let postponed = 0;
   try {
+    // Moves run with the transfers: they remove nothing (the content lives on at the new path).
     await Promise.all(actions.filter((a) => !isDelete(a)).map((a) => limit(() => attempt(a))));
+    // Only now: while moves and downloads run, a folder emptied by one move may be the one another
+    // is about to write into.
+    for (const path of movedAway) await removeEmptyParents(ctx.root, path);
     const deletes = actions.filter(isDelete);
     if (failed > 0 || ctx.signal?.aborted) {
       postponed = deletes.length;

@@ -116,6 +116,9 @@ function sameLocal(now: LocalFile | undefined, expected: LocalEntry | undefined)
   return now.content.length === expected.size && now.mtimeMs === expected.mtimeMs;
 }
 
+/** Moves applied, by type, across all runs: the properties must really exercise rename detection. */
+const movesApplied = { 'move-remote': 0, 'move-local': 0 };
+
 /** Carry out one action on the model, checking its precondition as the executor does. */
 function apply(w: World, who: Who, a: Action): void {
   const r = w[who];
@@ -161,6 +164,39 @@ function apply(w: World, who: Who, a: Action): void {
       assert.ok(localNow === undefined && remoteNow === undefined);
       r.base.delete(a.path);
       break;
+    case 'move-remote': {
+      // Server-side copy (source guarded by its ETag, target must be new), then delete the source.
+      const source = w.remote.get(a.from);
+      assert.ok(localNow !== undefined);
+      assert.ok(sameLocal(localNow, a.local), 'move-remote: local changed since planning');
+      assert.equal(remoteNow, undefined, 'move-remote: target exists on the remote');
+      assert.ok(source !== undefined);
+      assert.equal(source.etag, a.remote.etag, 'move-remote: source precondition');
+      assert.equal(source.content, localNow.content, 'move-remote: the copy must hold the local content');
+      const etag = freshEtag(w);
+      // The copy keeps the source's metadata, so its content is as identifiable as the source's.
+      w.remote.set(a.path, { content: source.content, etag, hashKnown: source.hashKnown });
+      w.remote.delete(a.from);
+      r.base.set(a.path, baseOf(a.path, localNow, etag));
+      r.base.delete(a.from);
+      movesApplied[a.type]++;
+      break;
+    }
+    case 'move-local': {
+      const source = r.files.get(a.from);
+      assert.ok(sameLocal(source, a.local), 'move-local: source changed since planning');
+      assert.ok(source !== undefined);
+      assert.equal(localNow, undefined, 'move-local: target exists locally');
+      assert.ok(remoteNow !== undefined);
+      assert.equal(remoteNow.etag, a.remote.etag, 'move-local: remote precondition');
+      assert.equal(source.content, remoteNow.content, 'move-local: the rename must give the remote content');
+      r.files.delete(a.from);
+      r.files.set(a.path, source); // a rename keeps the mtime
+      r.base.set(a.path, baseOf(a.path, source, remoteNow.etag));
+      r.base.delete(a.from);
+      movesApplied[a.type]++;
+      break;
+    }
     default:
       assertNever(a);
   }
@@ -212,15 +248,20 @@ function run(w: World, who: Who, mode: PlanMode, force = false, scope?: Readonly
 type Op =
   | { readonly kind: 'write'; readonly who: Who; readonly path: string; readonly copy: boolean }
   | { readonly kind: 'delete'; readonly who: Who; readonly path: string }
+  | { readonly kind: 'rename'; readonly who: Who; readonly path: string; readonly to: string }
   | { readonly kind: 'external'; readonly path: string; readonly del: boolean }
   | { readonly kind: 'run'; readonly who: Who; readonly mode: PlanMode };
 
 const PATHS = ['a.txt', 'b.txt', 'dir/c.txt'];
 const whoArb = fc.constantFrom<Who>('A', 'B');
 const pathArb = fc.constantFrom(...PATHS);
+// Renames also reach paths nothing else writes, so that many land on a path new to both sides
+// (the case move detection pairs) rather than over a synchronised file.
+const renameArb = fc.constantFrom(...PATHS, 'e.txt', 'new/f.txt');
 const opArb: fc.Arbitrary<Op> = fc.oneof(
   { weight: 4, arbitrary: fc.record({ kind: fc.constant('write' as const), who: whoArb, path: pathArb, copy: fc.boolean() }) },
   { weight: 2, arbitrary: fc.record({ kind: fc.constant('delete' as const), who: whoArb, path: pathArb }) },
+  { weight: 2, arbitrary: fc.record({ kind: fc.constant('rename' as const), who: whoArb, path: renameArb, to: renameArb }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('external' as const), path: pathArb, del: fc.boolean() }) },
   { weight: 3, arbitrary: fc.record({ kind: fc.constant('run' as const), who: whoArb, mode: fc.constant<PlanMode>('sync') }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('run' as const), who: whoArb, mode: fc.constantFrom<PlanMode>('push', 'pull') }) },
@@ -246,6 +287,19 @@ function perform(w: World, op: Op): void {
       const prev = w[op.who].files.get(op.path);
       if (prev !== undefined) w.superseded.add(key(op.path, prev.content));
       w[op.who].files.delete(op.path);
+      break;
+    }
+    case 'rename': {
+      // mv path to (replacing what is at `to`): the content now lives under the new name.
+      const files = w[op.who].files;
+      const f = files.get(op.path);
+      if (f === undefined || op.path === op.to) break;
+      const prev = files.get(op.to);
+      if (prev !== undefined) w.superseded.add(key(op.to, prev.content));
+      w.superseded.add(key(op.path, f.content));
+      files.delete(op.path);
+      files.set(op.to, f);
+      w.written.add(key(op.to, f.content));
       break;
     }
     case 'external': {
@@ -302,35 +356,62 @@ function assertNothingLost(w: World): void {
 
 const NUM_RUNS = 3000;
 
+/** Run `ops`, then a quiet period; check properties 1 and 2. True when it converged without conflicts. */
+function checkHistory(w: World, ops: readonly Op[]): boolean {
+  for (const op of ops) perform(w, op);
+  const conflicts = quietPeriod(w);
+  assertNothingLost(w);
+  if (conflicts === 0) {
+    assertConverged(w);
+    return true;
+  }
+  // Settle every remaining conflict by taking the remote (pull --force on just those paths),
+  // then one more quiet period must converge with no conflicts at all.
+  for (const who of ['A', 'B'] as const) {
+    const open = new Set(plan(snapshotOf(w, who), options('sync')).conflicts.map((c) => c.path));
+    if (open.size > 0) run(w, who, 'pull', true, open);
+  }
+  assert.equal(quietPeriod(w), 0, 'conflicts remain after resolving');
+  assertConverged(w);
+  return false;
+}
+
 test('two collaborators: no edit is lost, quiet syncs converge, plans are deterministic and idempotent', () => {
   let convergedClean = 0;
   let resolved = 0;
   fc.assert(
     fc.property(fc.array(opArb, { maxLength: 30 }), (ops) => {
-      const w = newWorld();
-      for (const op of ops) perform(w, op);
-      const conflicts = quietPeriod(w);
-      assertNothingLost(w);
-      if (conflicts === 0) {
-        assertConverged(w);
-        convergedClean++;
-        return;
-      }
-      // Settle every remaining conflict by taking the remote (pull --force on just those paths),
-      // then one more quiet period must converge with no conflicts at all.
-      for (const who of ['A', 'B'] as const) {
-        const open = new Set(plan(snapshotOf(w, who), options('sync')).conflicts.map((c) => c.path));
-        if (open.size > 0) run(w, who, 'pull', true, open);
-      }
-      assert.equal(quietPeriod(w), 0, 'conflicts remain after resolving');
-      assertConverged(w);
-      resolved++;
+      if (checkHistory(newWorld(), ops)) convergedClean++;
+      else resolved++;
     }),
     { numRuns: NUM_RUNS, includeErrorInReport: true },
   );
   // Guard against a vacuous pass: both branches must really be exercised.
   assert.ok(convergedClean > NUM_RUNS / 10, `only ${convergedClean} runs converged without conflicts`);
   assert.ok(resolved > NUM_RUNS / 20, `only ${resolved} runs had conflicts to resolve`);
+});
+
+test('renames (moves) among edits: the same properties hold, and moves really happen both ways', () => {
+  const before = { ...movesApplied };
+  // Start from files synchronised on both sides, so that renames have something to move.
+  const setup: Op[] = [
+    ...PATHS.map((path): Op => ({ kind: 'write', who: 'A', path, copy: false })),
+    { kind: 'run', who: 'A', mode: 'sync' },
+    { kind: 'run', who: 'B', mode: 'sync' },
+  ];
+  const renameHeavy: fc.Arbitrary<Op> = fc.oneof(
+    { weight: 4, arbitrary: fc.record({ kind: fc.constant('rename' as const), who: whoArb, path: renameArb, to: renameArb }) },
+    { weight: 3, arbitrary: opArb },
+  );
+  fc.assert(
+    fc.property(fc.array(renameHeavy, { maxLength: 20 }), (ops) => {
+      checkHistory(newWorld(), [...setup, ...ops]);
+    }),
+    { numRuns: 1000, includeErrorInReport: true },
+  );
+  const remote = movesApplied['move-remote'] - before['move-remote'];
+  const local = movesApplied['move-local'] - before['move-local'];
+  assert.ok(remote > 200 && local > 200, `too few moves applied: ${remote} remote, ${local} local`);
 });
 
 test('push --mirror makes the remote exactly the local tree, pull --mirror the other way, from any history', () => {

@@ -173,6 +173,7 @@ describe('output', () => {
       deleteLocal: 0,
       records: 1,
       forgets: 1,
+      moves: 0,
       conflicts: 1,
       pending: 0,
       uploadBytes: 5,

@@ -1,0 +1,157 @@
+/**
+ * Renames and moves (SPEC "Three-way rules": a rename is carried out as a rename on the other
+ * side), through the real CLI against every remote kind: no byte of a renamed file is sent or
+ * received again, and both trees end up identical.
+ */
+import assert from 'node:assert/strict';
+import { createHash, randomBytes } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { test } from 'node:test';
+import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { Collaborator, forEachRemote, type World } from '../support/world.js';
+
+function summary(r: { stdout: string }): Record<string, unknown> {
+  const s = Collaborator.json(r).find((e) => e['type'] === 'summary');
+  assert.ok(s, `no summary in ${r.stdout}`);
+  return s;
+}
+
+const md5 = (data: Uint8Array): string => createHash('md5').update(data).digest('hex');
+
+/** The bytes of `path` as stored on the remote, read directly (not through lsync). */
+async function remoteBytes(w: World, path: string): Promise<Buffer | undefined> {
+  if (w.server === undefined) {
+    try {
+      return await readFile(join(fileURLToPath(w.url), ...path.split('/')));
+    } catch {
+      return undefined;
+    }
+  }
+  const m = /^s3:\/\/([^/]+)\/(.*)$/.exec(w.url);
+  assert.ok(m);
+  const info = w.server;
+  const client = new S3Client({
+    endpoint: info.endpoint,
+    region: info.region,
+    forcePathStyle: true,
+    credentials: { accessKeyId: info.accessKeyId, secretAccessKey: info.secretAccessKey },
+    requestChecksumCalculation: 'WHEN_REQUIRED',
+    responseChecksumValidation: 'WHEN_REQUIRED',
+  });
+  try {
+    const prefix = (m[2] ?? '').replace(/\/?$/, '/');
+    const got = await client.send(new GetObjectCommand({ Bucket: m[1], Key: `${prefix}${path}` }));
+    return got.Body === undefined ? undefined : Buffer.from(await got.Body.transformToByteArray());
+  } catch (e) {
+    if ((e as { name?: string }).name === 'NoSuchKey') return undefined;
+    throw e;
+  }
+}
+
+async function isClean(c: Collaborator): Promise<void> {
+  const r = await c.lsync('status', '--json');
+  assert.equal(r.code, 0, r.stderr);
+  const s = Collaborator.json(r)[0];
+  assert.deepEqual(s?.['actions'], [], `${c.name} is not clean: ${r.stdout}`);
+  assert.deepEqual(s?.['conflicts'], []);
+}
+
+forEachRemote('renames and moves', (world) => {
+  test('a renamed file and a renamed folder travel as renames, both ways, without moving a byte', async () => {
+    const w = await world();
+    const a = await w.collaborator('a');
+    const b = await w.collaborator('b');
+    await a.write('report.txt', 'the quarterly report');
+    await a.write('keep.txt', 'untouched');
+    for (let i = 0; i < 12; i++) await a.write(`drafts/part-${i}.md`, `part ${i} of the draft`);
+    await a.write('drafts/deep/notes.md', 'deep notes');
+    assert.equal((await a.lsync('sync')).code, 0);
+    assert.equal((await b.lsync('sync')).code, 0);
+    assert.deepEqual(await b.tree(), await a.tree());
+
+    // A renames a file and a whole folder (13 files: more than half of the 15, which as deletions
+    // would trip the max-delete guard).
+    const { rename } = await import('node:fs/promises');
+    await rename(a.abs('report.txt'), a.abs('report-q3.txt'));
+    await rename(a.abs('drafts'), a.abs('final'));
+    let r = await a.lsync('status');
+    assert.match(r.stdout, /move remote\s+report\.txt → report-q3\.txt/);
+    assert.match(r.stdout, /move remote\s+drafts\/deep\/notes\.md → final\/deep\/notes\.md/);
+    r = await a.lsync('sync', '--json');
+    assert.equal(r.code, 0, r.stderr + r.stdout);
+    let s = summary(r);
+    assert.equal(s['bytesSent'], 0, 'a rename is a server-side copy, not an upload');
+    assert.equal(s['failed'], 0);
+    assert.deepEqual(s['planned'], { 'move-remote': 14 });
+    const done = Collaborator.json(r).filter((e) => e['type'] === 'done');
+    assert.ok(done.some((e) => e['action'] === 'move-remote' && e['from'] === 'report.txt' && e['path'] === 'report-q3.txt'));
+    assert.equal(await remoteBytes(w, 'report.txt'), undefined);
+    assert.equal((await remoteBytes(w, 'final/part-3.md'))?.toString(), 'part 3 of the draft');
+
+    r = await b.lsync('sync', '--json');
+    assert.equal(r.code, 0, r.stderr + r.stdout);
+    s = summary(r);
+    assert.equal(s['bytesReceived'], 0, 'a remote rename is a local rename, not a download');
+    assert.deepEqual(s['planned'], { 'move-local': 14 });
+    assert.deepEqual(await b.tree(), await a.tree());
+    assert.equal(await b.read('drafts/part-0.md'), undefined);
+    const { existsSync } = await import('node:fs');
+    assert.equal(existsSync(b.abs('drafts')), false, 'the emptied folder is removed');
+    assert.equal(existsSync(join(b.dir, '.lsync', 'trash')), false, 'nothing was deleted, so nothing is in the trash');
+    await isClean(a);
+    await isClean(b);
+  });
+
+  test('a rename while the collaborator edited the file is not a move: the edit is kept', async () => {
+    const w = await world();
+    const a = await w.collaborator('a');
+    const b = await w.collaborator('b');
+    await a.write('doc.txt', 'v1');
+    assert.equal((await a.lsync('sync')).code, 0);
+    assert.equal((await b.lsync('sync')).code, 0);
+    await b.write('doc.txt', 'v2 by b, longer');
+    assert.equal((await b.lsync('sync')).code, 0);
+    const { rename } = await import('node:fs/promises');
+    await rename(a.abs('doc.txt'), a.abs('renamed.txt'));
+    const r = await a.lsync('sync', '--json');
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(summary(r)['planned'] !== undefined && (summary(r)['planned'] as Record<string, number>)['move-remote'], undefined);
+    assert.equal(await a.read('doc.txt'), 'v2 by b, longer', "b's edit beats a's delete");
+    assert.equal(await a.read('renamed.txt'), 'v1');
+    assert.equal((await b.lsync('sync')).code, 0);
+    assert.deepEqual(await b.tree(), await a.tree());
+  });
+
+  test('a 64 MiB file moved into a folder is not sent or fetched again', async () => {
+    const w = await world();
+    const a = await w.collaborator('a');
+    const b = await w.collaborator('b');
+    const big = randomBytes(64 * 1024 * 1024);
+    const digest = md5(big);
+    await a.write('video.bin', big);
+    assert.equal((await a.lsync('sync')).code, 0);
+    assert.equal((await b.lsync('sync')).code, 0);
+
+    const { mkdir, rename } = await import('node:fs/promises');
+    await mkdir(a.abs('archive/2024'), { recursive: true });
+    await rename(a.abs('video.bin'), a.abs('archive/2024/video.bin'));
+    let r = await a.lsync('sync', '--json');
+    assert.equal(r.code, 0, r.stderr + r.stdout);
+    assert.equal(summary(r)['bytesSent'], 0);
+    assert.deepEqual(summary(r)['planned'], { 'move-remote': 1 });
+    const moved = await remoteBytes(w, 'archive/2024/video.bin');
+    assert.ok(moved !== undefined, 'the new key exists');
+    assert.equal(md5(moved), digest, 'with the same content');
+    assert.equal(await remoteBytes(w, 'video.bin'), undefined, 'the old key is gone');
+
+    r = await b.lsync('sync', '--json');
+    assert.equal(r.code, 0, r.stderr + r.stdout);
+    assert.equal(summary(r)['bytesReceived'], 0);
+    assert.deepEqual(summary(r)['planned'], { 'move-local': 1 });
+    assert.equal(md5(await readFile(b.abs('archive/2024/video.bin'))), digest);
+    await isClean(a);
+    await isClean(b);
+  });
+});
