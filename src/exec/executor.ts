@@ -21,6 +21,7 @@ import { assertNever, type Action, type BaseEntry, type LocalEntry, type RemoteE
 import type { KeepBoth } from '../core/settle.js';
 import { RemoteError, type Remote } from '../remote/remote.js';
 import type { Database } from '../state/database.js';
+import { hashFile } from '../scan/hash.js';
 import type { EventSink, ExecActionType } from './events.js';
 import { ensureParentDir, LocalPathError, removeEmptyParents, type Trash } from './localfs.js';
 
@@ -80,17 +81,6 @@ function md5(data: Uint8Array): string {
   return createHash('md5').update(data).digest('hex');
 }
 
-export async function hashFileMd5(abs: string): Promise<string> {
-  const h = createHash('md5');
-  const fh = await open(abs, 'r');
-  try {
-    for await (const chunk of fh.createReadStream({ autoClose: false })) h.update(chunk as Buffer);
-  } finally {
-    await fh.close();
-  }
-  return h.digest('hex');
-}
-
 export async function execute(actions: readonly ExecAction[], ctx: ExecContext): Promise<ExecResult> {
   const now = ctx.now ?? Date.now;
   const abs = (path: string): string => join(ctx.root, ...path.split('/'));
@@ -136,7 +126,7 @@ export async function execute(actions: readonly ExecAction[], ctx: ExecContext):
       hash = md5(data);
       result = await ctx.remote.put(path, { kind: 'bytes', data }, { meta: { ...meta, md5: hash }, ...cond, onProgress, ...signal });
     } else {
-      hash = local.hash ?? (await hashFileMd5(file));
+      hash = local.hash ?? (await hashFile(file, ctx.signal));
       result = await ctx.remote.put(path, { kind: 'file', file, size: st.size }, { meta: { ...meta, md5: hash }, ...cond, onProgress, ...signal });
       const after = await lstatOrUndefined(file);
       if (after === undefined || !sameStat(after, local)) {
