@@ -25,11 +25,12 @@ import {
   readFileSync,
   readdirSync,
 } from 'node:fs';
-import { link, mkdir, readFile, readdir, rm, stat, unlink, writeFile } from 'node:fs/promises';
+import { link, mkdir, open, readFile, readdir, rm, stat, unlink, writeFile } from 'node:fs/promises';
 import { Agent as HttpAgent, request } from 'node:http';
 import { createServer } from 'node:net';
 import { cpus, hostname, release, totalmem } from 'node:os';
 import { delimiter, dirname, join, relative } from 'node:path';
+import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { fileURLToPath } from 'node:url';
 
@@ -238,6 +239,18 @@ async function rawWorker(mode: string, args: WorkerArgs): Promise<void> {
         await client.send(new s3.PutObjectCommand({ Bucket: args.bucket, Key: args.prefix + rel, Body: body }));
       });
       process.stdout.write(`put ${files.length} objects\n`);
+    } else if (mode === 'raw-list') {
+      // What any no-op has to do at least: list the prefix.
+      let count = 0;
+      let token: string | undefined;
+      do {
+        const page = await client.send(
+          new s3.ListObjectsV2Command({ Bucket: args.bucket, Prefix: args.prefix, ...(token !== undefined ? { ContinuationToken: token } : {}) }),
+        );
+        count += page.Contents?.length ?? 0;
+        token = page.IsTruncated === true ? page.NextContinuationToken : undefined;
+      } while (token !== undefined);
+      process.stdout.write(`listed ${count} objects\n`);
     } else if (mode === 'raw-get') {
       const keys: string[] = [];
       let token: string | undefined;
@@ -268,30 +281,69 @@ async function rawWorker(mode: string, args: WorkerArgs): Promise<void> {
       });
       process.stdout.write(`got ${keys.length} objects\n`);
     } else if (mode === 'raw-put-big') {
-      // lib-storage's Upload: 16 MiB parts (lsync's part size), 16 in flight.
-      const { Upload } = await import('@aws-sdk/lib-storage');
-      const files = await listFiles(args.dir);
-      for (const rel of files) {
-        const upload = new Upload({
-          client,
-          params: { Bucket: args.bucket, Key: args.prefix + rel, Body: createReadStream(join(args.dir, rel), { highWaterMark: MiB }) },
-          partSize: 16 * MiB,
-          queueSize: CONCURRENCY,
-        });
-        await upload.done();
+      // Multipart by hand: 16 MiB parts (lsync's part size) read with positional reads into
+      // buffers, 16 UploadPart in flight, then CompleteMultipartUpload.
+      const partSize = 16 * MiB;
+      for (const rel of await listFiles(args.dir)) {
+        const file = join(args.dir, rel);
+        const size = (await stat(file)).size;
+        const key = args.prefix + rel;
+        const created = await client.send(new s3.CreateMultipartUploadCommand({ Bucket: args.bucket, Key: key }));
+        const uploadId = created.UploadId;
+        if (uploadId === undefined) throw new Error('no UploadId');
+        const fh = await open(file, 'r');
+        const parts: { PartNumber: number; ETag: string }[] = [];
+        try {
+          const numbers = Array.from({ length: Math.ceil(size / partSize) }, (_, i) => i + 1);
+          await pool(numbers, async (n) => {
+            const offset = (n - 1) * partSize;
+            const buf = Buffer.allocUnsafe(Math.min(partSize, size - offset));
+            const { bytesRead } = await fh.read(buf, 0, buf.length, offset);
+            if (bytesRead !== buf.length) throw new Error('short read');
+            const res = await client.send(new s3.UploadPartCommand({ Bucket: args.bucket, Key: key, UploadId: uploadId, PartNumber: n, Body: buf }));
+            if (res.ETag === undefined) throw new Error(`no ETag for part ${n}`);
+            parts.push({ PartNumber: n, ETag: res.ETag });
+          });
+        } finally {
+          await fh.close();
+        }
+        parts.sort((a, b) => a.PartNumber - b.PartNumber);
+        await client.send(new s3.CompleteMultipartUploadCommand({ Bucket: args.bucket, Key: key, UploadId: uploadId, MultipartUpload: { Parts: parts } }));
       }
-      process.stdout.write(`uploaded ${files.length} file(s)\n`);
+      process.stdout.write('uploaded\n');
     } else if (mode === 'raw-get-big') {
-      // One streamed GetObject per key, written as it arrives.
+      // Ranged GETs of 16 MiB, 16 in flight, each streamed to its offset in the file.
+      const partSize = 16 * MiB;
       const page = await client.send(new s3.ListObjectsV2Command({ Bucket: args.bucket, Prefix: args.prefix }));
       for (const o of page.Contents ?? []) {
-        if (o.Key === undefined) continue;
-        const file = join(args.dir, o.Key.slice(args.prefix.length));
+        if (o.Key === undefined || o.Size === undefined) continue;
+        const key = o.Key;
+        const size = o.Size;
+        const file = join(args.dir, key.slice(args.prefix.length));
         await mkdir(dirname(file), { recursive: true });
-        const res = await client.send(new s3.GetObjectCommand({ Bucket: args.bucket, Key: o.Key }));
-        const body = res.Body;
-        if (body === undefined || !('pipe' in body)) throw new Error(`no stream body for ${o.Key}`);
-        await pipeline(body, createWriteStream(file));
+        const fh = await open(file, 'w');
+        try {
+          const starts = Array.from({ length: Math.ceil(size / partSize) }, (_, i) => i * partSize);
+          await pool(starts, async (offset) => {
+            const last = Math.min(size, offset + partSize) - 1;
+            const res = await client.send(new s3.GetObjectCommand({ Bucket: args.bucket, Key: key, Range: `bytes=${offset}-${last}` }));
+            const body = res.Body;
+            if (body === undefined || !(body instanceof Readable)) throw new Error(`no stream body for ${key}`);
+            let at = offset;
+            for await (const chunk of body) {
+              if (!(chunk instanceof Uint8Array)) throw new Error('unexpected chunk type');
+              let done = 0;
+              while (done < chunk.length) {
+                const { bytesWritten } = await fh.write(chunk, done, chunk.length - done, at + done);
+                done += bytesWritten;
+              }
+              at += chunk.length;
+            }
+            if (at !== last + 1) throw new Error(`range ${offset}-${last}: got ${at - offset} bytes`);
+          });
+        } finally {
+          await fh.close();
+        }
       }
       process.stdout.write('downloaded\n');
     } else {
@@ -337,7 +389,7 @@ function usage(): never {
 
 function parseOptions(argv: readonly string[], root: string): Options {
   let quick = false;
-  let runs = 3;
+  let runs: number | undefined;
   let server: ServerKind = 's3rver';
   let tools: ToolName[] = [...ALL_TOOLS];
   let out: string | undefined;
@@ -375,7 +427,8 @@ function parseOptions(argv: readonly string[], root: string): Options {
   }
   return {
     quick,
-    runs,
+    // A quick run is a check that everything works (under a minute); a full one is a measurement.
+    runs: runs ?? (quick ? 1 : 3),
     server,
     tools,
     out: out ?? join(root, 'bench', quick ? 'RESULTS-quick.md' : 'RESULTS.md'),
@@ -451,6 +504,8 @@ async function startServer(kind: ServerKind, root: string, dataDir: string): Pro
 interface Admin {
   createBucket(name: string): Promise<void>;
   deletePrefix(bucket: string, prefix: string): Promise<void>;
+  /** Objects under the prefix, and how many of them were last modified at or after `since`. */
+  countWritten(bucket: string, prefix: string, since: Date): Promise<{ total: number; since: number }>;
   destroy(): void;
 }
 
@@ -480,6 +535,22 @@ async function adminClient(server: Server): Promise<Admin> {
         }
         token = page.IsTruncated === true ? page.NextContinuationToken : undefined;
       } while (token !== undefined);
+    },
+    async countWritten(bucket, prefix, since) {
+      let total = 0;
+      let after = 0;
+      let token: string | undefined;
+      do {
+        const page = await client.send(
+          new s3.ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ...(token !== undefined ? { ContinuationToken: token } : {}) }),
+        );
+        for (const o of page.Contents ?? []) {
+          total++;
+          if (o.LastModified !== undefined && o.LastModified.getTime() >= since.getTime()) after++;
+        }
+        token = page.IsTruncated === true ? page.NextContinuationToken : undefined;
+      } while (token !== undefined);
+      return { total, since: after };
     },
     destroy() {
       client.destroy();
@@ -585,8 +656,9 @@ interface Tool {
   readonly cases: readonly CaseName[];
   /** Untimed preparation of a local folder bound to bucket/prefix (lsync init). */
   prepare?(ctx: Ctx, dir: string, bucket: string, prefix: string, logFile: string): Promise<Measured>;
-  push(ctx: Ctx, dir: string, bucket: string, prefix: string, big: boolean): Cmd;
-  pull(ctx: Ctx, dir: string, bucket: string, prefix: string, big: boolean): Cmd;
+  /** `kase` names the measurement (profile file names). */
+  push(ctx: Ctx, dir: string, bucket: string, prefix: string, big: boolean, kase: CaseName): Cmd;
+  pull(ctx: Ctx, dir: string, bucket: string, prefix: string, big: boolean, kase: CaseName): Cmd;
 }
 
 interface Absent {
@@ -630,11 +702,11 @@ function lsyncTool(root: string): Tool {
       await mkdir(dir, { recursive: true });
       return measure({ argv: [...node(ctx, undefined), 'init', `s3://${bucket}/${prefix}`, '--endpoint', ctx.server.endpoint], cwd: dir, env: env(ctx) }, logFile, ctx.opts.timeoutS);
     },
-    push(ctx, dir, _bucket, _prefix, big) {
-      return { argv: [...node(ctx, `push-${big ? 'big' : 'small'}-${++seq}`), 'push'], cwd: dir, env: env(ctx) };
+    push(ctx, dir, _bucket, _prefix, _big, kase) {
+      return { argv: [...node(ctx, `${String(++seq).padStart(2, '0')}-${kase}`), 'push'], cwd: dir, env: env(ctx) };
     },
-    pull(ctx, dir, _bucket, _prefix, big) {
-      return { argv: [...node(ctx, `pull-${big ? 'big' : 'small'}-${++seq}`), 'pull'], cwd: dir, env: env(ctx) };
+    pull(ctx, dir, _bucket, _prefix, _big, kase) {
+      return { argv: [...node(ctx, `${String(++seq).padStart(2, '0')}-${kase}`), 'pull'], cwd: dir, env: env(ctx) };
     },
   };
 }
@@ -678,7 +750,10 @@ function rcloneTool(): Tool | Absent {
   const v = spawnSync(bin, ['version'], { encoding: 'utf8' });
   if (v.status !== 0) return { name: 'rclone', why: `\`rclone version\` failed: ${firstLine(v.stderr ?? '')}` };
   const env = (ctx: Ctx): Record<string, string> => ({ ...ctx.baseEnv, RCLONE_CONFIG: join(ctx.work, 'rclone.conf') });
-  const flags = ['--transfers', String(CONCURRENCY), '--checkers', String(CONCURRENCY)];
+  // --fast-list: one recursive listing, like lsync and aws do. Without it rclone lists folder by
+  // folder with a delimiter, and s3rver answers `prefix=small/&delimiter=/` over 1,000 keys with an
+  // empty listing: the push then re-uploads everything and the pull finds nothing.
+  const flags = ['--transfers', String(CONCURRENCY), '--checkers', String(CONCURRENCY), '--fast-list'];
   return {
     name: 'rclone',
     label: 'rclone',
@@ -704,8 +779,8 @@ function rawTool(): Tool {
     name: 'raw',
     label: 'raw SDK (server limit)',
     version: `@aws-sdk/client-s3 ${sdkVersion()}`,
-    cases: ['push-small', 'pull-small', 'push-big', 'pull-big'],
-    push: (ctx, dir, bucket, prefix, big) => cmd(ctx, big ? 'raw-put-big' : 'raw-put', dir, bucket, prefix),
+    cases: ['push-small', 'noop', 'pull-small', 'push-big', 'pull-big'],
+    push: (ctx, dir, bucket, prefix, big, kase) => cmd(ctx, kase === 'noop' ? 'raw-list' : big ? 'raw-put-big' : 'raw-put', dir, bucket, prefix),
     pull: (ctx, dir, bucket, prefix, big) => cmd(ctx, big ? 'raw-get-big' : 'raw-get', dir, bucket, prefix),
   };
 }
@@ -764,6 +839,8 @@ interface Sample {
   readonly rssKiB: number | undefined;
   readonly ok: boolean;
   readonly note?: string;
+  /** Objects the server shows as written during this process (no-op and modify cases). */
+  readonly wrote?: number;
 }
 
 interface State {
@@ -771,6 +848,8 @@ interface State {
   readonly initSeconds: number[];
   readonly failures: string[];
   readonly profiles: string[];
+  /** `conditional_writes` as `lsync init` recorded it for this server. */
+  conditionalWrites?: string;
 }
 
 function copyTree(from: string, to: string): void {
@@ -799,12 +878,22 @@ async function runTool(tool: Tool, run: number, ctx: Ctx, admin: Admin, dataSmal
   const logs = join(ctx.work, 'logs', `${tool.name}-${run}`);
   await mkdir(base, { recursive: true });
 
-  const record = (kase: CaseName, m: Measured, note?: string): boolean => {
+  const record = (kase: CaseName, m: Measured, note?: string, wrote?: number): boolean => {
     const ok = m.exitCode === 0 && !m.timedOut && note === undefined;
     const why = m.timedOut ? `timed out after ${opts.timeoutS} s` : m.exitCode !== 0 ? `exit ${String(m.exitCode)}` : note;
-    state.samples.push({ tool: tool.name, kase, run, seconds: m.seconds, rssKiB: m.rssKiB, ok, ...(why !== undefined ? { note: why } : {}) });
+    state.samples.push({
+      tool: tool.name,
+      kase,
+      run,
+      seconds: m.seconds,
+      rssKiB: m.rssKiB,
+      ok,
+      ...(why !== undefined ? { note: why } : {}),
+      ...(wrote !== undefined ? { wrote } : {}),
+    });
     const rss = m.rssKiB !== undefined ? `, peak RSS ${(m.rssKiB / 1024).toFixed(0)} MiB` : '';
-    log(`  ${tool.name.padEnd(6)} ${kase.padEnd(10)} run ${run}: ${m.seconds.toFixed(2)} s${rss}${ok ? '' : `  FAILED: ${why ?? ''}`}`);
+    const w = wrote !== undefined ? `, ${wrote} object(s) written` : '';
+    log(`  ${tool.name.padEnd(6)} ${kase.padEnd(10)} run ${run}: ${m.seconds.toFixed(2)} s${rss}${w}${ok ? '' : `  FAILED: ${why ?? ''}`}`);
     if (!ok) state.failures.push(`${tool.label}, ${kase}, run ${run}: ${why ?? ''}\n\n\`\`\`\n${m.logTail.trim()}\n\`\`\``);
     return ok;
   };
@@ -818,6 +907,11 @@ async function runTool(tool: Tool, run: number, ctx: Ctx, admin: Admin, dataSmal
       return false;
     }
     state.initSeconds.push(m.seconds);
+    if (tool.name === 'lsync' && state.conditionalWrites === undefined) {
+      const config = await readFile(join(dir, '.lsync', 'config.yaml'), 'utf8').catch(() => '');
+      const cw = /^conditional_writes:\s*(\S+)/m.exec(config)?.[1];
+      if (cw !== undefined) state.conditionalWrites = cw;
+    }
     return true;
   };
 
@@ -827,26 +921,42 @@ async function runTool(tool: Tool, run: number, ctx: Ctx, admin: Admin, dataSmal
     const work = join(base, 'small');
     let pushed = false;
     if (tool.name === 'raw') {
-      pushed = record('push-small', await measure(tool.push(ctx, dataSmall, bucket, prefix, false), join(logs, 'push-small.log'), opts.timeoutS));
+      pushed = record('push-small', await measure(tool.push(ctx, dataSmall, bucket, prefix, false, 'push-small'), join(logs, 'push-small.log'), opts.timeoutS));
+      if (pushed) record('noop', await measure(tool.push(ctx, dataSmall, bucket, prefix, false, 'noop'), join(logs, 'noop.log'), opts.timeoutS));
     } else {
       copyTree(dataSmall, work);
       if (await prepare(work, prefix, 'init-small')) {
-        pushed = record('push-small', await measure(tool.push(ctx, work, bucket, prefix, false), join(logs, 'push-small.log'), opts.timeoutS));
+        pushed = record('push-small', await measure(tool.push(ctx, work, bucket, prefix, false, 'push-small'), join(logs, 'push-small.log'), opts.timeoutS));
         if (pushed) {
-          record('noop', await measure(tool.push(ctx, work, bucket, prefix, false), join(logs, 'noop.log'), opts.timeoutS));
+          // How many objects a re-run writes, from the server's LastModified (second precision on
+          // some servers: start each re-run on a fresh second, after everything before it).
+          const rerun = async (kase: CaseName, expected: number): Promise<void> => {
+            await new Promise((r) => setTimeout(r, 1100 - (Date.now() % 1000)));
+            const since = new Date(Math.floor(Date.now() / 1000) * 1000);
+            const m = await measure(tool.push(ctx, work, bucket, prefix, false, kase), join(logs, `${kase}.log`), opts.timeoutS);
+            const count = await admin.countWritten(bucket, prefix, since);
+            const bad =
+              count.total !== opts.smallCount
+                ? `${count.total} objects under the prefix, expected ${opts.smallCount}`
+                : count.since < expected
+                  ? `only ${count.since} of the ${expected} rewritten files reached the server`
+                  : undefined;
+            record(kase, m, bad, count.since);
+          };
+          await rerun('noop', 0);
           for (const i of modifiedIndexes(opts.smallCount)) {
             const file = join(work, smallPath(i));
             await unlink(file); // never write through a hard link or into an inode a tool may hold
             await writeFile(file, seededBytes(`modified-${run}-${i}`, opts.smallSize));
           }
-          record('modify', await measure(tool.push(ctx, work, bucket, prefix, false), join(logs, 'modify.log'), opts.timeoutS));
+          await rerun('modify', modifiedIndexes(opts.smallCount).length);
         }
       }
     }
     if (pushed) {
       const into = join(base, 'pull-small');
       if (await prepare(into, prefix, 'init-pull-small')) {
-        const m = await measure(tool.pull(ctx, into, bucket, prefix, false), join(logs, 'pull-small.log'), opts.timeoutS);
+        const m = await measure(tool.pull(ctx, into, bucket, prefix, false, 'pull-small'), join(logs, 'pull-small.log'), opts.timeoutS);
         const bad = m.exitCode === 0 ? await verifySmall(into, tool.name === 'raw' ? dataSmall : work, opts.smallCount) : undefined;
         record('pull-small', m, bad);
       }
@@ -865,12 +975,12 @@ async function runTool(tool: Tool, run: number, ctx: Ctx, admin: Admin, dataSmal
     await link(bigFile, join(work, 'big.bin')); // same bytes, no copy; nothing writes to it
     let pushed = false;
     if (await prepare(work, prefix, 'init-big')) {
-      pushed = record('push-big', await measure(tool.push(ctx, work, bucket, prefix, true), join(logs, 'push-big.log'), opts.timeoutS));
+      pushed = record('push-big', await measure(tool.push(ctx, work, bucket, prefix, true, 'push-big'), join(logs, 'push-big.log'), opts.timeoutS));
     }
     if (pushed) {
       const into = join(base, 'pull-big');
       if (await prepare(into, prefix, 'init-pull-big')) {
-        const m = await measure(tool.pull(ctx, into, bucket, prefix, true), join(logs, 'pull-big.log'), opts.timeoutS);
+        const m = await measure(tool.pull(ctx, into, bucket, prefix, true, 'pull-big'), join(logs, 'pull-big.log'), opts.timeoutS);
         let bad: string | undefined;
         if (m.exitCode === 0) {
           const f = join(into, 'big.bin');
@@ -1023,8 +1133,10 @@ function report(opts: Options, command: string, machine: Machine, tools: readonl
   out.push('');
   out.push(
     `The **raw SDK** column is the server limit: a minimal @aws-sdk/client-s3 program (in bench/run.ts, \`--worker\`) doing ${n} PutObject ` +
-      `(files read with readFile) and ${n} GetObject (after a ListObjectsV2) at ${CONCURRENCY} in flight, a lib-storage \`Upload\` ` +
-      `(16 MiB parts, ${CONCURRENCY} in flight) and one streamed GetObject for the big file — no scan, no database, no comparison.`,
+      `(files read with readFile) and ${n} GetObject (after a ListObjectsV2) at ${CONCURRENCY} in flight; its no-op cell is the ` +
+      `ListObjectsV2 of the ${n} keys alone (the least any no-op must do); for the big file a hand-made multipart upload ` +
+      `(16 MiB parts read with positional reads, ${CONCURRENCY} UploadPart in flight) and 16 MiB ranged GetObjects (${CONCURRENCY} in flight, ` +
+      `each written at its offset) — no scan, no database, no comparison.`,
     '',
   );
 
@@ -1077,6 +1189,22 @@ function report(opts: Options, command: string, machine: Machine, tools: readonl
     out.push('lsync time ÷ peer time per case (below 1 means lsync is faster):', '');
     out.push(`| | ${CASES.map((k) => k).join(' | ')} |`, `|---|${CASES.map(() => '---:').join('|')}|`, ...peerRows, '');
   }
+  const listS = med('raw', 'noop');
+  const lsyncNoop = med('lsync', 'noop');
+  if (Number.isFinite(listS) && Number.isFinite(lsyncNoop)) {
+    out.push(
+      `No-op: listing the ${n} keys takes ${listS.toFixed(2)} s on this server (raw SDK process, start-up included); ` +
+        `lsync's own work on top of it (local scan, database, comparison, its larger start-up) is about ${(lsyncNoop - listS).toFixed(2)} s.`,
+      '',
+    );
+  }
+  if (state.conditionalWrites === 'false') {
+    out.push(
+      `\`lsync init\` recorded \`conditional_writes: false\` for ${opts.server} (it ignores If-None-Match), so lsync HEADs every key just before ` +
+        'writing it (its overwrite guard): a push of new files makes two requests per file where the raw SDK makes one.',
+      '',
+    );
+  }
   if (state.initSeconds.length > 0) {
     out.push(`\`lsync init\` (run before lsync's push and pull cases, not included in them): median ${median(state.initSeconds).toFixed(2)} s.`, '');
   }
@@ -1086,8 +1214,24 @@ function report(opts: Options, command: string, machine: Machine, tools: readonl
   out.push(
     '- lsync: `lsync init s3://BUCKET/PREFIX --endpoint http://127.0.0.1:PORT` in the folder (untimed), then `lsync push` (cases 1–3, 5) or `lsync pull` in an empty, freshly initialised folder (4, 6); env `LSYNC_S3_PROVIDER` set to the server kind; default concurrency (16).',
     `- aws: \`aws --endpoint-url http://127.0.0.1:PORT s3 sync SRC DST\` with a temporary AWS_CONFIG_FILE: \`s3.max_concurrent_requests = ${CONCURRENCY}\`, path addressing, checksums when required.`,
-    `- rclone: \`rclone copy SRC DST --transfers ${CONCURRENCY} --checkers ${CONCURRENCY}\` with a temporary config (s3, provider Other, force_path_style, no_check_bucket); otherwise defaults (size + modtime comparison, 5 MiB upload chunks, 4 chunks in flight per file).`,
+    `- rclone: \`rclone copy SRC DST --transfers ${CONCURRENCY} --checkers ${CONCURRENCY} --fast-list\` with a temporary config (s3, provider Other, force_path_style, no_check_bucket); otherwise defaults (size + modtime comparison, 5 MiB upload chunks, 4 chunks in flight per file). \`--fast-list\` because s3rver returns an empty page for a delimiter listing over more than 1,000 keys, which breaks rclone's default folder-by-folder listing.`,
     '- Each tool gets its own bucket per run and its own copy of the data (the 512 MiB file is hard-linked); output goes to a log file. The tool order rotates from run to run. Pulled data is checked (file count, sampled and all rewritten files byte for byte, MD5 of the big file); a run whose check fails counts as failed.',
+    '',
+  );
+  const wroteCells = (kase: CaseName): string =>
+    cols
+      .map((t) => {
+        const xs = get(t.name, kase).filter((s) => s.wrote !== undefined).map((s) => s.wrote ?? 0);
+        return xs.length === 0 ? '—' : [...new Set(xs)].join(', ');
+      })
+      .join(' | ');
+  out.push(
+    'Objects the server shows as written by each re-run (LastModified after its start; expected 0 for the no-op and 100 for the modify case):',
+    '',
+    `| case | ${cols.map((t) => t.label).join(' | ')} |`,
+    `|---|${cols.map(() => '---:').join('|')}|`,
+    `| no-op | ${wroteCells('noop')} |`,
+    `| modify | ${wroteCells('modify')} |`,
     '',
   );
   if (state.failures.length > 0) out.push('## Failures', '', ...state.failures.map((f) => `- ${f}`), '');
