@@ -12,7 +12,7 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { createWriteStream, type Stats } from 'node:fs';
-import { chmod, link, lstat, mkdir, open, readFile, rename, unlink, utimes } from 'node:fs/promises';
+import { chmod, link, lstat, mkdir, readFile, rename, unlink, utimes } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -85,6 +85,7 @@ export async function execute(actions: readonly ExecAction[], ctx: ExecContext):
   const now = ctx.now ?? Date.now;
   const abs = (path: string): string => join(ctx.root, ...path.split('/'));
   const tmpDir = join(ctx.metaDir, 'tmp');
+  const knownDirs = new Set<string>();
   await mkdir(tmpDir, { recursive: true });
 
   let done = 0;
@@ -150,8 +151,9 @@ export async function execute(actions: readonly ExecAction[], ctx: ExecContext):
       return cur;
     };
     await checkLocal();
-    await ensureParentDir(ctx.root, path);
+    await ensureParentDir(ctx.root, path, knownDirs);
     const tmp = join(tmpDir, `dl-${randomBytes(8).toString('hex')}`);
+    let renamed = false;
     try {
       const got = await ctx.remote.get(path, { ifMatch: remote.etag, ...(ctx.signal !== undefined ? { signal: ctx.signal } : {}) });
       const h = createHash('md5');
@@ -164,14 +166,9 @@ export async function execute(actions: readonly ExecAction[], ctx: ExecContext):
           cb(null, chunk);
         },
       });
-      const out = createWriteStream(tmp, { flags: 'wx' });
+      // flush: fsync before close, so the rename below never publishes data still only in cache.
+      const out = createWriteStream(tmp, { flags: 'wx', flush: true });
       await pipeline(got.body, tap, out);
-      const fh = await open(tmp, 'r+');
-      try {
-        await fh.sync();
-      } finally {
-        await fh.close();
-      }
       const hash = h.digest('hex');
       if (size !== got.object.size) throw new RemoteError('transient', `${path}: received ${size} bytes, expected ${got.object.size}`, path);
       const expected = got.object.meta?.md5 ?? remote.hash;
@@ -186,11 +183,12 @@ export async function execute(actions: readonly ExecAction[], ctx: ExecContext):
       const cur = await checkLocal();
       if (cur !== undefined) await ctx.trash.keepCopy(path);
       await rename(tmp, file);
+      renamed = true;
       const st = await lstat(file);
       record(baseFrom(path, st, hash, got.object.etag, got.object.versionId));
       return size;
     } finally {
-      await unlink(tmp).catch(() => undefined);
+      if (!renamed) await unlink(tmp).catch(() => undefined);
     }
   }
 
@@ -252,7 +250,7 @@ export async function execute(actions: readonly ExecAction[], ctx: ExecContext):
     const cur = await lstatOrUndefined(from);
     if (cur === undefined || !sameStat(cur, a.local)) throw new Skip(`${a.from} changed locally since it was scanned`);
     if ((await lstatOrUndefined(to)) !== undefined) throw new Skip('appeared locally since the scan');
-    await ensureParentDir(ctx.root, a.path);
+    await ensureParentDir(ctx.root, a.path, knownDirs);
     let linked = false;
     try {
       await link(from, to);

@@ -17,13 +17,18 @@ function code(e: unknown): string | undefined {
   return (e as NodeJS.ErrnoException | undefined)?.code;
 }
 
-/** Create the folders above repository path `path`, refusing symlinks and files in the way. */
-export async function ensureParentDir(root: string, path: string): Promise<void> {
+/**
+ * Create the folders above repository path `path`, refusing symlinks and files in the way.
+ * `known` holds folders this run already checked or made (a pull of many files into one folder
+ * then costs one lstat, not one per file and level); folders are only removed after all writes.
+ */
+export async function ensureParentDir(root: string, path: string, known?: Set<string>): Promise<void> {
   const segments = path.split('/');
   segments.pop();
   let dir = root;
   for (const s of segments) {
     dir = join(dir, s);
+    if (known?.has(dir) === true) continue;
     try {
       const st = await lstat(dir);
       if (st.isSymbolicLink()) throw new LocalPathError(`${path}: refusing to write through the symlink ${s}`);
@@ -40,6 +45,7 @@ export async function ensureParentDir(root: string, path: string): Promise<void>
         if (!st.isDirectory()) throw new LocalPathError(`${path}: a file stands where a folder is needed (${s})`);
       }
     }
+    known?.add(dir);
   }
 }
 
