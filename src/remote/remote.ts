@@ -90,7 +90,30 @@ export interface PutOptions {
    * the put.
    */
   readonly throttle?: (bytes: number, signal?: AbortSignal) => Promise<void>;
+  /**
+   * Resumable uploads. Where the implementation uploads in parts (S3 multipart), it calls
+   * `resume.load()` first: a checkpoint saved by an earlier, interrupted put of the same path and
+   * the same local content is continued (its parts verified with ListParts where the service has it,
+   * else trusted from the recorded ETags) instead of starting again. It calls `resume.save()` after
+   * each finished part (the caller persists it durably), and `resume.clear()` once the object is
+   * complete or the checkpoint proved unusable (after aborting that upload). Implementations that
+   * write in one piece ignore it.
+   */
+  readonly resume?: UploadCheckpointStore;
   readonly signal?: AbortSignal;
+}
+
+/** What a resumable upload needs to continue: opaque to callers, owned by the implementation. */
+export interface UploadCheckpoint {
+  /** Implementation-defined, JSON-serialisable (e.g. upload id, part size, part ETags). */
+  readonly state: unknown;
+}
+
+/** Storage for one put's checkpoint, provided by the caller (lsync keeps them under `.lsync/`). */
+export interface UploadCheckpointStore {
+  load(): Promise<UploadCheckpoint | undefined>;
+  save(checkpoint: UploadCheckpoint): Promise<void>;
+  clear(): Promise<void>;
 }
 
 export interface PutResult {
