@@ -3,7 +3,7 @@
  * remote is opened: a file:// run (and every command that never touches the remote) starts without
  * paying for it.
  */
-import type { Capabilities, Remote } from './remote.js';
+import type { Capabilities, Remote, UploadCheckpoint } from './remote.js';
 import type { RemoteSpec } from './spec.js';
 
 export { bucketProblem, displayRemote, parseRemoteUrl, type RemoteSpec } from './spec.js';
@@ -21,6 +21,8 @@ export interface OpenOptions {
   readonly concurrency?: number;
   readonly multipartThreshold?: number;
   readonly partSize?: number;
+  /** Bytes of upload bodies in memory at once, across all uploads. Default 64 MiB (see s3/s3-remote.ts). */
+  readonly partMemory?: number;
   /** As recorded at init from probeCapabilities(); default false (HEAD before conditional writes). */
   readonly conditionalWrites?: boolean;
   readonly conditionalDeletes?: boolean;
@@ -33,12 +35,36 @@ export interface ProbedCapabilities extends Capabilities {
   readonly conditionalDeletes?: boolean;
 }
 
-/** A Remote plus what `init` and `doctor` need. */
+/** A multipart upload in progress on the service, not (yet) an object. */
+export interface PendingUpload {
+  /** Repository-relative path the upload would create. */
+  readonly path: string;
+  readonly uploadId: string;
+  /** When it was started, ms since the epoch (0 when the service does not say). */
+  readonly initiatedMs: number;
+}
+
+/**
+ * A Remote plus what `init`, `doctor` and upload cleanup need.
+ *
+ * The three upload methods are optional: only remotes that upload in parts (S3) have them, and a
+ * caller checks for them (`remote.listUploads?.(...)`). Where the service lacks the API (s3rver)
+ * they exist but find nothing / do nothing.
+ */
 export interface OpenedRemote extends Remote {
   /** `init --create-bucket`: make the bucket (or directory); fine when it already exists. */
   createBucket(): Promise<void>;
   /** Find out by trying what the service really supports (writes and removes one probe object). */
   probeCapabilities(): Promise<ProbedCapabilities>;
+  /** Multipart uploads in progress under the remote's prefix (for cleaning up abandoned ones). */
+  listUploads?(signal?: AbortSignal): AsyncIterable<PendingUpload>;
+  /** Abort one upload (its parts are deleted); fine when it is already gone. */
+  abortUpload?(path: string, uploadId: string, signal?: AbortSignal): Promise<void>;
+  /**
+   * Abort the upload a resumable put's checkpoint describes (e.g. one UploadCheckpoints.stale()
+   * reported), without the caller having to understand the checkpoint. Unknown states are ignored.
+   */
+  discardUpload?(checkpoint: UploadCheckpoint, signal?: AbortSignal): Promise<void>;
 }
 
 export async function openRemote(spec: RemoteSpec, options: OpenOptions = {}): Promise<OpenedRemote> {

@@ -1,23 +1,40 @@
 /**
  * lsync's own multipart upload: CreateMultipartUpload, UploadPart in parallel, then
- * CompleteMultipartUpload; AbortMultipartUpload on failure.
+ * CompleteMultipartUpload.
  *
  * Not lib-storage's `Upload`: that one hides its parts and cannot resume. Here the bookkeeping is
  * explicit (`MultipartState`: upload id, part size, every finished part's number, size and ETag)
- * and reported through `onPart`, so a later checkpoint can persist it and resume.
+ * and reported through `onPart`, and, with `resume` (PutOptions.resume), persisted as a checkpoint
+ * so that a later put of the same content continues the same upload:
  *
- * Memory: each in-flight part is one buffer of `partSize` bytes, and the number in flight is capped
- * by `limit`, which the S3Remote shares across all uploads: at most concurrency × part size.
- * Buffers (not streams) also let the SDK retry a part.
+ * - start: `load()` the checkpoint. If it describes this upload (bucket, key, size, part size and
+ *   content MD5 all equal), ask the service which parts it holds (ListParts, paginated) and send
+ *   only the others; where the service has no ListParts, trust the recorded ETags. If the upload is
+ *   gone (NoSuchUpload) or the checkpoint is for something else, abort that upload (best effort),
+ *   `clear()`, and start a new one.
+ * - after each part: `save()` the bookkeeping. Saves are serialised and coalesced: never two at
+ *   once, and a save that finishes while parts completed meanwhile is followed by one save of the
+ *   latest state (not one per part).
+ * - end: complete, then `clear()`. On failure or abort a resumable upload is left on the service
+ *   (that is the point); a non-resumable one is aborted, as is a resumable one whose checkpoint could
+ *   not be saved (nothing would find it again).
+ *
+ * Memory: each in-flight part is one buffer of its size, granted by a `ByteBudget` shared by all
+ * uploads of one S3Remote (independent of the request concurrency), and the number of requests in
+ * flight is capped by `limit`. Buffers (not streams) let the SDK retry a part.
  */
 import {
   AbortMultipartUploadCommand,
   CompleteMultipartUploadCommand,
   CreateMultipartUploadCommand,
+  ListPartsCommand,
   UploadPartCommand,
   type S3Client,
 } from '@aws-sdk/client-s3';
 import type { LimitFunction } from 'p-limit';
+import type { UploadCheckpointStore } from '../remote.js';
+import type { ByteBudget } from './budget.js';
+import { classify, isAbort } from './errors.js';
 import { quoteEtag, unquoteEtag } from './meta.js';
 import { pace, type Throttle } from './pace.js';
 
@@ -47,13 +64,18 @@ export interface MultipartState {
   readonly uploadId: string;
   readonly size: number;
   readonly partSize: number;
+  /** Content MD5 (lowercase hex) of what is being uploaded: the identity a resume checks. */
+  readonly md5?: string;
   /** Finished parts, in completion order. */
   readonly parts: readonly PartRecord[];
 }
 
-/** Where part bytes come from: `read(offset, length)` returns exactly that many bytes. */
+/**
+ * Where part bytes come from: `read(offset, length)` returns exactly that many bytes, read into
+ * `into` (of exactly `length` bytes) when given and the source needs a buffer at all.
+ */
 export interface PartSource {
-  read(offset: number, length: number): Promise<Uint8Array>;
+  read(offset: number, length: number, into?: Buffer): Promise<Uint8Array>;
 }
 
 export interface MultipartParams {
@@ -65,6 +87,8 @@ export interface MultipartParams {
   readonly source: PartSource;
   /** Shared concurrency limit for part uploads. */
   readonly limit: LimitFunction;
+  /** Shared memory budget: each part holds its size in it while its buffer is alive. */
+  readonly memory: ByteBudget;
   readonly metadata: Record<string, string>;
   /** Sent with CompleteMultipartUpload when the service honours conditional writes. */
   readonly ifMatch?: string;
@@ -72,9 +96,19 @@ export interface MultipartParams {
   readonly onProgress?: (bytes: number) => void;
   /** Paces each part's bytes on the wire (PutOptions.throttle). */
   readonly throttle?: Throttle;
-  /** Called after each part finishes, with the bookkeeping so far (for checkpoints). */
+  /** Called after each part finishes, with the bookkeeping so far. */
   readonly onPart?: (state: MultipartState) => void;
+  /** Make the upload resumable through this checkpoint store (see the header comment). */
+  readonly resume?: ResumeParams;
   readonly signal?: AbortSignal;
+}
+
+export interface ResumeParams {
+  readonly store: UploadCheckpointStore;
+  /** The content MD5 of this put (its meta.md5): a checkpoint for other content is not used. */
+  readonly md5: string;
+  /** The service answers ListParts (quirks.ts); false: recorded ETags are trusted as they are. */
+  readonly listParts: boolean;
 }
 
 export interface MultipartResult {
@@ -83,21 +117,258 @@ export interface MultipartResult {
   readonly state: MultipartState;
 }
 
-/** Upload `size` bytes as a multipart object. Errors are raw SDK errors; the caller maps them. */
-export async function uploadMultipart(p: MultipartParams): Promise<MultipartResult> {
-  const send = p.signal !== undefined ? { abortSignal: p.signal } : {};
+
+/**
+ * What a checkpoint's `state` holds (plain JSON). `metadata` is what CreateMultipartUpload was
+ * given: the object gets it at completion, so a checkpoint created with other metadata (another
+ * mtime or mode) is not continued either.
+ */
+export interface CheckpointState {
+  readonly v: 1;
+  readonly bucket: string;
+  readonly key: string;
+  readonly uploadId: string;
+  readonly size: number;
+  readonly partSize: number;
+  readonly md5: string;
+  readonly metadata: Readonly<Record<string, string>>;
+  /** Sorted by part number. */
+  readonly parts: readonly PartRecord[];
+}
+
+function isRecord(x: unknown): x is Record<string, unknown> {
+  return typeof x === 'object' && x !== null && !Array.isArray(x);
+}
+
+function isCount(x: unknown): x is number {
+  return typeof x === 'number' && Number.isSafeInteger(x) && x >= 0;
+}
+
+/** `state` as a CheckpointState, or undefined when it is not one (corrupt, or another version). */
+export function parseCheckpoint(state: unknown): CheckpointState | undefined {
+  if (!isRecord(state) || state['v'] !== 1) return undefined;
+  const { bucket, key, uploadId, size, partSize, md5, metadata, parts } = state;
+  if (typeof bucket !== 'string' || typeof key !== 'string' || typeof uploadId !== 'string' || uploadId === '') return undefined;
+  if (!isCount(size) || !isCount(partSize) || partSize === 0 || typeof md5 !== 'string') return undefined;
+  if (!isRecord(metadata) || !Object.values(metadata).every((v) => typeof v === 'string')) return undefined;
+  if (!Array.isArray(parts)) return undefined;
+  const records: PartRecord[] = [];
+  for (const part of parts as unknown[]) {
+    if (!isRecord(part)) return undefined;
+    const { partNumber, size: partBytes, etag } = part;
+    if (!isCount(partNumber) || !isCount(partBytes) || typeof etag !== 'string') return undefined;
+    records.push({ partNumber, size: partBytes, etag });
+  }
+  return { v: 1, bucket, key, uploadId, size, partSize, md5, metadata: metadata as Record<string, string>, parts: records };
+}
+
+function sameMetadata(a: Readonly<Record<string, string>>, b: Readonly<Record<string, string>>): boolean {
+  const ka = Object.keys(a);
+  return ka.length === Object.keys(b).length && ka.every((k) => b[k] === a[k]);
+}
+
+/** Bytes in part `n` (1-based) of an upload of `size` bytes in parts of `partSize`. */
+function partLength(n: number, size: number, partSize: number): number {
+  return Math.min(partSize, size - (n - 1) * partSize);
+}
+
+function partCountOf(size: number, partSize: number): number {
+  return Math.max(1, Math.ceil(size / partSize));
+}
+
+/** The parts in `candidates` that can be part of this upload: right number range and size; one per number. */
+function usableParts(candidates: Iterable<PartRecord>, size: number, partSize: number): PartRecord[] {
+  const count = partCountOf(size, partSize);
+  const byNumber = new Map<number, PartRecord>();
+  for (const part of candidates) {
+    if (part.partNumber < 1 || part.partNumber > count || part.etag === '') continue;
+    if (part.size !== partLength(part.partNumber, size, partSize)) continue;
+    byNumber.set(part.partNumber, part);
+  }
+  return [...byNumber.values()].sort((a, b) => a.partNumber - b.partNumber);
+}
+
+function errorName(err: unknown): string {
+  if (!isRecord(err)) return '';
+  const v = err['Code'] ?? err['name'];
+  return typeof v === 'string' ? v : '';
+}
+
+function httpStatus(err: unknown): number | undefined {
+  const meta = isRecord(err) ? err['$metadata'] : undefined;
+  const status = isRecord(meta) ? meta['httpStatusCode'] : undefined;
+  return typeof status === 'number' ? status : undefined;
+}
+
+/** The service does not implement the request at all (rather than refusing this one). */
+function notImplemented(err: unknown): boolean {
+  const name = errorName(err);
+  const status = httpStatus(err);
+  return name === 'NotImplemented' || name === 'MethodNotAllowed' || status === 501 || status === 405;
+}
+
+/** Completing failed because the upload, or a part we counted on, is not on the service. */
+class StaleUpload extends Error {
+  override readonly name = 'StaleUpload';
+}
+
+/**
+ * Checkpoint saves, serialised and coalesced: `update()` never waits, at most one `save()` runs,
+ * and when it ends only the newest state is saved next (fsync per save is then at most one per
+ * part, and fewer when parts finish faster than the disk syncs).
+ */
+class CheckpointWriter {
+  /** The last save failed: the stored checkpoint may not describe this upload. */
+  failed = false;
+  private pending: CheckpointState | undefined;
+  private running: Promise<void> | undefined;
+
+  constructor(private readonly store: UploadCheckpointStore) {}
+
+  update(state: CheckpointState): void {
+    this.pending = state;
+    this.running ??= this.run();
+  }
+
+  private async run(): Promise<void> {
+    for (let next = this.pending; next !== undefined; next = this.pending) {
+      this.pending = undefined;
+      try {
+        await this.store.save({ state: next });
+        this.failed = false;
+      } catch {
+        // A checkpoint is an optimisation: the upload goes on. `failed` makes a failing put abort
+        // its upload instead of leaving one behind that no checkpoint describes.
+        this.failed = true;
+      }
+    }
+    this.running = undefined;
+  }
+
+  /** Resolves once every state given so far is saved (or failed). */
+  async flush(): Promise<void> {
+    while (this.running !== undefined) await this.running;
+  }
+}
+
+async function abortQuietly(client: S3Client, bucket: string, key: string, uploadId: string): Promise<void> {
+  // Best effort: an upload left behind only costs storage until a lifecycle rule or `listUploads`
+  // cleanup removes it (and some servers, s3rver, cannot abort at all).
+  await client.send(new AbortMultipartUploadCommand({ Bucket: bucket, Key: key, UploadId: uploadId })).catch(() => undefined);
+}
+
+async function createUpload(p: MultipartParams): Promise<string> {
   const created = await p.client.send(
     new CreateMultipartUploadCommand({ Bucket: p.bucket, Key: p.key, Metadata: p.metadata }),
-    send,
+    p.signal !== undefined ? { abortSignal: p.signal } : {},
   );
   const uploadId = created.UploadId;
   if (uploadId === undefined || uploadId === '') throw new Error('CreateMultipartUpload returned no UploadId');
+  return uploadId;
+}
 
-  const parts: PartRecord[] = [];
+/**
+ * The parts the service holds for `cp`'s upload (ListParts, every page), or undefined when the
+ * upload is gone. Parts it holds that the checkpoint missed (finished just before a crash, before
+ * their save) are taken too: they belong to this upload id, which only ever received this content.
+ * Where ListParts is not implemented after all, the recorded parts are trusted.
+ */
+async function partsOnService(p: MultipartParams, cp: CheckpointState): Promise<PartRecord[] | undefined> {
+  const found: PartRecord[] = [];
+  let marker: string | undefined;
+  try {
+    do {
+      const page = await p.client.send(
+        new ListPartsCommand({
+          Bucket: cp.bucket,
+          Key: cp.key,
+          UploadId: cp.uploadId,
+          ...(marker !== undefined ? { PartNumberMarker: marker } : {}),
+        }),
+        p.signal !== undefined ? { abortSignal: p.signal } : {},
+      );
+      for (const part of page.Parts ?? []) {
+        if (part.PartNumber === undefined || part.Size === undefined) continue;
+        found.push({ partNumber: part.PartNumber, size: part.Size, etag: unquoteEtag(part.ETag) });
+      }
+      const next = page.NextPartNumberMarker;
+      marker = page.IsTruncated === true && next !== undefined && next !== '' && next !== marker ? next : undefined;
+    } while (marker !== undefined);
+  } catch (err) {
+    if (isAbort(err)) throw err;
+    if (errorName(err) === 'NoSuchUpload' || classify(err) === 'not-found') return undefined;
+    if (notImplemented(err)) return usableParts(cp.parts, cp.size, cp.partSize);
+    throw err;
+  }
+  return usableParts(found, cp.size, cp.partSize);
+}
+
+interface Start {
+  readonly uploadId: string;
+  readonly parts: readonly PartRecord[];
+  readonly resumed: boolean;
+}
+
+/** Continue the checkpointed upload when it is this one and still exists; otherwise a new upload. */
+async function resumeOrCreate(p: MultipartParams, r: ResumeParams): Promise<Start> {
+  // A store that cannot read its checkpoint is treated as empty: the next save replaces it.
+  const loaded = await r.store.load().catch(() => undefined);
+  const cp = parseCheckpoint(loaded?.state);
+  if (cp !== undefined) {
+    const same =
+      cp.bucket === p.bucket && cp.key === p.key && cp.size === p.size && cp.partSize === p.partSize &&
+      cp.md5 === r.md5 && sameMetadata(cp.metadata, p.metadata);
+    if (same) {
+      const parts = r.listParts ? await partsOnService(p, cp) : usableParts(cp.parts, cp.size, cp.partSize);
+      if (parts !== undefined) return { uploadId: cp.uploadId, parts, resumed: true };
+      // Gone (completed, aborted, or expired by a lifecycle rule): nothing to abort.
+    } else {
+      await abortQuietly(p.client, cp.bucket, cp.key, cp.uploadId);
+    }
+  }
+  if (loaded !== undefined) await r.store.clear();
+  return { uploadId: await createUpload(p), parts: [], resumed: false };
+}
+
+/** Upload `size` bytes as a multipart object. Errors are raw SDK errors; the caller maps them. */
+export async function uploadMultipart(p: MultipartParams): Promise<MultipartResult> {
+  const start: Start =
+    p.resume !== undefined ? await resumeOrCreate(p, p.resume) : { uploadId: await createUpload(p), parts: [], resumed: false };
+  try {
+    return await runUpload(p, start);
+  } catch (err) {
+    if (!(err instanceof StaleUpload) || p.resume === undefined) throw err;
+    // Completing a continued upload failed because the service lost it or one of its parts (a
+    // service without ListParts, where the recorded ETags were trusted): start over, once.
+    await abortQuietly(p.client, p.bucket, p.key, start.uploadId);
+    await p.resume.store.clear();
+    return runUpload(p, { uploadId: await createUpload(p), parts: [], resumed: false });
+  }
+}
+
+async function runUpload(p: MultipartParams, start: Start): Promise<MultipartResult> {
+  const { uploadId } = start;
+  const resume = p.resume;
+  const parts: PartRecord[] = [...start.parts];
   const snapshot = (): MultipartState => ({
-    bucket: p.bucket, key: p.key, uploadId, size: p.size, partSize: p.partSize, parts: [...parts],
+    bucket: p.bucket, key: p.key, uploadId, size: p.size, partSize: p.partSize,
+    ...(resume !== undefined ? { md5: resume.md5 } : {}),
+    parts: [...parts],
   });
-  const partCount = Math.max(1, Math.ceil(p.size / p.partSize));
+  const writer = resume !== undefined ? new CheckpointWriter(resume.store) : undefined;
+  const checkpoint = (): void => {
+    if (writer === undefined || resume === undefined) return;
+    writer.update({
+      v: 1, bucket: p.bucket, key: p.key, uploadId, size: p.size, partSize: p.partSize, md5: resume.md5,
+      metadata: p.metadata, parts: [...parts].sort((a, b) => a.partNumber - b.partNumber),
+    });
+  };
+  // Saved before any part is sent, so that even an upload interrupted during its first part is
+  // found again (to continue or to abort), and after a resume so it reflects what ListParts found.
+  checkpoint();
+
+  const partCount = partCountOf(p.size, p.partSize);
+  const have = new Set(parts.map((part) => part.partNumber));
   // First failure stops parts that have not started yet.
   const stop = new AbortController();
   const signal = p.signal !== undefined ? AbortSignal.any([p.signal, stop.signal]) : stop.signal;
@@ -105,24 +376,38 @@ export async function uploadMultipart(p: MultipartParams): Promise<MultipartResu
   const uploadPart = async (partNumber: number): Promise<void> => {
     signal.throwIfAborted();
     const offset = (partNumber - 1) * p.partSize;
-    const length = Math.min(p.partSize, p.size - offset);
-    const body = await p.source.read(offset, length);
-    const res = await p.client.send(
-      pace(new UploadPartCommand({
-        Bucket: p.bucket, Key: p.key, UploadId: uploadId, PartNumber: partNumber, Body: body, ContentLength: length,
-      }), p.throttle, signal),
-      { abortSignal: signal },
-    );
-    const etag = unquoteEtag(res.ETag);
+    const length = partLength(partNumber, p.size, p.partSize);
+    // The buffer exists from the read until the request is done: that is what the budget holds.
+    const release = await p.memory.acquire(length, signal);
+    const buffer = p.memory.take(length);
+    let sent = false;
+    let etag: string;
+    try {
+      const body = await p.source.read(offset, length, buffer);
+      const res = await p.client.send(
+        pace(new UploadPartCommand({
+          Bucket: p.bucket, Key: p.key, UploadId: uploadId, PartNumber: partNumber, Body: body, ContentLength: length,
+        }), p.throttle, signal),
+        { abortSignal: signal },
+      );
+      etag = unquoteEtag(res.ETag);
+      sent = true;
+    } finally {
+      // Recycled only when the request is over: after a failure the socket may still hold it.
+      release();
+      if (sent) p.memory.give(buffer);
+    }
     if (etag === '') throw new Error(`UploadPart ${partNumber} returned no ETag`);
     parts.push({ partNumber, size: length, etag });
     p.onProgress?.(length);
     p.onPart?.(snapshot());
+    checkpoint();
   };
 
   try {
     const jobs: Promise<void>[] = [];
     for (let n = 1; n <= partCount; n++) {
+      if (have.has(n)) continue;
       jobs.push(p.limit(() => uploadPart(n)).catch((err: unknown) => {
         stop.abort(err);
         throw err;
@@ -134,27 +419,42 @@ export async function uploadMultipart(p: MultipartParams): Promise<MultipartResu
     if (failed !== undefined) throw stop.signal.reason ?? failed.reason;
 
     const ordered = [...parts].sort((a, b) => a.partNumber - b.partNumber);
-    const done = await p.client.send(
-      new CompleteMultipartUploadCommand({
-        Bucket: p.bucket,
-        Key: p.key,
-        UploadId: uploadId,
-        MultipartUpload: { Parts: ordered.map((part) => ({ PartNumber: part.partNumber, ETag: quoteEtag(part.etag) })) },
-        ...(p.ifMatch !== undefined ? { IfMatch: quoteEtag(p.ifMatch) } : {}),
-        ...(p.ifNoneMatch === true ? { IfNoneMatch: '*' } : {}),
-      }),
-      send,
-    );
+    let done;
+    try {
+      done = await p.client.send(
+        new CompleteMultipartUploadCommand({
+          Bucket: p.bucket,
+          Key: p.key,
+          UploadId: uploadId,
+          MultipartUpload: { Parts: ordered.map((part) => ({ PartNumber: part.partNumber, ETag: quoteEtag(part.etag) })) },
+          ...(p.ifMatch !== undefined ? { IfMatch: quoteEtag(p.ifMatch) } : {}),
+          ...(p.ifNoneMatch === true ? { IfNoneMatch: '*' } : {}),
+        }),
+        p.signal !== undefined ? { abortSignal: p.signal } : {},
+      );
+    } catch (err) {
+      const name = errorName(err);
+      if (start.resumed && (name === 'NoSuchUpload' || name === 'InvalidPart' || name === 'InvalidPartOrder')) {
+        throw new StaleUpload(`the service no longer has upload ${uploadId} as recorded (${name})`, { cause: err });
+      }
+      throw err;
+    }
+    await writer?.flush();
+    // Best effort: a checkpoint left behind names a completed upload; the next put of this path
+    // finds it gone (NoSuchUpload) and starts afresh, and `stale()` drops it once the file changes.
+    await resume?.store.clear().catch(() => undefined);
     return {
       etag: unquoteEtag(done.ETag),
       ...(done.VersionId !== undefined ? { versionId: done.VersionId } : {}),
       state: snapshot(),
     };
   } catch (err) {
-    // Best effort: an upload left behind only costs storage until a lifecycle rule or the next run.
-    await p.client
-      .send(new AbortMultipartUploadCommand({ Bucket: p.bucket, Key: p.key, UploadId: uploadId }))
-      .catch(() => undefined);
+    await writer?.flush();
+    // Resumable: leave the upload for the next put to continue (the point of the checkpoint).
+    if (writer !== undefined && !writer.failed) throw err;
+    await abortQuietly(p.client, p.bucket, p.key, uploadId);
+    if (err instanceof StaleUpload) throw err;
+    await resume?.store.clear().catch(() => undefined);
     throw err;
   }
 }

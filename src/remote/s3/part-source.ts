@@ -8,11 +8,12 @@ import type { PartSource } from './multipart.js';
 
 /** `handle` must be open on `source.file` for file sources (the caller owns and closes it). */
 export function partSource(source: PutSource, handle: FileHandle | undefined): PartSource {
+  // Bytes are in memory already: a view, no copy (and `into` is not needed).
   if (source.kind === 'bytes') return { read: async (offset, length) => source.data.subarray(offset, offset + length) };
   if (handle === undefined) throw new Error('file source without an open handle');
   return {
-    async read(offset: number, length: number): Promise<Uint8Array> {
-      const buf = Buffer.allocUnsafe(length);
+    async read(offset: number, length: number, into?: Buffer): Promise<Uint8Array> {
+      const buf = into !== undefined && into.byteLength === length ? into : Buffer.allocUnsafe(length);
       let done = 0;
       while (done < length) {
         const { bytesRead } = await handle.read(buf, done, length - done, offset + done);

@@ -36,6 +36,17 @@ export interface Quirks {
   readonly sortedListing: boolean;
   /** Region to sign with when none is configured (local servers accept anything). */
   readonly defaultRegion: string | undefined;
+  /**
+   * ListParts works, so a resumed upload asks the service which parts it holds. s3rver answers it
+   * with 405 MethodNotAllowed: there the checkpoint's recorded ETags are trusted (a service found
+   * at run time to lack it is treated the same way, see multipart.ts).
+   */
+  readonly listParts: boolean;
+  /**
+   * ListMultipartUploads and AbortMultipartUpload work (stale-upload cleanup). s3rver has neither
+   * (501 / 405): there `listUploads()` finds nothing and `abortUpload()` does nothing.
+   */
+  readonly manageUploads: boolean;
 }
 
 const LOCAL: Omit<Quirks, 'provider'> = {
@@ -45,6 +56,8 @@ const LOCAL: Omit<Quirks, 'provider'> = {
   copySourceEncoding: 'segment',
   sortedListing: true,
   defaultRegion: 'us-east-1',
+  listParts: true,
+  manageUploads: true,
 };
 
 const TABLE: Readonly<Record<Provider, Omit<Quirks, 'provider'>>> = {
@@ -55,8 +68,10 @@ const TABLE: Readonly<Record<Provider, Omit<Quirks, 'provider'>>> = {
     copySourceEncoding: 'segment',
     sortedListing: true,
     defaultRegion: undefined,
+    listParts: true,
+    manageUploads: true,
   },
-  s3rver: { ...LOCAL, copySourceEncoding: 'uri', sortedListing: false },
+  s3rver: { ...LOCAL, copySourceEncoding: 'uri', sortedListing: false, listParts: false, manageUploads: false },
   moto: LOCAL,
   minio: LOCAL,
   generic: LOCAL,
