@@ -1,10 +1,13 @@
 #!/usr/bin/env node
 // The only place that sets the process exit code. Everything else is in dist/src/cli/main.js.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
-const { main } = await import('../dist/src/cli/main.js');
 
-// First Ctrl-C (or SIGTERM): stop taking new work, record what finished, exit 130.
-// Second Ctrl-C: stop at once (the database is still consistent: it only records finished work).
+// First Ctrl-C (or SIGTERM): start nothing new; small transfers already running finish (within a
+// grace period), large ones stop at once keeping their resumable state (.lsync/tmp/ partials,
+// upload checkpoints); what finished is recorded; exit 130.
+// Second Ctrl-C: exit 130 at once (the database is still consistent: it only records finished
+// work, and interrupted transfers resume from what they left).
+// Installed before main is loaded, so a Ctrl-C during start-up is handled the same way.
 const controller = new AbortController();
 // Every transfer in flight listens on this one signal: hundreds of listeners are expected.
 (await import('node:events')).setMaxListeners(0, controller.signal);
@@ -19,6 +22,7 @@ const onSignal = () => {
   }
 };
 process.on('SIGINT', onSignal);
+process.on('SIGTERM', onSignal);
 // `lsync status | head`: a closed pipe is the reader's choice, not an error worth a stack trace.
 for (const stream of [process.stdout, process.stderr]) {
   stream.on('error', (e) => {
@@ -26,7 +30,10 @@ for (const stream of [process.stdout, process.stderr]) {
     throw e;
   });
 }
-process.on('SIGTERM', onSignal);
+
+// LSYNC_MAIN: tests built into another out dir (`tsc --outDir dist-crash`) run the CLI they built.
+const mainUrl = process.env.LSYNC_MAIN !== undefined ? (await import('node:url')).pathToFileURL(process.env.LSYNC_MAIN).href : '../dist/src/cli/main.js';
+const { main } = await import(mainUrl);
 
 const code = await main(process.argv.slice(2), {
   stdout: process.stdout,
@@ -35,4 +42,6 @@ const code = await main(process.argv.slice(2), {
   env: process.env,
   signal: controller.signal,
 });
-process.exitCode = code;
+// Interrupted before the transfers (scan, listing): main reports the aborted step as a failure,
+// but the user asked to stop, and nothing was half done.
+process.exitCode = controller.signal.aborted && code === 1 ? 130 : code;

@@ -10,18 +10,18 @@
  *   concurrency limit; deletions run only when no transfer failed ("no deletes after an error in
  *   the same run").
  */
-import { createHash, randomBytes } from 'node:crypto';
-import { createWriteStream, type Stats } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { setMaxListeners } from 'node:events';
+import type { Stats } from 'node:fs';
 import { chmod, link, lstat, mkdir, readFile, rename, unlink, utimes } from 'node:fs/promises';
 import { join } from 'node:path';
-import { Transform } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 import pLimit from 'p-limit';
 import { assertNever, type Action, type BaseEntry, type LocalEntry, type RemoteEntry } from '../core/types.js';
 import type { KeepBoth } from '../core/settle.js';
 import { RemoteError, type Remote } from '../remote/remote.js';
 import type { Database } from '../state/database.js';
 import { hashFile } from '../scan/hash.js';
+import { fetchObject, Partials } from './download.js';
 import type { EventSink, ExecActionType } from './events.js';
 import { ensureParentDir, LocalPathError, removeEmptyParents, type Trash } from './localfs.js';
 
@@ -54,6 +54,12 @@ export interface ExecResult {
 
 /** Files up to this size are read into memory, hashed and sent from one buffer: what is sent is what is hashed. */
 const SMALL_FILE = 8 * 1024 * 1024;
+/**
+ * After the first Ctrl-C, actions already running that move little (small files, deletes, moves)
+ * get this long to finish before they are aborted too; large transfers stop at once, since they
+ * resume on the next run.
+ */
+const DRAIN_MS = 10_000;
 /** A file modified this close to when it is recorded may change again within the same mtime tick. */
 const RACY_MS = 2000;
 
@@ -87,6 +93,21 @@ export async function execute(actions: readonly ExecAction[], ctx: ExecContext):
   const tmpDir = join(ctx.metaDir, 'tmp');
   const knownDirs = new Set<string>();
   await mkdir(tmpDir, { recursive: true });
+  const partials = await Partials.open(tmpDir, now());
+
+  // Interruption: ctx.signal stops new actions at once; `drain` aborts the small ones in flight
+  // only if they outlast DRAIN_MS.
+  const drain = new AbortController();
+  // Every small action in flight listens on it, like on ctx.signal (see bin/lsync.js).
+  setMaxListeners(0, drain.signal);
+  let drainTimer: NodeJS.Timeout | undefined;
+  const onStop = (): void => {
+    drainTimer = setTimeout(() => drain.abort(ctx.signal?.reason), DRAIN_MS);
+  };
+  ctx.signal?.addEventListener('abort', onStop, { once: true });
+  /** The signal for a step that moves `bytes`. */
+  const signalFor = (bytes: number): { signal?: AbortSignal } =>
+    ctx.signal === undefined ? {} : { signal: bytes > SMALL_FILE ? ctx.signal : drain.signal };
 
   let done = 0;
   let skipped = 0;
@@ -119,7 +140,7 @@ export async function execute(actions: readonly ExecAction[], ctx: ExecContext):
     const meta = { mtimeMs: st.mtimeMs, mode: st.mode & 0o7777 };
     const cond = expectRemote !== undefined ? { ifMatch: expectRemote.etag } : { ifNoneMatch: true };
     const onProgress = (bytes: number): void => ctx.emit({ type: 'progress', path, bytes });
-    const signal = ctx.signal !== undefined ? { signal: ctx.signal } : {};
+    const signal = signalFor(st.size);
     if (st.size <= SMALL_FILE) {
       const data = await readFile(file);
       const again = await lstatOrUndefined(file);
@@ -152,42 +173,29 @@ export async function execute(actions: readonly ExecAction[], ctx: ExecContext):
     };
     await checkLocal();
     await ensureParentDir(ctx.root, path, knownDirs);
-    const tmp = join(tmpDir, `dl-${randomBytes(8).toString('hex')}`);
+    const fetched = await fetchObject(path, remote, {
+      remote: ctx.remote,
+      partials,
+      emit: ctx.emit,
+      ...signalFor(remote.size),
+    });
+    const { tmp, object } = fetched;
     let renamed = false;
     try {
-      const got = await ctx.remote.get(path, { ifMatch: remote.etag, ...(ctx.signal !== undefined ? { signal: ctx.signal } : {}) });
-      const h = createHash('md5');
-      let size = 0;
-      const tap = new Transform({
-        transform(chunk: Buffer, _enc, cb) {
-          h.update(chunk);
-          size += chunk.length;
-          ctx.emit({ type: 'progress', path, bytes: chunk.length });
-          cb(null, chunk);
-        },
-      });
-      // flush: fsync before close, so the rename below never publishes data still only in cache.
-      const out = createWriteStream(tmp, { flags: 'wx', flush: true });
-      await pipeline(got.body, tap, out);
-      const hash = h.digest('hex');
-      if (size !== got.object.size) throw new RemoteError('transient', `${path}: received ${size} bytes, expected ${got.object.size}`, path);
-      const expected = got.object.meta?.md5 ?? remote.hash;
-      if (expected !== undefined && expected !== hash) {
-        throw new RemoteError('permanent', `${path}: content does not match its recorded MD5 (object changed or corrupt)`, path);
-      }
-      const mode = got.object.meta?.mode ?? expectLocal?.mode;
+      const mode = object.meta?.mode ?? expectLocal?.mode;
       // Never take setuid/setgid/sticky bits from a shared bucket.
       if (mode !== undefined) await chmod(tmp, mode & 0o777);
-      const mtimeMs = got.object.meta?.mtimeMs ?? got.object.lastModifiedMs;
+      const mtimeMs = object.meta?.mtimeMs ?? object.lastModifiedMs;
       await utimes(tmp, new Date(), new Date(mtimeMs));
       const cur = await checkLocal();
       if (cur !== undefined) await ctx.trash.keepCopy(path);
       await rename(tmp, file);
       renamed = true;
       const st = await lstat(file);
-      record(baseFrom(path, st, hash, got.object.etag, got.object.versionId));
-      return size;
+      record(baseFrom(path, st, fetched.hash, object.etag, object.versionId));
+      return fetched.received;
     } finally {
+      // Complete but not wanted after all (changed locally meanwhile): only partials are kept.
       if (!renamed) await unlink(tmp).catch(() => undefined);
     }
   }
@@ -203,7 +211,7 @@ export async function execute(actions: readonly ExecAction[], ctx: ExecContext):
   }
 
   async function deleteRemote(path: string, remote: RemoteEntry): Promise<void> {
-    await ctx.remote.delete(path, { ifMatch: remote.etag, ...(ctx.signal !== undefined ? { signal: ctx.signal } : {}) });
+    await ctx.remote.delete(path, { ifMatch: remote.etag, ...signalFor(0) });
     ctx.db.delete(path);
   }
 
@@ -214,11 +222,11 @@ export async function execute(actions: readonly ExecAction[], ctx: ExecContext):
   async function moveRemote(a: Extract<Action, { type: 'move-remote' }>): Promise<void> {
     const st = await lstatOrUndefined(abs(a.path));
     if (st === undefined || !sameStat(st, a.local)) throw new Skip('changed locally since it was scanned');
-    const signal = ctx.signal !== undefined ? { signal: ctx.signal } : {};
+    const signal = signalFor(0);
     // Copy has no "only if absent" condition on its target: check just before, so an object a
     // collaborator put at the new path after the listing is not overwritten (a narrow race, like
     // the HEAD-then-write fallback of services without conditional writes).
-    if ((await ctx.remote.stat(a.path, ctx.signal)) !== undefined) throw new Skip('appeared on the remote since it was listed');
+    if ((await ctx.remote.stat(a.path, signal.signal)) !== undefined) throw new Skip('appeared on the remote since it was listed');
     const copied = await ctx.remote.copy(a.from, a.path, { ifMatch: a.remote.etag, ...signal });
     // The content is the base's (that is what paired the move); the local stat is what was just
     // checked. Recorded before the source's delete: the new path is in sync whatever happens next.
@@ -388,6 +396,8 @@ export async function execute(actions: readonly ExecAction[], ctx: ExecContext):
     }
   } finally {
     clearInterval(flusher);
+    clearTimeout(drainTimer);
+    ctx.signal?.removeEventListener('abort', onStop);
     await ctx.db.flush();
   }
   return { done, skipped, failed, bytesSent, bytesReceived, postponed, interrupted: ctx.signal?.aborted ?? false };

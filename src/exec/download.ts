@@ -1,0 +1,227 @@
+/**
+ * Resumable downloads into `.lsync/tmp/`.
+ *
+ * A download writes to a partial file whose name depends only on (path, remote ETag), and that file
+ * is kept when the transfer is interrupted or fails (abort, kill -9, a dropped connection). The next
+ * attempt at the same object finds it, hashes the bytes already there (the MD5 covers the whole
+ * content) and asks only for the rest with a ranged GET guarded by If-Match, so a changed object
+ * never gets its new tail glued onto an old head. Only `.lsync/tmp/` ever holds partial data: the
+ * caller renames the verified, complete file into place.
+ *
+ * The partial file is always a contiguous prefix of the object (appended in order), so its size
+ * alone says where to resume; no sidecar state is needed.
+ */
+import { createHash, type Hash } from 'node:crypto';
+import { createReadStream, createWriteStream } from 'node:fs';
+import { lstat, readdir, unlink } from 'node:fs/promises';
+import { join } from 'node:path';
+import { Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { RemoteError, type Remote, type RemoteObject } from '../remote/remote.js';
+import type { EventSink } from './events.js';
+
+/** Partials untouched for this long belong to objects nobody asked for again: removed at the start of a run. */
+export const PARTIAL_MAX_AGE_MS = 7 * 24 * 3600 * 1000;
+/** Resumptions within one attempt after the body broke off mid-way (each must have made progress). */
+const INLINE_RESUMES = 3;
+
+function sha1(s: string): string {
+  return createHash('sha1').update(s, 'utf8').digest('hex');
+}
+
+function errnoCode(e: unknown): string | undefined {
+  return (e as NodeJS.ErrnoException | undefined)?.code;
+}
+
+/**
+ * `dl-<sha1(path)>-<sha1(path \0 etag)>`: the first half finds the partials of a path whatever
+ * their ETag (those of an ETag the remote no longer has are dead), the second names the version.
+ */
+export function partialName(path: string, etag: string): string {
+  return `dl-${sha1(path).slice(0, 24)}-${sha1(`${path}\0${etag}`).slice(0, 24)}`;
+}
+
+function pathPart(name: string): string | undefined {
+  const m = /^dl-([0-9a-f]{24})-[0-9a-f]{24}$/.exec(name);
+  return m?.[1];
+}
+
+/** The partial downloads of one run's `.lsync/tmp/`, swept of old ones. */
+export class Partials {
+  /** path hash → partial file names present when the run started. */
+  private readonly byPath = new Map<string, string[]>();
+
+  private constructor(readonly dir: string) {}
+
+  /**
+   * Lists `dir` once, removing `dl-*` files older than PARTIAL_MAX_AGE_MS (by mtime: an append
+   * touches it, so age counts from the last progress, not from the first byte).
+   */
+  static async open(dir: string, nowMs: number): Promise<Partials> {
+    const p = new Partials(dir);
+    for (const name of await readdir(dir)) {
+      if (!name.startsWith('dl-')) continue;
+      const file = join(dir, name);
+      try {
+        const st = await lstat(file);
+        if (nowMs - st.mtimeMs > PARTIAL_MAX_AGE_MS) {
+          await unlink(file);
+          continue;
+        }
+      } catch (e) {
+        if (errnoCode(e) === 'ENOENT') continue;
+        throw e;
+      }
+      const key = pathPart(name);
+      if (key === undefined) continue;
+      const list = p.byPath.get(key) ?? [];
+      list.push(name);
+      p.byPath.set(key, list);
+    }
+    return p;
+  }
+
+  /** Partials of `path` for other ETags: that content is gone from the remote, so they never complete. */
+  async dropOtherVersions(path: string, keep: string): Promise<void> {
+    const key = sha1(path).slice(0, 24);
+    const names = this.byPath.get(key);
+    if (names === undefined) return;
+    this.byPath.delete(key);
+    for (const name of names) {
+      if (name !== keep) await unlink(join(this.dir, name)).catch(() => undefined);
+    }
+  }
+}
+
+export interface FetchDeps {
+  readonly remote: Remote;
+  readonly partials: Partials;
+  readonly emit: EventSink;
+  readonly signal?: AbortSignal;
+}
+
+export interface Fetched {
+  /** The complete, verified file in `.lsync/tmp/` (the caller renames or unlinks it). */
+  readonly tmp: string;
+  readonly hash: string;
+  readonly object: RemoteObject;
+  /** Bytes that came over the wire in this run (less than the size when a partial was resumed). */
+  readonly received: number;
+}
+
+async function sizeOf(file: string): Promise<number> {
+  try {
+    const st = await lstat(file);
+    return st.isFile() ? st.size : -1;
+  } catch (e) {
+    if (errnoCode(e) === 'ENOENT') return 0;
+    throw e;
+  }
+}
+
+async function hashPrefix(file: string, bytes: number, h: Hash, signal?: AbortSignal): Promise<void> {
+  if (bytes === 0) return;
+  const stream = createReadStream(file, { start: 0, end: bytes - 1, highWaterMark: 1024 * 1024, ...(signal !== undefined ? { signal } : {}) });
+  for await (const chunk of stream) h.update(chunk as Buffer);
+}
+
+/** One ranged GET from `from` to the end, appended to `tmp` through `h`; returns what the GET said about the object. */
+async function fetchRange(
+  path: string,
+  expect: { readonly etag: string; readonly size: number },
+  tmp: string,
+  from: number,
+  h: Hash,
+  deps: FetchDeps,
+  onBytes: (n: number) => void,
+): Promise<RemoteObject> {
+  const got = await deps.remote.get(path, {
+    ifMatch: expect.etag,
+    // Always a range (end exclusive): for a complete partial the implementation answers the empty
+    // range with a HEAD, which still brings the metadata (mtime, mode, MD5) to finish with.
+    start: from,
+    end: expect.size,
+    ...(deps.signal !== undefined ? { signal: deps.signal } : {}),
+  });
+  const tap = new Transform({
+    transform(chunk: Buffer, _enc, cb) {
+      h.update(chunk);
+      onBytes(chunk.length);
+      deps.emit({ type: 'progress', path, bytes: chunk.length });
+      cb(null, chunk);
+    },
+  });
+  // Append: the file stays a contiguous prefix of the object whatever stops us. flush: fsync before
+  // close, so the rename that follows never publishes data still only in the page cache.
+  const out = createWriteStream(tmp, { flags: from > 0 ? 'a' : 'w', flush: true });
+  await pipeline(got.body, tap, out);
+  return got.object;
+}
+
+/**
+ * Fetch the object at `path` as the listing saw it (`expect`: its ETag and size, and its MD5 when
+ * known) into its partial file, resuming from what an earlier attempt left there.
+ *
+ * Throws RemoteError('precondition') when the object changed (the partial is deleted: it can never
+ * complete). On any other failure the partial stays for the next attempt, except when the content
+ * proves wrong: then it is deleted, and a download that had resumed someone's partial starts over
+ * once, at once (the partial may be what was wrong: a crash can leave garbage after a power cut).
+ */
+export async function fetchObject(
+  path: string,
+  expect: { readonly etag: string; readonly size: number; readonly hash?: string },
+  deps: FetchDeps,
+): Promise<Fetched> {
+  const name = partialName(path, expect.etag);
+  const tmp = join(deps.partials.dir, name);
+  await deps.partials.dropOtherVersions(path, name);
+  let received = 0;
+  for (let startOver = false; ; startOver = true) {
+    let have = await sizeOf(tmp);
+    // Longer than the object, or not a plain file: not ours to trust.
+    if (startOver || have < 0 || have > expect.size) {
+      await unlink(tmp).catch(() => undefined);
+      have = 0;
+    }
+    const resumedFrom = have;
+    let h = createHash('md5');
+    await hashPrefix(tmp, have, h, deps.signal);
+    if (have > 0) deps.emit({ type: 'progress', path, bytes: have });
+    let object: RemoteObject | undefined;
+    for (let resumes = 0; object === undefined; ) {
+      const before = have;
+      try {
+        object = await fetchRange(path, expect, tmp, have, h, deps, (n) => {
+          have += n;
+          received += n;
+        });
+      } catch (e) {
+        if (e instanceof RemoteError && e.kind === 'precondition') {
+          await unlink(tmp).catch(() => undefined);
+          throw e;
+        }
+        // The body broke off (a reset connection, a server restart): ask for the rest now rather
+        // than next run, as long as each try makes progress. Anything else keeps the partial.
+        const onDisk = await sizeOf(tmp);
+        if (deps.signal?.aborted === true || onDisk <= before || ++resumes > INLINE_RESUMES) throw e;
+        if (onDisk !== have) {
+          // The hash saw bytes the writer never wrote: start it again from what is on disk.
+          h = createHash('md5');
+          await hashPrefix(tmp, onDisk, h, deps.signal);
+          have = onDisk;
+        }
+      }
+    }
+    if (have !== object.size) {
+      // Keep the partial: a short body is a transfer problem, and the next try resumes after it.
+      throw new RemoteError('transient', `${path}: received ${have} bytes, expected ${object.size}`, path);
+    }
+    const hash = h.digest('hex');
+    const wanted = object.meta?.md5 ?? expect.hash;
+    if (wanted === undefined || wanted === hash) return { tmp, hash, object, received };
+    await unlink(tmp).catch(() => undefined);
+    if (startOver || resumedFrom === 0) {
+      throw new RemoteError('permanent', `${path}: content does not match its recorded MD5 (object changed or corrupt)`, path);
+    }
+  }
+}
