@@ -12,6 +12,8 @@ import { connect, type RemoteOverrides } from './connect.js';
 import { openRepo, type Repo } from './repo.js';
 import { Trash, stamp } from '../exec/localfs.js';
 import { wrapRemote } from '../remote/wrap/index.js';
+import type { FsBehaviour } from '../core/names.js';
+import { probeFs } from './fsprobe.js';
 
 export interface Session {
   readonly repo: Repo;
@@ -19,6 +21,8 @@ export interface Session {
   readonly remote: Remote;
   readonly trash: Trash;
   readonly host: string;
+  /** How the local file system compares names (probed once per session, or the test override). */
+  readonly fs: FsBehaviour;
 }
 
 export interface SessionOptions {
@@ -32,6 +36,8 @@ export interface SessionOptions {
   readonly bwlimit?: number;
   /** Told when a request is retried after a transient failure. */
   readonly onRetry?: (message: string) => void;
+  /** Replaces the probe (LSYNC_TEST_FS, tests only). */
+  readonly fsOverride?: FsBehaviour;
 }
 
 export async function withSession<T>(o: SessionOptions, fn: (s: Session) => Promise<T>): Promise<T> {
@@ -50,7 +56,8 @@ export async function withSession<T>(o: SessionOptions, fn: (s: Session) => Prom
       });
       try {
         const trash = new Trash(repo.root, join(repo.metaDir, 'trash', stamp(new Date())));
-        return await fn({ repo, db, remote, trash, host: hostname() });
+        const fs = o.fsOverride ?? (await probeFs(join(repo.metaDir, 'tmp')));
+        return await fn({ repo, db, remote, trash, host: hostname(), fs });
       } finally {
         await remote.close();
       }

@@ -5,6 +5,7 @@
  */
 import { join } from 'node:path';
 import pLimit from 'p-limit';
+import { CASE_AND_FORM_SENSITIVE, checkNames, isRefused, type FsBehaviour, type NameProblem } from '../core/names.js';
 import { compareKeys, inAnyScope, pathProblem } from '../core/paths.js';
 import type { BaseEntry, LocalEntry, RemoteEntry, Snapshot } from '../core/types.js';
 import type { Remote, RemoteObject } from '../remote/remote.js';
@@ -22,6 +23,15 @@ export interface SnapshotOptions {
   readonly concurrency: number;
   readonly emit: EventSink;
   readonly signal?: AbortSignal;
+  /** How the local file system compares names: decides which remote spellings collide (default: tells every spelling apart). */
+  readonly fs?: FsBehaviour;
+  /** Bytes of the remote's key prefix, when keys have a length limit (S3); undefined otherwise. */
+  readonly keyPrefixBytes?: number;
+}
+
+export interface TakenSnapshot extends Snapshot {
+  /** Names refused (colliding or too long), each already reported as a warning; left out of all three sides. */
+  readonly names: readonly NameProblem[];
 }
 
 const PLAIN_MD5 = /^[0-9a-f]{32}$/;
@@ -58,7 +68,7 @@ function isAtOrInside(path: string, paths: ReadonlySet<string>, folders: readonl
   return paths.has(path) || isInside(path, folders);
 }
 
-export async function takeSnapshot(o: SnapshotOptions): Promise<Snapshot> {
+export async function takeSnapshot(o: SnapshotOptions): Promise<TakenSnapshot> {
   const [scan, objects] = await Promise.all([
     scanLocal(o.root, {
       base: o.base,
@@ -97,6 +107,22 @@ export async function takeSnapshot(o: SnapshotOptions): Promise<Snapshot> {
     });
   }
 
+  // Names that would collide here, or keys S3 cannot hold: refused, never merged. Checked before
+  // any HEAD so refused objects cost nothing, and left out of all three sides like skipped paths.
+  const names = checkNames({
+    local: scan.entries.keys(),
+    remote: remote.keys(),
+    fs: o.fs ?? CASE_AND_FORM_SENSITIVE,
+    ...(o.keyPrefixBytes !== undefined ? { keyPrefixBytes: o.keyPrefixBytes } : {}),
+  });
+  for (const p of names.problems) o.emit({ type: 'warning', path: p.kind === 'too-long' ? p.path : p.kind === 'file-folder' ? p.file.path : (p.spellings[0]?.path ?? ''), message: p.message });
+  const local = new Map<string, LocalEntry>(scan.entries);
+  if (names.problems.length > 0) {
+    for (const path of [...remote.keys()]) if (isRefused(names, path)) remote.delete(path);
+    for (const path of [...local.keys()]) if (isRefused(names, path)) local.delete(path);
+  }
+  const refused = (path: string): boolean => names.problems.length > 0 && isRefused(names, path);
+
   // Content hashes for remote objects: from the base when the ETag is unchanged, from the ETag
   // when it is a plain MD5; otherwise a HEAD (lsync's metadata), only when a local file has to
   // be compared with it.
@@ -105,13 +131,13 @@ export async function takeSnapshot(o: SnapshotOptions): Promise<Snapshot> {
   // locally as a rename, never fetched again). Multipart uploads and file:// remotes have no MD5
   // ETag, so without this HEAD a renamed large file would be downloaded again.
   const vanishedSizes = new Set<number>();
-  for (const [path, b] of o.base) if (!remote.has(path) && scan.entries.has(path)) vanishedSizes.add(b.size);
+  for (const [path, b] of o.base) if (!remote.has(path) && local.has(path)) vanishedSizes.add(b.size);
   const heads: string[] = [];
   for (const [path, r] of remote) {
     const b = o.base.get(path);
     if (b !== undefined && b.etag === r.etag) remote.set(path, { ...r, hash: b.hash });
     else if (PLAIN_MD5.test(r.etag)) remote.set(path, { ...r, hash: r.etag });
-    else if (scan.entries.has(path)) heads.push(path);
+    else if (local.has(path)) heads.push(path);
     else if (b === undefined && vanishedSizes.has(r.size)) heads.push(path);
   }
   const limit = pLimit(Math.max(1, o.concurrency));
@@ -136,7 +162,7 @@ export async function takeSnapshot(o: SnapshotOptions): Promise<Snapshot> {
     heads.map((path) =>
       limit(async () => {
         const r = remote.get(path);
-        const l = scan.entries.get(path);
+        const l = local.get(path);
         if (r === undefined || r.hash !== undefined || l?.hash === undefined || l.size !== r.size) return;
         const file = join(o.root, ...path.split('/'));
         if (await matchesMultipartEtag(file, l.size, r.etag, o.signal).catch(() => false)) remote.set(path, { ...r, hash: l.hash });
@@ -148,9 +174,9 @@ export async function takeSnapshot(o: SnapshotOptions): Promise<Snapshot> {
   for (const [path, b] of o.base) {
     if (!inAnyScope(path, o.scopes)) continue;
     if (scan.ignore.ignores(path, false) || isInside(path, scan.nested) || isAtOrInside(path, blockedSet, blocked)) continue;
+    if (refused(path)) continue;
     base.set(path, b);
   }
-  const local = new Map<string, LocalEntry>(scan.entries);
-  return { local, base, remote };
+  return { local, base, remote, names: names.problems };
 }
 

@@ -3,6 +3,8 @@
  * One use case, since the verbs differ only in the plan's mode and in what settles conflicts.
  */
 import { LsyncError } from '../core/errors.js';
+import type { FsBehaviour, NameProblem } from '../core/names.js';
+import { parseRemoteUrl } from '../remote/open.js';
 import { plan as makePlan } from '../core/plan.js';
 import { settle, type KeepPolicy } from '../core/settle.js';
 import type { Conflict, Plan, PlanMode, Snapshot } from '../core/types.js';
@@ -32,6 +34,8 @@ export interface SyncRequest {
   readonly signal?: AbortSignal;
   /** --bwlimit in bytes per second. */
   readonly bwlimit?: number;
+  /** LSYNC_TEST_FS (tests only): replaces the probe of the local file system. */
+  readonly fsOverride?: FsBehaviour;
 }
 
 export interface SyncOutcome {
@@ -41,6 +45,8 @@ export interface SyncOutcome {
   readonly actions: readonly ExecAction[];
   /** Conflicts still standing after this run. */
   readonly conflicts: readonly Conflict[];
+  /** Names refused (colliding, or keys too long): left out of this run; the CLI exits 1 for them. */
+  readonly names: readonly NameProblem[];
   readonly result?: ExecResult;
 }
 
@@ -69,6 +75,7 @@ export async function runSync(req: SyncRequest, emit: EventSink): Promise<SyncOu
       readOnly,
       ...(req.bwlimit !== undefined ? { bwlimit: req.bwlimit } : {}),
       onRetry: (message) => emit({ type: 'warning', message }),
+      ...(req.fsOverride !== undefined ? { fsOverride: req.fsOverride } : {}),
     },
     async (s) => {
       const scopes = toScopes(s.repo.root, req.cwd, req.paths);
@@ -81,6 +88,8 @@ export async function runSync(req: SyncRequest, emit: EventSink): Promise<SyncOu
         concurrency: req.concurrency,
         emit,
         ...(req.signal !== undefined ? { signal: req.signal } : {}),
+        fs: s.fs,
+        ...keyPrefix(s.repo.config.remote),
       });
       const plan = makePlan(snapshot, {
         mode: modeOf(req.verb),
@@ -104,7 +113,7 @@ export async function runSync(req: SyncRequest, emit: EventSink): Promise<SyncOu
       ];
       for (const c of standing) emit({ type: 'conflict', conflict: c });
 
-      const outcome = { remote: s.remote.display, plan, actions, conflicts: standing };
+      const outcome = { remote: s.remote.display, plan, actions, conflicts: standing, names: snapshot.names };
       if (req.verb === 'status' || req.dryRun) return outcome;
       const refusal = plan.refusals[0];
       if (refusal !== undefined) throw new LsyncError('refused', refusal.message, 'nothing was changed');
@@ -136,6 +145,12 @@ function refreshTouched(snapshot: Snapshot, db: Database): void {
     const { racy: _wasRacy, ...rest } = b;
     db.set({ ...rest, mtimeMs: l.mtimeMs, mode: l.mode, ...(Date.now() - l.mtimeMs < 2000 ? { racy: true } : {}) });
   }
+}
+
+/** S3 keys are limited to 1,024 bytes, prefix included; a file:// remote has no such limit. */
+function keyPrefix(remote: string): { keyPrefixBytes?: number } {
+  const spec = parseRemoteUrl(remote);
+  return spec.kind === 's3' ? { keyPrefixBytes: Buffer.byteLength(spec.prefix, 'utf8') } : {};
 }
 
 function policyOf(p: 'stop' | 'keep-both' | 'local' | 'remote'): KeepPolicy | undefined {

@@ -7,8 +7,13 @@ import { EXIT, LsyncError } from '../core/errors.js';
 import type { KeepPolicy } from '../core/settle.js';
 import { runInit } from '../app/init.js';
 import { runSync, type Verb } from '../app/sync.js';
-import type { CommandContext, Handler } from './main.js';
-import { formatBytes, planJson, renderPlanText, Reporter } from './render.js';
+import { reportError, type CommandContext, type Handler } from './main.js';
+import { formatBytes, planJson, renderPlanText, Reporter, tagJsonLines, type Out } from './render.js';
+import { findNested, type NestedScan } from '../app/nested.js';
+import { findRepoRoot, openRepo } from '../app/repo.js';
+import { testFsOverride } from '../app/fsprobe.js';
+import { displayRemote, parseRemoteUrl } from '../remote/open.js';
+import { join, relative, sep } from 'node:path';
 
 export interface CommandDef {
   readonly command: string;
@@ -38,15 +43,28 @@ function maxDeleteOf(args: Record<string, unknown>): number | undefined {
   return m;
 }
 
-async function syncLike(verb: Verb, args: Record<string, unknown>, ctx: CommandContext): Promise<number> {
+/**
+ * How bad an exit code is, for `--recursive` (the worst one wins): conflicts are the mildest (the
+ * run finished), then run-time failures (including refused names), then usage and repository
+ * problems, and an interrupt beats everything (nothing after it ran).
+ */
+const SEVERITY: Record<number, number> = { [EXIT.ok]: 0, [EXIT.conflicts]: 1, [EXIT.failed]: 2, [EXIT.usage]: 3, [EXIT.interrupted]: 4 };
+
+export function worstExit(a: number, b: number): number {
+  return (SEVERITY[b] ?? 2) > (SEVERITY[a] ?? 2) ? b : a;
+}
+
+/** One repository, one run: the use case, then its rendering. Returns the exit code. */
+async function syncOne(verb: Verb, args: Record<string, unknown>, ctx: CommandContext, cwd: string, stdout: Out): Promise<number> {
   const g = ctx.global;
-  const reporter = new Reporter(ctx.io.stdout, ctx.io.stderr, g);
+  const reporter = new Reporter(stdout, ctx.io.stderr, g);
   const keep = args['keep'] as KeepPolicy | undefined;
   const maxDelete = maxDeleteOf(args);
+  const fsOverride = testFsOverride(ctx.io.env['LSYNC_TEST_FS']);
   const outcome = await runSync(
     {
       verb,
-      cwd: ctx.io.cwd,
+      cwd,
       paths: paths(args),
       force: args['force'] === true,
       mirror: args['mirror'] === true,
@@ -57,15 +75,19 @@ async function syncLike(verb: Verb, args: Record<string, unknown>, ctx: CommandC
       ...(keep !== undefined ? { keep } : {}),
       ...(ctx.io.signal !== undefined ? { signal: ctx.io.signal } : {}),
       ...(g.bwlimit !== undefined ? { bwlimit: g.bwlimit } : {}),
+      ...(fsOverride !== undefined ? { fsOverride } : {}),
     },
     // status and dry runs render the plan as a whole; runs render as they go.
     verb === 'status' || g.dryRun ? (e) => { if (e.type === 'warning') reporter.warn(e.message); } : reporter.event,
   );
+  // Refused names were left out so the rest could go ahead; the run still fails (exit 1) so that
+  // scripts notice that something was not synchronised.
+  const namesExit = outcome.names.length > 0 ? EXIT.failed : EXIT.ok;
   if (verb === 'status' || g.dryRun) {
-    if (g.json) ctx.io.stdout.write(`${JSON.stringify({ type: 'status', dryRun: g.dryRun, ...planJson(outcome) })}\n`);
-    else if (!g.quiet || outcome.conflicts.length > 0) renderPlanText(outcome, ctx.io.stdout, g.verbose);
+    if (g.json) stdout.write(`${JSON.stringify({ type: 'status', dryRun: g.dryRun, ...planJson(outcome) })}\n`);
+    else if (!g.quiet || outcome.conflicts.length > 0 || outcome.names.length > 0) renderPlanText(outcome, stdout, g.verbose);
     if (outcome.plan.refusals.length > 0 && verb !== 'status') return EXIT.failed;
-    return outcome.conflicts.length > 0 ? EXIT.conflicts : EXIT.ok;
+    return worstExit(outcome.conflicts.length > 0 ? EXIT.conflicts : EXIT.ok, namesExit);
   }
   reporter.summary(outcome);
   const r = outcome.result;
@@ -78,11 +100,66 @@ async function syncLike(verb: Verb, args: Record<string, unknown>, ctx: CommandC
     const inScope = outcome.actions.length;
     if (inScope === 0 && !g.quiet) ctx.io.stderr.write('lsync: no conflicts at the given paths; nothing to resolve\n');
   }
-  return outcome.conflicts.length > 0 ? EXIT.conflicts : EXIT.ok;
+  return worstExit(outcome.conflicts.length > 0 ? EXIT.conflicts : EXIT.ok, namesExit);
+}
+
+async function syncLike(verb: Verb, args: Record<string, unknown>, ctx: CommandContext): Promise<number> {
+  if (args['recursive'] !== true) return syncOne(verb, args, ctx, ctx.io.cwd, ctx.io.stdout);
+  if (paths(args).length > 0) {
+    // Paths name places in one repository; applying them to the top one only would make
+    // `lsync sync docs/ --recursive` quietly sync every nested repository in full.
+    throw new LsyncError('usage', '--recursive works on whole repositories: it does not take paths', 'drop the paths, or run lsync without --recursive in the repository that holds them');
+  }
+  const top = await findRepoRoot(ctx.io.cwd);
+  if (top === undefined) return syncOne(verb, args, ctx, ctx.io.cwd, ctx.io.stdout); // reports "not a repository"
+  return syncTree(verb, args, ctx, top, top);
+}
+
+/** `--recursive`: this repository, then each nested one (depth first), each on its own. */
+async function syncTree(verb: Verb, args: Record<string, unknown>, ctx: CommandContext, top: string, root: string): Promise<number> {
+  const g = ctx.global;
+  const name = relative(top, root).split(sep).join('/') || '.';
+  // Every JSON line of this repository's run names it, whoever writes it (events, summary, error).
+  const stdout = g.json ? tagJsonLines(ctx.io.stdout, { repository: name }) : ctx.io.stdout;
+  let code: number;
+  try {
+    const repo = await openRepo(root);
+    if (!g.json && !g.quiet) ctx.io.stdout.write(`== ${name} (${displayRemote(parseRemoteUrl(repo.config.remote))})\n`);
+    code = await syncOne(verb, args, ctx, root, stdout);
+  } catch (e) {
+    // One repository failing (locked, unreachable, corrupt) does not stop the others.
+    if (!g.json) ctx.io.stderr.write(`lsync: in ${name}:\n`);
+    code = reportError(e, { ...ctx.io, stdout }, g.verbose, g.json);
+  }
+  if (code === EXIT.interrupted) return code;
+  let found: NestedScan;
+  try {
+    found = await findNested(root, ctx.io.signal);
+  } catch (e) {
+    return worstExit(code, reportError(e, { ...ctx.io, stdout }, g.verbose, g.json));
+  }
+  for (const b of found.broken) {
+    const message = `${join(name, b)}: has a .lsync/ folder but no .lsync/config.yaml; not a repository, left alone`;
+    if (g.json) stdout.write(`${JSON.stringify({ type: 'warning', message })}\n`);
+    else ctx.io.stderr.write(`warning: ${message}\n`);
+  }
+  for (const n of found.repos) {
+    code = worstExit(code, await syncTree(verb, args, ctx, top, n.abs));
+    if (code === EXIT.interrupted) return code;
+  }
+  return code;
 }
 
 const pathsArg = (y: Argv): Argv =>
   y.positional('paths', { type: 'string', array: true, describe: 'files or folders to limit the work to (relative to the current directory)' });
+
+const recursiveArg = (y: Argv): Argv =>
+  y.option('recursive', {
+    alias: 'r',
+    type: 'boolean',
+    default: false,
+    describe: 'then do the same in each nested repository (subfolders with their own .lsync/), each with its own remote',
+  });
 
 const transferOptions = (y: Argv, side: 'local' | 'remote'): Argv =>
   pathsArg(y)
@@ -130,7 +207,7 @@ export const commands: readonly CommandDef[] = [
     command: 'status [paths..]',
     describe: 'show what a sync would do, in both directions, and the conflicts (transfers nothing)',
     builder: (y) =>
-      pathsArg(y)
+      recursiveArg(pathsArg(y))
         .example('lsync status', 'the whole repository')
         .example('lsync status docs/ notes.txt', 'just these paths')
         .example('lsync status --json', 'the plan as JSON for scripts')
@@ -141,10 +218,11 @@ export const commands: readonly CommandDef[] = [
     command: 'sync [paths..]',
     describe: 'pull, then push: both sides end up with every non-conflicting change',
     builder: (y) =>
-      pathsArg(y)
+      recursiveArg(pathsArg(y))
         .option('max-delete', { type: 'number', describe: 'allow up to this many deletions (default: refuse when a run would delete more than half of the files, once over 10)' })
         .example('lsync sync', 'everything')
         .example('lsync sync reports/ --dry-run', 'show what would happen under reports/')
+        .example('lsync sync --recursive', 'this repository, then every repository nested in it')
         .epilog('Conflicts (both sides changed differently) are never overwritten: they are reported, everything else is synced, and the exit code is 3.'),
     handler: (args, ctx) => syncLike('sync', args, ctx),
   },
@@ -152,7 +230,7 @@ export const commands: readonly CommandDef[] = [
     command: 'push [paths..]',
     describe: 'send local changes to the remote',
     builder: (y) =>
-      transferOptions(y, 'local')
+      recursiveArg(transferOptions(y, 'local'))
         .example('lsync push', 'send every local change')
         .example('lsync push report.pdf --force', 'overwrite the remote copy even though a collaborator changed it')
         .example('lsync push --mirror', 'make the remote exactly the local tree'),
@@ -162,7 +240,7 @@ export const commands: readonly CommandDef[] = [
     command: 'pull [paths..]',
     describe: 'take remote changes into the local tree',
     builder: (y) =>
-      transferOptions(y, 'remote')
+      recursiveArg(transferOptions(y, 'remote'))
         .example('lsync pull', 'take every remote change')
         .example('lsync pull data/ --force', 'make data/ match the remote, discarding local edits (kept in .lsync/trash/)'),
     handler: (args, ctx) => syncLike('pull', args, ctx),

@@ -76,7 +76,12 @@ export function reportError(e: unknown, io: Io, verbose: boolean, json: boolean)
   let code: number;
   let message: string;
   let hint: string | undefined;
-  if (e instanceof LsyncError) {
+  if (io.signal?.aborted === true && e instanceof Error && e.name === 'AbortError') {
+    // Ctrl-C while scanning or listing (before the executor, which reports its own interruption):
+    // nothing was transferred, and that is an interrupt, not a bug.
+    code = EXIT.interrupted;
+    message = 'interrupted; what finished is recorded, the next run completes the rest';
+  } else if (e instanceof LsyncError) {
     code = e.exitCode;
     message = e.message;
     hint = e.hint;

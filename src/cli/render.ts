@@ -6,10 +6,40 @@ import type { Action, Conflict, Plan } from '../core/types.js';
 import type { EngineEvent, ExecActionType } from '../exec/events.js';
 import { actionBytes, type ExecAction } from '../exec/executor.js';
 import type { SyncOutcome } from '../app/sync.js';
+import type { NameProblem } from '../core/names.js';
 
 export interface Out {
   write(s: string): unknown;
   readonly isTTY?: boolean;
+  /** Terminal width, when a terminal: the progress line is cut to it, since a wrapped line cannot be redrawn in place. */
+  readonly columns?: number;
+}
+
+/**
+ * An Out that adds `fields` to every JSON line written through it. `--recursive --json` runs
+ * several repositories into one stream: this names the repository on every line (events, plan,
+ * summary, errors) without each writer having to know. Every writer writes whole lines.
+ */
+export function tagJsonLines(out: Out, fields: Readonly<Record<string, string>>): Out {
+  let pending = '';
+  return {
+    write(s: string): unknown {
+      pending += s;
+      const lines = pending.split('\n');
+      pending = lines.pop() ?? '';
+      if (lines.length === 0) return true;
+      const tagged = lines.map((line) => {
+        if (!line.startsWith('{')) return line;
+        try {
+          const obj = JSON.parse(line) as Record<string, unknown>;
+          return JSON.stringify({ ...obj, ...fields });
+        } catch {
+          return line;
+        }
+      });
+      return out.write(`${tagged.join('\n')}\n`);
+    },
+  };
 }
 
 export interface RenderOptions {
@@ -83,8 +113,18 @@ export function planJson(outcome: SyncOutcome): Record<string, unknown> {
     conflicts: outcome.conflicts.map((c) => ({ path: c.path, reason: c.reason })),
     pending: p.pending,
     refusals: p.refusals,
+    names: outcome.names.map(nameJson),
     summary: p.summary,
   };
+}
+
+/** A refused name for --json: its kind, every path involved, and the message. */
+export function nameJson(n: NameProblem): Record<string, unknown> {
+  return { kind: n.kind, paths: namePaths(n), message: n.message };
+}
+
+function namePaths(n: NameProblem): string[] {
+  return n.kind === 'too-long' ? [n.path] : n.kind === 'file-folder' ? [n.file.path, `${n.folder.path}/`] : n.spellings.map((s) => (n.folder ? `${s.path}/` : s.path));
 }
 
 const isPush = (a: ExecAction | Action): boolean => a.type === 'upload' || a.type === 'delete-remote' || a.type === 'move-remote';
@@ -113,9 +153,24 @@ export function renderPlanText(outcome: SyncOutcome, out: Out, verbose: boolean)
     lines.push('  settle with: lsync resolve <path>... --keep local|remote|both');
   }
   for (const r of outcome.plan.refusals) lines.push(`Refused: ${r.message}`);
+  if (outcome.names.length > 0) {
+    lines.push(`Names that cannot be used here, left out (${outcome.names.length}; see the warnings):`);
+    for (const n of outcome.names) lines.push(`  ${namePaths(n).join(', ')}`);
+  }
   const moving = outcome.actions.some((a) => a.type !== 'record' && a.type !== 'forget');
-  if (!moving && outcome.conflicts.length === 0 && pending.length === 0) lines.push('Everything up to date.');
+  if (!moving && outcome.conflicts.length === 0 && pending.length === 0 && outcome.names.length === 0) lines.push('Everything up to date.');
   out.write(`${lines.join('\n')}\n`);
+}
+
+const bookkeeping = (t: ExecActionType): boolean => t === 'record' || t === 'forget';
+
+/** `0:08`, `12:34`, `1:02:03`. */
+export function formatDuration(seconds: number): string {
+  const s = Math.max(0, Math.round(seconds));
+  const h = Math.floor(s / 3600);
+  const m = Math.floor((s % 3600) / 60);
+  const ss = String(s % 60).padStart(2, '0');
+  return h > 0 ? `${h}:${String(m).padStart(2, '0')}:${ss}` : `${m}:${ss}`;
 }
 
 /** Live rendering of a run. */
@@ -127,6 +182,8 @@ export class Reporter {
   private filesTotal = 0;
   private progressShown = false;
   private readonly started = Date.now();
+  /** Recent (time, bytes done) samples: the rate is measured over the last few seconds, not since the scan began. */
+  private samples: { t: number; bytes: number }[] = [];
 
   constructor(
     private readonly stdout: Out,
@@ -159,7 +216,8 @@ export class Reporter {
     switch (e.type) {
       case 'plan':
         for (const a of e.plan.actions) this.bytesTotal += actionBytes(a);
-        this.filesTotal = e.plan.actions.length;
+        this.filesTotal = e.plan.actions.filter((a) => !bookkeeping(a.type)).length;
+        this.samples = [{ t: Date.now(), bytes: 0 }];
         break;
       case 'warning':
         this.line(this.stderr, `warning: ${e.message}`);
@@ -171,7 +229,7 @@ export class Reporter {
         this.showProgress();
         break;
       case 'done':
-        this.filesDone++;
+        if (!bookkeeping(e.action)) this.filesDone++;
         if (!this.o.quiet && e.action !== 'record' && e.action !== 'forget') {
           this.line(this.stdout, `${DONE[e.action].padEnd(15)} ${where(e)}${e.to !== undefined ? ` (local copy kept as ${e.to})` : ''}`);
         } else if (this.o.verbose) {
@@ -180,11 +238,11 @@ export class Reporter {
         this.showProgress();
         break;
       case 'skipped':
-        this.filesDone++;
+        if (!bookkeeping(e.action)) this.filesDone++;
         this.line(this.stderr, `skipped ${e.path}: ${e.reason}; the next run picks it up`);
         break;
       case 'failed':
-        this.filesDone++;
+        if (!bookkeeping(e.action)) this.filesDone++;
         this.line(this.stderr, `error: ${e.message}`);
         break;
       case 'conflict':
@@ -214,16 +272,28 @@ export class Reporter {
     }
   }
 
+  /**
+   * The live line on a terminal: `3/10 files, 4.0 MiB/20.0 MiB, 2.0 MiB/s, ETA 0:08`, redrawn at
+   * most 10 times a second. Nothing when stderr is not a terminal (logs, pipes, CI) or with
+   * --quiet/--json: there the summary says it all.
+   */
   private showProgress(): void {
-    if (!this.stderr.isTTY || this.o.quiet) return;
+    if (this.stderr.isTTY !== true || this.o.quiet || this.o.json) return;
     const now = Date.now();
     if (now - this.lastProgress < 100) return;
     this.lastProgress = now;
-    const secs = Math.max(0.001, (now - this.started) / 1000);
-    const rate = this.bytesDone / secs;
-    this.stderr.write(
-      `\r\x1b[K${this.filesDone}/${this.filesTotal} actions, ${formatBytes(this.bytesDone)}/${formatBytes(this.bytesTotal)}, ${formatBytes(rate)}/s`,
-    );
+    this.samples.push({ t: now, bytes: this.bytesDone });
+    // Five seconds of history: steady enough to read, quick to follow a change of pace.
+    while (this.samples.length > 2 && now - (this.samples[1]?.t ?? now) > 5000) this.samples.shift();
+    const first = this.samples[0] ?? { t: this.started, bytes: 0 };
+    const span = (now - first.t) / 1000;
+    const rate = span > 0.2 ? (this.bytesDone - first.bytes) / span : 0;
+    const left = Math.max(0, this.bytesTotal - this.bytesDone);
+    const eta = rate > 0 && left > 0 ? `, ETA ${formatDuration(left / rate)}` : '';
+    let line = `${this.filesDone}/${this.filesTotal} files, ${formatBytes(this.bytesDone)}/${formatBytes(this.bytesTotal)}, ${formatBytes(rate)}/s${eta}`;
+    const width = this.stderr.columns;
+    if (width !== undefined && width > 1 && line.length >= width) line = line.slice(0, width - 1);
+    this.stderr.write(`\r\x1b[K${line}`);
     this.progressShown = true;
   }
 
@@ -245,6 +315,7 @@ export class Reporter {
           failed: r?.failed ?? 0,
           postponed: r?.postponed ?? 0,
           conflicts: outcome.conflicts.map((c) => ({ path: c.path, reason: c.reason })),
+          names: outcome.names.map(nameJson),
           bytesSent: r?.bytesSent ?? 0,
           bytesReceived: r?.bytesReceived ?? 0,
           seconds: Number(secs.toFixed(3)),
@@ -256,7 +327,7 @@ export class Reporter {
     const parts: string[] = [];
     for (const [type, n] of Object.entries(counts)) if (type !== 'record' && type !== 'forget') parts.push(`${DONE[type as ExecActionType]} ${n}`);
     const lines: string[] = [];
-    if (parts.length === 0 && outcome.conflicts.length === 0) {
+    if (parts.length === 0 && outcome.conflicts.length === 0 && outcome.names.length === 0) {
       if (!this.o.quiet) lines.push('Everything up to date.');
     } else if (!this.o.quiet) {
       lines.push(
@@ -269,6 +340,7 @@ export class Reporter {
       for (const c of outcome.conflicts) lines.push(`  ${REASON[c.reason].padEnd(14)} ${c.path}`);
       lines.push('settle with: lsync resolve <path>... --keep local|remote|both');
     }
+    if (outcome.names.length > 0) lines.push(`${outcome.names.length} name problem(s): those paths were left out (see the warnings above); rename them and sync again`);
     if (lines.length > 0) this.stdout.write(`${lines.join('\n')}\n`);
   }
 }

@@ -1,0 +1,235 @@
+/**
+ * Names that cannot round-trip: paths the planner must never see, because acting on them would
+ * merge two different files into one, or ask S3 for a key it cannot hold.
+ *
+ * - Twins: two spellings that the local file system takes for one name (`Report.txt` and
+ *   `report.txt` on a case-insensitive volume; NFC `é` and NFD `e\u0301` on a normalisation-
+ *   insensitive one such as APFS or HFS+). Downloading both would write one file twice; seeing the
+ *   local file under one spelling and the remote object under the other would upload, then
+ *   download, forever. Folder names count too: `Docs/a` and `docs/b` would share one folder.
+ * - A file and a folder of the same name (`a` and `a/b`): S3 holds both, a file system cannot.
+ * - Keys longer than S3's limit (1,024 bytes of UTF-8, prefix included): the upload can never
+ *   succeed, so it is refused up front with a message instead of failing at every run.
+ *
+ * Colliding names are refused, never merged: every spelling involved (and everything below a
+ * colliding folder) is left out of the plan on all three sides, and the user renames one of them.
+ *
+ * Pure: no `node:*` imports.
+ */
+import { compareKeys } from './paths.js';
+
+/** How the local file system compares names; probed once per run (see app/fsprobe.ts). */
+export interface FsBehaviour {
+  /** `A` and `a` name the same file. */
+  readonly caseInsensitive: boolean;
+  /** NFC and NFD spellings name the same file. */
+  readonly normalisationInsensitive: boolean;
+}
+
+export const CASE_AND_FORM_SENSITIVE: FsBehaviour = { caseInsensitive: false, normalisationInsensitive: false };
+
+/** S3's limit on an object key, in bytes of UTF-8. */
+export const MAX_KEY_BYTES = 1024;
+
+export type NameProblem =
+  /** Several spellings (files or folders) that are one name locally. */
+  | { readonly kind: 'twins'; readonly spellings: readonly Spelling[]; readonly folder: boolean; readonly message: string }
+  /** A file and a folder that are one name locally. */
+  | { readonly kind: 'file-folder'; readonly file: Spelling; readonly folder: Spelling; readonly message: string }
+  /** A local file whose key would exceed the limit. */
+  | { readonly kind: 'too-long'; readonly path: string; readonly bytes: number; readonly message: string };
+
+/** One spelling of a name, and where it was seen. */
+export interface Spelling {
+  readonly path: string;
+  readonly side: 'local' | 'remote' | 'both';
+}
+
+export interface NameInput {
+  /** Paths of the local files (repository-relative). */
+  readonly local: Iterable<string>;
+  /** Paths of the remote objects (repository-relative), already filtered for safety. */
+  readonly remote: Iterable<string>;
+  readonly fs: FsBehaviour;
+  /**
+   * Bytes the remote puts before each path in its key (an S3 prefix); undefined when the remote
+   * has no key-length limit (a file:// directory).
+   */
+  readonly keyPrefixBytes?: number;
+  /** Defaults to MAX_KEY_BYTES; tests pass smaller values. */
+  readonly maxKeyBytes?: number;
+}
+
+export interface NameCheck {
+  readonly problems: readonly NameProblem[];
+  /** Paths left out exactly. */
+  readonly paths: ReadonlySet<string>;
+  /** Folders left out with everything below them. */
+  readonly folders: readonly string[];
+}
+
+/** True when `path` is refused by `check` (itself, or below a refused folder). */
+export function isRefused(check: NameCheck, path: string): boolean {
+  if (check.paths.has(path)) return true;
+  for (const f of check.folders) if (path.startsWith(`${f}/`)) return true;
+  return false;
+}
+
+/** The name the file system sees when it compares: `fold(a) === fold(b)` means one file. */
+export function foldName(name: string, fs: FsBehaviour): string {
+  let s = name;
+  if (fs.normalisationInsensitive) s = s.normalize('NFC');
+  // Simple lower-casing is what case-insensitive volumes (APFS, HFS+, NTFS, exFAT) approximate;
+  // the rare characters where their tables differ from Unicode's are not worth a table here.
+  if (fs.caseInsensitive) s = s.toLowerCase();
+  return s;
+}
+
+const utf8 = new TextEncoder();
+
+/** Shows a name so that twins that look identical (NFC vs NFD) are told apart. */
+export function showName(path: string): string {
+  const shown = JSON.stringify(path);
+  // Non-ASCII that differs only in composition prints the same: add the code points' form.
+  if (!/[^\x20-\x7e]/.test(path)) return shown;
+  const form = path === path.normalize('NFC') ? 'NFC' : path === path.normalize('NFD') ? 'NFD' : 'mixed';
+  return `${shown} (${form})`;
+}
+
+function describeFs(fs: FsBehaviour): string {
+  if (fs.caseInsensitive && fs.normalisationInsensitive) return 'ignores case and Unicode normalisation';
+  if (fs.caseInsensitive) return 'ignores case';
+  return 'ignores Unicode normalisation (NFC/NFD)';
+}
+
+function where(s: Spelling): string {
+  return s.side === 'both' ? 'here and on the remote' : s.side === 'local' ? 'here' : 'on the remote';
+}
+
+/** Every folder above a path, outermost first (`a/b/c` → `a`, `a/b`). */
+function foldersOf(path: string): string[] {
+  const out: string[] = [];
+  let i = path.indexOf('/');
+  while (i >= 0) {
+    out.push(path.slice(0, i));
+    i = path.indexOf('/', i + 1);
+  }
+  return out;
+}
+
+interface Node {
+  /** Spelling → which sides have it, and whether it is a file or a folder there. */
+  readonly spellings: Map<string, { local: boolean; remote: boolean; file: boolean; folder: boolean }>;
+}
+
+export function checkNames(input: NameInput): NameCheck {
+  const problems: NameProblem[] = [];
+  const paths = new Set<string>();
+  const folders = new Set<string>();
+
+  // Every file and every folder above one, grouped by how the local file system sees its name.
+  // A folder is identified by its full path, so `x/Docs` and `y/docs` are not compared.
+  const nodes = new Map<string, Node>();
+  const add = (path: string, side: 'local' | 'remote', kind: 'file' | 'folder'): void => {
+    const key = foldName(path, input.fs);
+    let node = nodes.get(key);
+    if (node === undefined) {
+      node = { spellings: new Map() };
+      nodes.set(key, node);
+    }
+    let s = node.spellings.get(path);
+    if (s === undefined) {
+      s = { local: false, remote: false, file: false, folder: false };
+      node.spellings.set(path, s);
+    }
+    s[side] = true;
+    s[kind] = true;
+  };
+  const seenFolders = { local: new Set<string>(), remote: new Set<string>() };
+  const addPath = (path: string, side: 'local' | 'remote'): void => {
+    add(path, side, 'file');
+    for (const f of foldersOf(path)) {
+      if (seenFolders[side].has(f)) continue;
+      seenFolders[side].add(f);
+      add(f, side, 'folder');
+    }
+  };
+  const localPaths = [...input.local];
+  for (const p of localPaths) addPath(p, 'local');
+  for (const p of input.remote) addPath(p, 'remote');
+
+  const fsWord = describeFs(input.fs);
+  const belowRefused = (p: string): boolean => {
+    for (const f of foldersOf(p)) if (folders.has(f)) return true;
+    return false;
+  };
+  const keys = [...nodes.keys()].sort(compareKeys);
+  for (const key of keys) {
+    const node = nodes.get(key);
+    if (node === undefined) continue;
+    const all = [...node.spellings.entries()].sort(([a], [b]) => compareKeys(a, b));
+    // Below a folder already refused: left out with it, and said once (ancestors sort first).
+    if (all.every(([p]) => belowRefused(p))) continue;
+    const spell = (path: string, s: { local: boolean; remote: boolean }): Spelling => ({
+      path,
+      side: s.local && s.remote ? 'both' : s.local ? 'local' : 'remote',
+    });
+
+    // A file and a folder of one name (same spelling or twins): neither can be written here.
+    const file = all.find(([, s]) => s.file);
+    const folder = all.find(([, s]) => s.folder);
+    if (file !== undefined && folder !== undefined) {
+      const f = spell(file[0], file[1]);
+      const d = spell(folder[0], folder[1]);
+      problems.push({
+        kind: 'file-folder',
+        file: f,
+        folder: d,
+        message:
+          `file ${showName(f.path)} (${where(f)}) and folder ${showName(`${d.path}/`)} (${where(d)}) cannot both exist in a local folder: ` +
+          `both left out; rename one of them (the file, or the folder) and sync again`,
+      });
+      for (const [path] of all) {
+        paths.add(path);
+        folders.add(path);
+      }
+      continue;
+    }
+
+    if (all.length > 1) {
+      const spellings = all.map(([path, s]) => spell(path, s));
+      const isFolder = all.some(([, s]) => s.folder);
+      const list = spellings.map((s) => `${showName(isFolder ? `${s.path}/` : s.path)} (${where(s)})`).join(' and ');
+      problems.push({
+        kind: 'twins',
+        spellings,
+        folder: isFolder,
+        message:
+          `${list} would be the same ${isFolder ? 'folder' : 'file'} on this file system (it ${fsWord}): ` +
+          `all left out, never merged; rename one of them so the names differ by more than ${input.fs.caseInsensitive ? 'case' : 'normalisation'}, then sync again`,
+      });
+      for (const s of spellings) {
+        paths.add(s.path);
+        if (isFolder) folders.add(s.path);
+      }
+    }
+  }
+
+  if (input.keyPrefixBytes !== undefined) {
+    const max = input.maxKeyBytes ?? MAX_KEY_BYTES;
+    for (const p of localPaths.sort(compareKeys)) {
+      const bytes = input.keyPrefixBytes + utf8.encode(p).length;
+      if (bytes <= max || paths.has(p) || belowRefused(p)) continue;
+      problems.push({
+        kind: 'too-long',
+        path: p,
+        bytes,
+        message: `${showName(p)}: its key would be ${bytes} bytes, over S3's limit of ${max} (prefix included): left out; use a shorter name or a shallower folder`,
+      });
+      paths.add(p);
+    }
+  }
+
+  const folderList = [...folders].sort(compareKeys);
+  return { problems, paths, folders: folderList };
+}
