@@ -4,7 +4,7 @@
  */
 import { hostname } from 'node:os';
 import { join } from 'node:path';
-import type { Remote } from '../remote/remote.js';
+import type { Remote, UploadCheckpoint } from '../remote/remote.js';
 import type { Database } from '../state/database.js';
 import { openDatabase } from '../state/db.js';
 import { acquireLock } from '../state/lock.js';
@@ -19,6 +19,8 @@ export interface Session {
   readonly repo: Repo;
   readonly db: Database;
   readonly remote: Remote;
+  /** Aborts the multipart upload of a stale checkpoint, where the remote has such uploads. */
+  readonly discardUpload?: (checkpoint: UploadCheckpoint) => Promise<void>;
   readonly trash: Trash;
   readonly host: string;
   /** How the local file system compares names (probed once per session, or the test override). */
@@ -57,7 +59,8 @@ export async function withSession<T>(o: SessionOptions, fn: (s: Session) => Prom
       try {
         const trash = new Trash(repo.root, join(repo.metaDir, 'trash', stamp(new Date())));
         const fs = o.fsOverride ?? (await probeFs(join(repo.metaDir, 'tmp')));
-        return await fn({ repo, db, remote, trash, host: hostname(), fs });
+        const discard = opened.discardUpload?.bind(opened);
+        return await fn({ repo, db, remote, trash, host: hostname(), fs, ...(discard !== undefined ? { discardUpload: (c: UploadCheckpoint) => discard(c) } : {}) });
       } finally {
         await remote.close();
       }

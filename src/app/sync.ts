@@ -127,6 +127,7 @@ export async function runSync(req: SyncRequest, emit: EventSink): Promise<SyncOu
         emit,
         concurrency: req.concurrency,
         ...(req.signal !== undefined ? { signal: req.signal } : {}),
+        ...(s.discardUpload !== undefined ? { discardUpload: s.discardUpload } : {}),
       });
       return { ...outcome, result };
     },

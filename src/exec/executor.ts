@@ -18,9 +18,10 @@ import { join } from 'node:path';
 import pLimit from 'p-limit';
 import { assertNever, type Action, type BaseEntry, type LocalEntry, type RemoteEntry } from '../core/types.js';
 import type { KeepBoth } from '../core/settle.js';
-import { RemoteError, type Remote } from '../remote/remote.js';
+import { RemoteError, type Remote, type UploadCheckpoint } from '../remote/remote.js';
 import type { Database } from '../state/database.js';
 import { hashFile } from '../scan/hash.js';
+import { UploadCheckpoints } from './checkpoints.js';
 import { fetchObject, Partials } from './download.js';
 import type { EventSink, ExecActionType } from './events.js';
 import { ensureParentDir, LocalPathError, removeEmptyParents, type Trash } from './localfs.js';
@@ -39,6 +40,8 @@ export interface ExecContext {
   readonly concurrency: number;
   readonly signal?: AbortSignal;
   readonly now?: () => number;
+  /** Aborts the multipart upload a stale checkpoint describes (S3); absent where uploads are whole. */
+  readonly discardUpload?: (checkpoint: UploadCheckpoint) => Promise<void>;
 }
 
 export interface ExecResult {
@@ -109,6 +112,20 @@ export async function execute(actions: readonly ExecAction[], ctx: ExecContext):
   const signalFor = (bytes: number): { signal?: AbortSignal } =>
     ctx.signal === undefined ? {} : { signal: bytes > SMALL_FILE ? ctx.signal : drain.signal };
 
+  // Checkpoints of interrupted uploads whose file changed since will never be continued: abort
+  // their multipart uploads (they cost storage) and forget them, once per run.
+  const checkpoints = new UploadCheckpoints(ctx.metaDir, ctx.root);
+  if (ctx.discardUpload !== undefined) {
+    for (const s of await checkpoints.stale()) {
+      try {
+        await ctx.discardUpload({ state: s.state });
+        await checkpoints.discard(s.path);
+      } catch (e) {
+        ctx.emit({ type: 'warning', path: s.path, message: `${s.path}: could not abort an unfinished upload (${describe(e, s.path)}); it is tried again next run` });
+      }
+    }
+  }
+
   let done = 0;
   let skipped = 0;
   let failed = 0;
@@ -149,12 +166,31 @@ export async function execute(actions: readonly ExecAction[], ctx: ExecContext):
       result = await ctx.remote.put(path, { kind: 'bytes', data }, { meta: { ...meta, md5: hash }, ...cond, onProgress, ...signal });
     } else {
       hash = local.hash ?? (await hashFile(file, ctx.signal));
-      result = await ctx.remote.put(path, { kind: 'file', file, size: st.size }, { meta: { ...meta, md5: hash }, ...cond, onProgress, ...signal });
+      // Large files upload resumably: an interrupted upload continues from its stored parts on the
+      // next run, and only the bytes really sent are counted.
+      let sent = 0;
+      const resume = checkpoints.storeFor(path, { size: st.size, mtimeMs: st.mtimeMs, md5: hash });
+      result = await ctx.remote.put(
+        path,
+        { kind: 'file', file, size: st.size },
+        {
+          meta: { ...meta, md5: hash },
+          ...cond,
+          onProgress: (bytes) => {
+            sent += bytes;
+            onProgress(bytes);
+          },
+          resume,
+          ...signal,
+        },
+      );
       const after = await lstatOrUndefined(file);
       if (after === undefined || !sameStat(after, local)) {
         ctx.emit({ type: 'warning', path, message: `${path}: changed while it was being uploaded; the next run sends it again` });
-        return st.size;
+        return sent;
       }
+      record(baseFrom(path, st, hash, result.etag, result.versionId));
+      return sent;
     }
     record(baseFrom(path, st, hash, result.etag, result.versionId));
     return st.size;
