@@ -23,6 +23,7 @@
  * uploads of one S3Remote (independent of the request concurrency), and the number of requests in
  * flight is capped by `limit`. Buffers (not streams) let the SDK retry a part.
  */
+import { setMaxListeners } from 'node:events';
 import {
   AbortMultipartUploadCommand,
   CompleteMultipartUploadCommand,
@@ -372,6 +373,8 @@ async function runUpload(p: MultipartParams, start: Start): Promise<MultipartRes
   // First failure stops parts that have not started yet.
   const stop = new AbortController();
   const signal = p.signal !== undefined ? AbortSignal.any([p.signal, stop.signal]) : stop.signal;
+  // Every part waiting for memory or in flight listens on it: a large file has hundreds of parts.
+  setMaxListeners(0, signal);
 
   const uploadPart = async (partNumber: number): Promise<void> => {
     signal.throwIfAborted();
