@@ -27,5 +27,8 @@ export async function connect(config: RepoConfig, o: RemoteOverrides, concurrenc
     ...(config.conditionalWrites !== undefined ? { conditionalWrites: config.conditionalWrites } : {}),
     ...(config.conditionalDeletes !== undefined ? { conditionalDeletes: config.conditionalDeletes } : {}),
     ...(config.versioning !== undefined ? { versioning: config.versioning } : {}),
+    ...(config.multipartThreshold !== undefined ? { multipartThreshold: config.multipartThreshold } : {}),
+    ...(config.partSize !== undefined ? { partSize: config.partSize } : {}),
+    ...(config.partMemory !== undefined ? { partMemory: config.partMemory } : {}),
   });
 }

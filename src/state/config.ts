@@ -29,6 +29,12 @@ export interface RepoConfig {
   /** DeleteObject honours If-Match. */
   readonly conditionalDeletes?: boolean;
   readonly versioning?: boolean;
+  /** S3 multipart: files at least this large go in parts (bytes). */
+  readonly multipartThreshold?: number;
+  /** S3 multipart: preferred part size (grown when a file would need more than 10,000 parts). */
+  readonly partSize?: number;
+  /** S3 multipart: bytes of parts held in memory at once, across all uploads. */
+  readonly partMemory?: number;
 }
 
 export const CONFIG_FILE = 'config.yaml';
@@ -50,7 +56,23 @@ const KEYS = {
   conditionalWrites: 'conditional_writes',
   conditionalDeletes: 'conditional_deletes',
   versioning: 'versioning',
+  multipartThreshold: 'multipart_threshold',
+  partSize: 'part_size',
+  partMemory: 'part_memory',
 } as const;
+
+const MiB = 1024 * 1024;
+
+/** `16M`, `512K`, `1G`, `1.5M` or a plain number of bytes (K, M, G = 1024 multiples). */
+export function parseSize(v: unknown): number | undefined {
+  if (typeof v === 'number') return Number.isInteger(v) && v > 0 ? v : undefined;
+  if (typeof v !== 'string') return undefined;
+  const m = /^\s*(\d+(?:\.\d+)?)\s*([KMG]?)i?B?\s*$/i.exec(v);
+  if (m === null) return undefined;
+  const unit = { '': 1, K: 1024, M: MiB, G: 1024 * MiB }[(m[2] ?? '').toUpperCase() as '' | 'K' | 'M' | 'G'];
+  const n = Math.round(Number(m[1]) * unit);
+  return n > 0 ? n : undefined;
+}
 
 export async function loadConfig(metaDir: string): Promise<RepoConfig> {
   const file = join(metaDir, CONFIG_FILE);
@@ -117,6 +139,19 @@ export function parseConfig(raw: unknown, file: string): RepoConfig {
   if (profile !== undefined) cfg.profile = profile;
   const cw = bool(KEYS.conditionalWrites);
   if (cw !== undefined) cfg.conditionalWrites = cw;
+  const size = (k: string, min: number, max: number): number | undefined => {
+    const v = o[k];
+    if (v === undefined || v === null) return undefined;
+    const n = parseSize(v);
+    if (n === undefined || n < min || n > max) bad(`"${k}" must be a size from ${min / MiB} MiB to ${max / MiB} MiB, like 16M`);
+    return n;
+  };
+  const threshold = size(KEYS.multipartThreshold, 5 * MiB, 5 * 1024 * MiB);
+  if (threshold !== undefined) cfg.multipartThreshold = threshold;
+  const part = size(KEYS.partSize, 5 * MiB, 5 * 1024 * MiB);
+  if (part !== undefined) cfg.partSize = part;
+  const mem = size(KEYS.partMemory, 5 * MiB, 64 * 1024 * MiB);
+  if (mem !== undefined) cfg.partMemory = mem;
   const cd = bool(KEYS.conditionalDeletes);
   if (cd !== undefined) cfg.conditionalDeletes = cd;
   const ver = bool(KEYS.versioning);
