@@ -5,10 +5,10 @@
  * (the wire underneath is real: file://, s3rver, moto).
  */
 import assert from 'node:assert/strict';
-import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, test } from 'node:test';
+import { after, describe, test } from 'node:test';
 import { plan } from '../../src/core/plan.js';
 import type { Plan, Snapshot } from '../../src/core/types.js';
 import { execute, type ExecResult } from '../../src/exec/executor.js';
@@ -50,9 +50,14 @@ async function text(remote: Remote, path: string): Promise<string> {
 for (const kind of ['file', ...serverKinds()] as Kind[]) {
   describe(`races [${kind}]`, () => {
     const server = kind === 'file' ? undefined : useServer(kind);
+    const made: string[] = [];
+    after(async () => {
+      for (const dir of made) await rm(dir, { recursive: true, force: true });
+    });
 
     async function setup(): Promise<{ root: string; metaDir: string; remote: Remote; other: Remote; db: Database }> {
       const tmp = await mkdtemp(join(tmpdir(), `lsync-race-${kind}-`));
+      made.push(tmp);
       const root = join(tmp, 'repo');
       const metaDir = join(root, '.lsync');
       await mkdir(metaDir, { recursive: true });
@@ -134,7 +139,6 @@ for (const kind of ['file', ...serverKinds()] as Kind[]) {
       const { root, metaDir, remote, other, db } = await setup();
       await writeFile(join(root, 'gone.txt'), 'v1');
       await run((await look(root, remote, db)).plan, root, metaDir, remote, db);
-      const { rm } = await import('node:fs/promises');
       await rm(join(root, 'gone.txt'));
       const { plan: p } = await look(root, remote, db);
       assert.deepEqual(p.actions.map((a) => `${a.type} ${a.path}`), ['delete-remote gone.txt']);

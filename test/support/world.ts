@@ -17,7 +17,7 @@ import { execFile } from 'node:child_process';
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { describe } from 'node:test';
+import { after, describe } from 'node:test';
 import { repoRoot, serverKinds, useServer, type ServerInfo, type ServerKind } from './servers.js';
 
 export type RemoteKind = 'file' | ServerKind;
@@ -125,8 +125,14 @@ let counter = 0;
 /** Registers the server hooks for `kind` (call inside describe); each call of the getter makes a fresh remote. */
 export function useWorld(kind: RemoteKind): () => Promise<World> {
   const server = kind === 'file' ? undefined : useServer(kind);
+  // Worlds can live on tmpfs (RAM): remove them with the describe() that made them.
+  const made: string[] = [];
+  after(async () => {
+    for (const dir of made) await rm(dir, { recursive: true, force: true });
+  });
   return async () => {
-    const tmp = await mkdtemp(join(tmpdir(), `lsync-${kind}-`));
+    const tmp = await mkdtemp(join(tmpdir(), `lsync-world-${kind}-`));
+    made.push(tmp);
     let url: string;
     let env: Record<string, string> = {};
     let info: ServerInfo | undefined;
