@@ -5,30 +5,16 @@
  */
 import type { Capabilities, Remote, UploadCheckpoint } from './remote.js';
 import type { RemoteSpec } from './spec.js';
+import type { S3RemoteOptions } from './s3/s3-remote.js';
 
 export { bucketProblem, displayRemote, parseRemoteUrl, type RemoteSpec } from './spec.js';
 
-export interface OpenOptions {
-  /** S3 only; each falls back to the standard AWS environment and config. */
-  readonly endpoint?: string;
-  readonly region?: string;
-  readonly profile?: string;
-  /** Explicit credentials (tests); otherwise the standard AWS chain. Never stored or printed. */
-  readonly credentials?: { readonly accessKeyId: string; readonly secretAccessKey: string; readonly sessionToken?: string };
-  /** Quirks provider name (see s3/quirks.ts); default from LSYNC_S3_PROVIDER or the endpoint. */
-  readonly provider?: string;
-  /** Parallel requests. Default 4. */
-  readonly concurrency?: number;
-  readonly multipartThreshold?: number;
-  readonly partSize?: number;
-  /** Bytes of upload bodies in memory at once, across all uploads. Default 64 MiB (see s3/s3-remote.ts). */
-  readonly partMemory?: number;
-  /** As recorded at init from probeCapabilities(); default false (HEAD before conditional writes). */
-  readonly conditionalWrites?: boolean;
-  readonly conditionalDeletes?: boolean;
-  readonly versioning?: boolean;
-  readonly maxAttempts?: number;
-}
+/**
+ * How to open a remote: the S3 remote's own options less the address (which comes from the spec).
+ * A type-only import: it is erased at compile time, so the SDK still loads only for s3 remotes.
+ * A file:// remote ignores them.
+ */
+export type OpenOptions = Omit<S3RemoteOptions, 'bucket' | 'prefix' | 'onMultipartPart'>;
 
 /** What `probeCapabilities()` reports: the Remote capabilities plus S3's conditional deletes. */
 export interface ProbedCapabilities extends Capabilities {

@@ -9,6 +9,7 @@
  *   and the re-run moves no more bytes than were left to move.
  */
 import assert from 'node:assert/strict';
+import { remoteBytes } from '../support/foreign.js';
 import { spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
@@ -85,34 +86,8 @@ export function runAndSignal(
   args: readonly string[],
   signals: ReadonlyArray<readonly [ms: number, signal: NodeJS.Signals]>,
 ): Promise<Killed> {
-  const child = spawn(process.execPath, [join(repoRoot(), 'bin', 'lsync.js'), ...args], {
-    cwd: c.dir,
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (d: Buffer) => (stdout += d.toString('utf8')));
-  child.stderr.on('data', (d: Buffer) => (stderr += d.toString('utf8')));
-  let lastSignalAt = Date.now();
-  const timers = signals.map(([ms, sig]) =>
-    setTimeout(() => {
-      lastSignalAt = Date.now();
-      child.kill(sig);
-    }, ms),
-  );
-  return new Promise((resolve) => {
-    child.on('close', (code, signal) => {
-      for (const t of timers) clearTimeout(t);
-      resolve({
-        code: code ?? 128 + (signal !== null ? (SIGNO[signal] ?? 0) : 0),
-        signal,
-        stdout,
-        stderr,
-        exitMs: Date.now() - lastSignalAt,
-      });
-    });
-  });
+  // "Ready" at once: the delays count from the spawn.
+  return runAndSignalWhen(c, env, args, () => Promise.resolve(true), signals);
 }
 
 /**
@@ -208,29 +183,6 @@ export async function status(c: Collaborator): Promise<{ actions: PlannedAction[
   return { actions, conflicts };
 }
 
-/** The object at `path` of the world's remote, straight from the server (no lsync in between). */
-export async function remoteBytes(w: World, path: string): Promise<Buffer | undefined> {
-  if (w.server === undefined) {
-    try {
-      return await readFile(join(fileURLToPath(w.url), ...path.split('/')));
-    } catch {
-      return undefined;
-    }
-  }
-  const m = /^s3:\/\/([^/]+)\/(.*)$/.exec(w.url);
-  assert.ok(m?.[1] !== undefined && m[2] !== undefined);
-  const { S3Client, GetObjectCommand } = await import('@aws-sdk/client-s3');
-  const s = w.server;
-  const client = new S3Client({ endpoint: s.endpoint, region: s.region, forcePathStyle: true, credentials: { accessKeyId: s.accessKeyId, secretAccessKey: s.secretAccessKey } });
-  try {
-    const res = await client.send(new GetObjectCommand({ Bucket: m[1], Key: `${m[2]}/${path}` }));
-    return Buffer.from((await res.Body?.transformToByteArray()) ?? []);
-  } catch {
-    return undefined;
-  } finally {
-    client.destroy();
-  }
-}
 
 /**
  * s3rver writes a PUT body straight into the object, so a client killed mid-PUT leaves a truncated

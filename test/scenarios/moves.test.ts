@@ -7,10 +7,9 @@ import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { test } from 'node:test';
-import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { Collaborator, forEachRemote, type World } from '../support/world.js';
+import { Collaborator, forEachRemote } from '../support/world.js';
+import { remoteBytes } from '../support/foreign.js';
 
 function summary(r: { stdout: string }): Record<string, unknown> {
   const s = Collaborator.json(r).find((e) => e['type'] === 'summary');
@@ -20,35 +19,6 @@ function summary(r: { stdout: string }): Record<string, unknown> {
 
 const md5 = (data: Uint8Array): string => createHash('md5').update(data).digest('hex');
 
-/** The bytes of `path` as stored on the remote, read directly (not through lsync). */
-async function remoteBytes(w: World, path: string): Promise<Buffer | undefined> {
-  if (w.server === undefined) {
-    try {
-      return await readFile(join(fileURLToPath(w.url), ...path.split('/')));
-    } catch {
-      return undefined;
-    }
-  }
-  const m = /^s3:\/\/([^/]+)\/(.*)$/.exec(w.url);
-  assert.ok(m);
-  const info = w.server;
-  const client = new S3Client({
-    endpoint: info.endpoint,
-    region: info.region,
-    forcePathStyle: true,
-    credentials: { accessKeyId: info.accessKeyId, secretAccessKey: info.secretAccessKey },
-    requestChecksumCalculation: 'WHEN_REQUIRED',
-    responseChecksumValidation: 'WHEN_REQUIRED',
-  });
-  try {
-    const prefix = (m[2] ?? '').replace(/\/?$/, '/');
-    const got = await client.send(new GetObjectCommand({ Bucket: m[1], Key: `${prefix}${path}` }));
-    return got.Body === undefined ? undefined : Buffer.from(await got.Body.transformToByteArray());
-  } catch (e) {
-    if ((e as { name?: string }).name === 'NoSuchKey') return undefined;
-    throw e;
-  }
-}
 
 async function isClean(c: Collaborator): Promise<void> {
   const r = await c.lsync('status', '--json');

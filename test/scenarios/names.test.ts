@@ -7,45 +7,13 @@
  * override of the file-system probe.
  */
 import assert from 'node:assert/strict';
-import { mkdir, writeFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { test } from 'node:test';
-import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { Collaborator, forEachRemote, runCli, type World } from '../support/world.js';
+import { foreignPut } from '../support/foreign.js';
 
 const NFC = 'caf\u00e9.txt';
 const NFD = 'cafe\u0301.txt';
 
-/** Writes objects the way another tool would: straight into the bucket, or the remote directory. */
-async function foreignPut(w: World, files: Record<string, string>): Promise<void> {
-  if (w.server === undefined) {
-    const root = fileURLToPath(w.url);
-    for (const [path, body] of Object.entries(files)) {
-      const abs = join(root, ...path.split('/'));
-      await mkdir(dirname(abs), { recursive: true });
-      await writeFile(abs, body);
-    }
-    return;
-  }
-  const info = w.server;
-  const m = /^s3:\/\/([^/]+)\/(.*)$/.exec(w.url);
-  assert.ok(m);
-  const prefix = (m[2] ?? '').endsWith('/') ? (m[2] ?? '') : `${m[2] ?? ''}/`;
-  const client = new S3Client({
-    endpoint: info.endpoint,
-    region: info.region,
-    forcePathStyle: true,
-    credentials: { accessKeyId: info.accessKeyId, secretAccessKey: info.secretAccessKey },
-    requestChecksumCalculation: 'WHEN_REQUIRED',
-    responseChecksumValidation: 'WHEN_REQUIRED',
-  });
-  try {
-    for (const [path, body] of Object.entries(files)) await client.send(new PutObjectCommand({ Bucket: m[1], Key: prefix + path, Body: body }));
-  } finally {
-    client.destroy();
-  }
-}
 
 function lsyncAs(c: Collaborator, w: World, fs: string, ...args: string[]): ReturnType<typeof runCli> {
   return runCli(c.dir, args, { ...w.env, LSYNC_TEST_FS: fs });

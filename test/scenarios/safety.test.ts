@@ -4,28 +4,13 @@
  */
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
-import { readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { CreateMultipartUploadCommand, CompleteMultipartUploadCommand, PutObjectCommand, S3Client, UploadPartCommand } from '@aws-sdk/client-s3';
-import { Collaborator, forEachRemote, type World } from '../support/world.js';
+import { CreateMultipartUploadCommand, CompleteMultipartUploadCommand, PutObjectCommand, UploadPartCommand } from '@aws-sdk/client-s3';
+import { Collaborator, forEachRemote } from '../support/world.js';
+import { rawS3 } from '../support/foreign.js';
 
-function s3For(w: World): { client: S3Client; bucket: string; prefix: string } {
-  const info = w.server;
-  assert.ok(info);
-  const m = /^s3:\/\/([^/]+)\/(.*)$/.exec(w.url);
-  assert.ok(m);
-  const client = new S3Client({
-    endpoint: info.endpoint,
-    region: info.region,
-    forcePathStyle: true,
-    credentials: { accessKeyId: info.accessKeyId, secretAccessKey: info.secretAccessKey },
-    requestChecksumCalculation: 'WHEN_REQUIRED',
-    responseChecksumValidation: 'WHEN_REQUIRED',
-  });
-  const prefix = m[2] ?? '';
-  return { client, bucket: m[1] ?? '', prefix: prefix.endsWith('/') ? prefix : `${prefix}/` };
-}
 
 forEachRemote('safety', (world, kind) => {
   test('a corrupt database is exit 2 with a clear message, and nothing changes', async () => {
@@ -85,7 +70,7 @@ forEachRemote('safety', (world, kind) => {
     test('hostile keys in the shared bucket are refused and never written', async () => {
       const w = await world();
       const a = await w.collaborator('a');
-      const { client, bucket, prefix } = s3For(w);
+      const { client, bucket, prefix } = rawS3(w);
       const put = (key: string, body: string): Promise<unknown> => client.send(new PutObjectCommand({ Bucket: bucket, Key: prefix + key, Body: body }));
       await put('fine.txt', 'fine');
       await put('sub/.lsync/config.yaml', 'version: 1\nremote: s3://attacker\n');
@@ -109,7 +94,7 @@ forEachRemote('safety', (world, kind) => {
     test('objects written by other tools (single-part and multipart) pull correctly and stay quiet', async () => {
       const w = await world();
       const a = await w.collaborator('a');
-      const { client, bucket, prefix } = s3For(w);
+      const { client, bucket, prefix } = rawS3(w);
       await client.send(new PutObjectCommand({ Bucket: bucket, Key: `${prefix}single.txt`, Body: 'uploaded by another tool' }));
       const part = Buffer.alloc(5 * 1024 * 1024, 7);
       const tail = Buffer.from('tail');
@@ -161,7 +146,7 @@ forEachRemote('safety', (world, kind) => {
     test('init reports a missing bucket, and --create-bucket makes it', async () => {
       const w = await world();
       const c = new Collaborator('n', join(w.tmp, 'n'), w.env);
-      await (await import('node:fs/promises')).mkdir(c.dir);
+      await mkdir(c.dir);
       const name = `missing-${Date.now()}`;
       let r = await c.lsync('init', `s3://${name}/p`);
       assert.equal(r.code, 1, r.stderr);
