@@ -26,6 +26,7 @@ export async function connect(config: RepoConfig, o: RemoteOverrides, concurrenc
     ...(profile !== undefined ? { profile } : {}),
     ...(config.conditionalWrites !== undefined ? { conditionalWrites: config.conditionalWrites } : {}),
     ...(config.conditionalDeletes !== undefined ? { conditionalDeletes: config.conditionalDeletes } : {}),
+    ...(config.conditionalCopies !== undefined ? { conditionalCopies: config.conditionalCopies } : {}),
     ...(config.versioning !== undefined ? { versioning: config.versioning } : {}),
     ...(config.multipartThreshold !== undefined ? { multipartThreshold: config.multipartThreshold } : {}),
     ...(config.partSize !== undefined ? { partSize: config.partSize } : {}),

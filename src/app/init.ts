@@ -119,6 +119,7 @@ export async function runInit(req: InitRequest): Promise<InitResult> {
       ...config,
       conditionalWrites: caps.conditionalWrites,
       ...(caps.conditionalDeletes !== undefined ? { conditionalDeletes: caps.conditionalDeletes } : {}),
+      ...(caps.conditionalCopies !== undefined ? { conditionalCopies: caps.conditionalCopies } : {}),
       versioning: caps.versioning,
     });
   } catch (e) {

@@ -253,20 +253,27 @@ export async function execute(actions: readonly ExecAction[], ctx: ExecContext):
 
   /**
    * A local rename, carried out on the remote: copy the object server-side (guarded by the
-   * source's ETag), then delete the source. No bytes are sent.
+   * source's ETag, and only if nothing is at the new path), then delete the source. No bytes are
+   * sent, unless the service cannot copy this object (no multipart copy above 5 GiB): then the
+   * local file is uploaded instead, with the same guards. Returns the bytes sent.
    */
-  async function moveRemote(a: Extract<Action, { type: 'move-remote' }>): Promise<void> {
+  async function moveRemote(a: Extract<Action, { type: 'move-remote' }>): Promise<number> {
     const st = await lstatOrUndefined(abs(a.path));
     if (st === undefined || !sameStat(st, a.local)) throw new Skip('changed locally since it was scanned');
     const signal = signalFor(0);
-    // Copy has no "only if absent" condition on its target: check just before, so an object a
-    // collaborator put at the new path after the listing is not overwritten (a narrow race, like
-    // the HEAD-then-write fallback of services without conditional writes).
-    if ((await ctx.remote.stat(a.path, signal.signal)) !== undefined) throw new Skip('appeared on the remote since it was listed');
-    const copied = await ctx.remote.copy(a.from, a.path, { ifMatch: a.remote.etag, ...signal });
-    // The content is the base's (that is what paired the move); the local stat is what was just
-    // checked. Recorded before the source's delete: the new path is in sync whatever happens next.
-    record(baseFrom(a.path, st, a.base.hash, copied.etag, copied.versionId));
+    let sent = 0;
+    try {
+      // ifNoneMatch: an object a collaborator put at the new path after the listing is never
+      // overwritten (checked by the service where it can, else by a HEAD just before: a narrow race).
+      const copied = await ctx.remote.copy(a.from, a.path, { ifMatch: a.remote.etag, ifNoneMatch: true, size: a.remote.size, ...signal });
+      // The content is the base's (that is what paired the move); the local stat is what was just
+      // checked. Recorded before the source's delete: the new path is in sync whatever happens next.
+      record(baseFrom(a.path, st, a.base.hash, copied.etag, copied.versionId));
+    } catch (e) {
+      if (!(e instanceof RemoteError && e.kind === 'unsupported')) throw e;
+      ctx.emit({ type: 'warning', path: a.path, message: `${a.path}: the remote cannot copy ${a.from} server-side; uploading it instead` });
+      sent = await upload(a.path, a.local, undefined);
+    }
     try {
       await ctx.remote.delete(a.from, { ifMatch: a.remote.etag, ...signal });
     } catch (e) {
@@ -278,6 +285,7 @@ export async function execute(actions: readonly ExecAction[], ctx: ExecContext):
       throw e;
     }
     ctx.db.delete(a.from);
+    return sent;
   }
 
   /** Sources of local moves, whose emptied folders are removed once no move or download runs. */
@@ -358,8 +366,7 @@ export async function execute(actions: readonly ExecAction[], ctx: ExecContext):
         ctx.db.delete(a.path);
         return [0, 0];
       case 'move-remote':
-        await moveRemote(a);
-        return [0, 0];
+        return [await moveRemote(a), 0];
       case 'move-local':
         await moveLocal(a);
         return [0, 0];

@@ -16,9 +16,10 @@ export { bucketProblem, displayRemote, parseRemoteUrl, type RemoteSpec } from '.
  */
 export type OpenOptions = Omit<S3RemoteOptions, 'bucket' | 'prefix' | 'onMultipartPart'>;
 
-/** What `probeCapabilities()` reports: the Remote capabilities plus S3's conditional deletes. */
+/** What `probeCapabilities()` reports: the Remote capabilities plus S3's conditional deletes and copies. */
 export interface ProbedCapabilities extends Capabilities {
   readonly conditionalDeletes?: boolean;
+  readonly conditionalCopies?: boolean;
 }
 
 /** A multipart upload in progress on the service, not (yet) an object. */

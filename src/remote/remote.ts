@@ -20,6 +20,7 @@ export type RemoteErrorKind =
   | 'auth' // credentials missing, refused or not allowed to do this
   | 'no-bucket' // the bucket does not exist
   | 'transient' // throttling, 5xx, network reset/timeout: worth retrying
+  | 'unsupported' // the service does not implement this request (501): the caller may fall back
   | 'permanent'; // anything else: retrying will not help
 
 export class RemoteError extends Error {
@@ -42,6 +43,11 @@ export interface ObjectMeta {
   readonly mtimeMs?: number;
   /** Permission bits. */
   readonly mode?: number;
+  /**
+   * The object stands for a symbolic link: its body is the link's target, byte for byte
+   * (S3: `x-amz-meta-lsync-link: 1`). Only written and honoured with `--links`.
+   */
+  readonly link?: boolean;
 }
 
 /** One object, as listing or stat saw it. */
@@ -135,6 +141,13 @@ export interface GetResult {
   readonly object: RemoteObject;
 }
 
+export interface CopyOptions {
+  readonly ifMatch?: string;
+  readonly ifNoneMatch?: boolean;
+  readonly size?: number;
+  readonly signal?: AbortSignal;
+}
+
 export interface Remote {
   /** For messages: `s3://bucket/prefix` or `file:///dir`. Never contains credentials. */
   readonly display: string;
@@ -162,8 +175,16 @@ export interface Remote {
 
   put(path: string, source: PutSource, options: PutOptions): Promise<PutResult>;
 
-  /** Server-side copy `from` → `to`, keeping metadata. `ifMatch` guards the source. */
-  copy(from: string, to: string, options?: { readonly ifMatch?: string; readonly signal?: AbortSignal }): Promise<PutResult>;
+  /**
+   * Server-side copy `from` → `to`, keeping metadata. `ifMatch` guards the source (the copy fails
+   * with 'precondition', creating nothing that stays, when the source no longer has that ETag);
+   * `ifNoneMatch` guards the target (write only if nothing is there). Where the service lacks the
+   * conditions the implementation checks with a HEAD (the narrow race of PutOptions). `size`, the
+   * source's size as listed, spares a HEAD where the implementation needs it (S3: copies above
+   * 5 GiB go in parts). Throws 'unsupported' when the service cannot copy this object at all (a
+   * multipart copy on a service without UploadPartCopy): the caller may upload instead.
+   */
+  copy(from: string, to: string, options?: CopyOptions): Promise<PutResult>;
 
   /**
    * Delete, succeeding when the object is already gone. `ifMatch`: delete only if the object still

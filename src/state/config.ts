@@ -28,6 +28,8 @@ export interface RepoConfig {
   readonly conditionalWrites?: boolean;
   /** DeleteObject honours If-Match. */
   readonly conditionalDeletes?: boolean;
+  /** CopyObject honours the source's If-Match and the target's If-None-Match. */
+  readonly conditionalCopies?: boolean;
   readonly versioning?: boolean;
   /** S3 multipart: files at least this large go in parts (bytes). */
   readonly multipartThreshold?: number;
@@ -55,6 +57,7 @@ const KEYS = {
   useGitignore: 'use_gitignore',
   conditionalWrites: 'conditional_writes',
   conditionalDeletes: 'conditional_deletes',
+  conditionalCopies: 'conditional_copies',
   versioning: 'versioning',
   multipartThreshold: 'multipart_threshold',
   partSize: 'part_size',
@@ -154,6 +157,8 @@ export function parseConfig(raw: unknown, file: string): RepoConfig {
   if (mem !== undefined) cfg.partMemory = mem;
   const cd = bool(KEYS.conditionalDeletes);
   if (cd !== undefined) cfg.conditionalDeletes = cd;
+  const cc = bool(KEYS.conditionalCopies);
+  if (cc !== undefined) cfg.conditionalCopies = cc;
   const ver = bool(KEYS.versioning);
   if (ver !== undefined) cfg.versioning = ver;
   return cfg;

@@ -5,7 +5,7 @@
  * (the wire underneath is real: file://, s3rver, moto).
  */
 import assert from 'node:assert/strict';
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
@@ -23,7 +23,7 @@ import { serverKinds, useServer, type ServerInfo } from '../support/servers.js';
 type Kind = 'file' | 's3rver' | 'moto';
 
 /** Runs `before` once, just before the first call of `op` on `path`, then behaves as `remote`. */
-function raceBefore(remote: Remote, op: 'put' | 'delete', path: string, before: () => Promise<void>): Remote {
+function raceBefore(remote: Remote, op: 'put' | 'delete' | 'copy', path: string, before: () => Promise<void>): Remote {
   let fired = false;
   return new Proxy(remote, {
     get(target, prop, receiver) {
@@ -87,6 +87,7 @@ for (const kind of ['file', ...serverKinds()] as Kind[]) {
             credentials: { accessKeyId: info.accessKeyId, secretAccessKey: info.secretAccessKey },
             conditionalWrites: caps.conditionalWrites,
             ...(caps.conditionalDeletes !== undefined ? { conditionalDeletes: caps.conditionalDeletes } : {}),
+            ...(caps.conditionalCopies !== undefined ? { conditionalCopies: caps.conditionalCopies } : {}),
           });
         }
         return r;
@@ -148,6 +149,48 @@ for (const kind of ['file', ...serverKinds()] as Kind[]) {
       const r = await run(p, root, metaDir, racing, db);
       assert.equal(r.skipped, 1);
       assert.equal(await text(other, 'gone.txt'), 'edited, keep me');
+      await Promise.all([remote.close(), other.close(), db.close()]);
+    });
+
+    test('a remote move never overwrites an object a collaborator put at the new path after the listing', async () => {
+      const { root, metaDir, remote, other, db } = await setup();
+      await writeFile(join(root, 'old.txt'), 'moving content');
+      await run((await look(root, remote, db)).plan, root, metaDir, remote, db);
+      await rename(join(root, 'old.txt'), join(root, 'new.txt'));
+      const { plan: p } = await look(root, remote, db);
+      assert.deepEqual(p.actions.map((a) => `${a.type} ${a.path}`), ['move-remote new.txt']);
+      const racing = raceBefore(remote, 'copy', 'old.txt', async () => {
+        await other.put('new.txt', { kind: 'bytes', data: Buffer.from('theirs, at the new name') }, { meta: {} });
+      });
+      const r = await run(p, root, metaDir, racing, db);
+      assert.equal(r.skipped, 1);
+      assert.equal(r.failed, 0);
+      assert.equal(await text(other, 'new.txt'), 'theirs, at the new name');
+      assert.equal(await text(other, 'old.txt'), 'moving content', 'the source stays: nothing was moved');
+      assert.equal(db.entries.has('new.txt'), false);
+      assert.equal(db.entries.has('old.txt'), true);
+      await Promise.all([remote.close(), other.close(), db.close()]);
+    });
+
+    test('a remote move never copies (or deletes) a source a collaborator rewrote after the listing', async () => {
+      const { root, metaDir, remote, other, db } = await setup();
+      await writeFile(join(root, 'old.txt'), 'moving content');
+      await run((await look(root, remote, db)).plan, root, metaDir, remote, db);
+      await rename(join(root, 'old.txt'), join(root, 'new.txt'));
+      const { plan: p } = await look(root, remote, db);
+      assert.deepEqual(p.actions.map((a) => `${a.type} ${a.path}`), ['move-remote new.txt']);
+      const racing = raceBefore(remote, 'copy', 'old.txt', async () => {
+        await other.put('old.txt', { kind: 'bytes', data: Buffer.from('their edit of the old name') }, { meta: {} });
+      });
+      const r = await run(p, root, metaDir, racing, db);
+      assert.equal(r.skipped, 1);
+      assert.equal(r.failed, 0);
+      assert.equal(await text(other, 'old.txt'), 'their edit of the old name');
+      assert.equal(await other.stat('new.txt'), undefined, 'their bytes are not left at the new name');
+      assert.equal(db.entries.has('new.txt'), false);
+      // Next look: their edit against our delete of old.txt (the edit wins), and new.txt to upload.
+      const again = await look(root, remote, db);
+      assert.deepEqual(again.plan.actions.map((a) => `${a.type} ${a.path}`), ['upload new.txt', 'download old.txt']);
       await Promise.all([remote.close(), other.close(), db.close()]);
     });
 

@@ -6,11 +6,11 @@ import type { ContractTarget, OpenTuning } from './contract.js';
 /**
  * What each server really supports, as probeCapabilities() finds it (recorded with moto 5.2.1
  * and s3rver 3.7.1): s3rver ignores If-None-Match / If-Match on writes and has no versioning API;
- * moto honours conditional puts and deletes; versioning is off on a new bucket.
+ * moto honours conditional puts and deletes, but not the conditions of CopyObject; versioning is off on a new bucket.
  */
 export const SERVER_CAPABILITIES: Readonly<Record<ServerKind, ProbedCapabilities>> = {
-  s3rver: { conditionalWrites: false, conditionalDeletes: false, versioning: false, serverSideCopy: true },
-  moto: { conditionalWrites: true, conditionalDeletes: true, versioning: false, serverSideCopy: true },
+  s3rver: { conditionalWrites: false, conditionalDeletes: false, conditionalCopies: false, versioning: false, serverSideCopy: true },
+  moto: { conditionalWrites: true, conditionalDeletes: true, conditionalCopies: false, versioning: false, serverSideCopy: true },
 };
 
 export async function s3Target(kind: ServerKind): Promise<ContractTarget> {

@@ -24,6 +24,7 @@ import { compareKeys } from '../../core/paths.js';
 import {
   RemoteError,
   type Capabilities,
+  type CopyOptions,
   type GetOptions,
   type GetResult,
   type ObjectMeta,
@@ -332,14 +333,15 @@ export class FileRemote implements Remote {
     return { etag: marker.etag };
   }
 
-  async copy(from: string, to: string, options: { readonly ifMatch?: string; readonly signal?: AbortSignal } = {}): Promise<PutResult> {
+  async copy(from: string, to: string, options: CopyOptions = {}): Promise<PutResult> {
     const source = await this.stat(from, options.signal);
     if (source === undefined) {
       if (options.ifMatch !== undefined) throw this.changed('copy', from);
       throw new RemoteError('not-found', `copy "${from}" in ${this.display}: no such object`, from);
     }
     if (options.ifMatch !== undefined && source.etag !== options.ifMatch) throw this.changed('copy', from);
-    if (from.endsWith('/')) return this.put(to, { kind: 'bytes', data: new Uint8Array() }, { meta: source.meta ?? {} });
+    const ifNoneMatch = options.ifNoneMatch === true;
+    if (from.endsWith('/')) return this.put(to, { kind: 'bytes', data: new Uint8Array() }, { meta: source.meta ?? {}, ...(ifNoneMatch ? { ifNoneMatch } : {}) });
     const fromFile = this.file(from, 'copy');
     const toFile = this.file(to, 'copy');
     try {
@@ -360,7 +362,8 @@ export class FileRemote implements Remote {
         if (meta.mtimeMs !== undefined) await utimes(tmp, new Date(), meta.mtimeMs / 1000);
         if (meta.mode !== undefined) await chmod(tmp, meta.mode);
         await mkdir(dirname(toFile), { recursive: true });
-        await rename(tmp, toFile);
+        // if-none-match: link(), atomic like a put's.
+        await this.install(tmp, toFile, to, undefined, ifNoneMatch);
       } finally {
         await unlink(tmp).catch(() => undefined);
       }

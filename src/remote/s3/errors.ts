@@ -55,6 +55,9 @@ export function classify(err: unknown): RemoteErrorKind {
   if (names.some((n) => NOT_FOUND.has(n)) || f.status === 404) return 'not-found';
   if (names.some((n) => PRECONDITION.has(n)) || f.status === 412) return 'precondition';
   if (names.some((n) => AUTH.has(n)) || f.status === 403 || f.status === 401) return 'auth';
+  // Not implemented by this service (s3rver has no UploadPartCopy): retrying will not help, and
+  // the caller may have another way (a move can upload instead).
+  if (names.some((n) => n === 'NotImplemented') || f.status === 501) return 'unsupported';
   if (names.some((n) => TRANSIENT.has(n)) || (f.status !== undefined && TRANSIENT_STATUS.has(f.status))) return 'transient';
   return 'permanent';
 }

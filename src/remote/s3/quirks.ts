@@ -47,6 +47,12 @@ export interface Quirks {
    * (501 / 405): there `listUploads()` finds nothing and `abortUpload()` does nothing.
    */
   readonly manageUploads: boolean;
+  /**
+   * UploadPartCopy works (copies above the 5 GiB CopyObject limit go in parts). s3rver refuses it
+   * (501 NotImplemented): there such a copy throws 'unsupported' at once, before creating an upload
+   * it could not abort.
+   */
+  readonly partCopy: boolean;
 }
 
 const LOCAL: Omit<Quirks, 'provider'> = {
@@ -58,6 +64,7 @@ const LOCAL: Omit<Quirks, 'provider'> = {
   defaultRegion: 'us-east-1',
   listParts: true,
   manageUploads: true,
+  partCopy: true,
 };
 
 const TABLE: Readonly<Record<Provider, Omit<Quirks, 'provider'>>> = {
@@ -70,8 +77,9 @@ const TABLE: Readonly<Record<Provider, Omit<Quirks, 'provider'>>> = {
     defaultRegion: undefined,
     listParts: true,
     manageUploads: true,
+    partCopy: true,
   },
-  s3rver: { ...LOCAL, copySourceEncoding: 'uri', sortedListing: false, listParts: false, manageUploads: false },
+  s3rver: { ...LOCAL, copySourceEncoding: 'uri', sortedListing: false, listParts: false, manageUploads: false, partCopy: false },
   moto: LOCAL,
   minio: LOCAL,
   generic: LOCAL,

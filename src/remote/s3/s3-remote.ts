@@ -8,6 +8,9 @@
  * If-Match / If-None-Match), conditional put/copy/delete HEAD the object just before the write and
  * throw 'precondition' on mismatch; the window between the HEAD and the write is the documented
  * race. Multipart uploads always HEAD first, so that a doomed upload fails before sending its bytes.
+ * Copies and deletes send no HEAD where the service honours their conditions (`conditionalCopies`,
+ * `conditionalDeletes`); a copy guarded by a plain-MD5 source ETag checks the copy's own ETag
+ * instead of a HEAD of the source (see copy()).
  *
  * Resumable uploads (PutOptions.resume) and memory: see multipart.ts. Uploads left on the service
  * (by interrupted resumable puts whose file then changed, or by crashes) are found with
@@ -34,6 +37,7 @@ import { compareKeys, inScope } from '../../core/paths.js';
 import {
   RemoteError,
   type Capabilities,
+  type CopyOptions,
   type GetOptions,
   type GetResult,
   type PutOptions,
@@ -47,6 +51,7 @@ import type { PendingUpload } from '../open.js';
 import { displayRemote } from '../spec.js';
 import { ByteBudget } from './budget.js';
 import { makeClient, resolveEndpoint, type ClientSettings } from './client.js';
+import { COPY_OBJECT_LIMIT, copyMultipart, DEFAULT_COPY_PART } from './copy.js';
 import { classify, isAbort, toRemoteError } from './errors.js';
 import { decodeMeta, encodeMeta, quoteEtag, unquoteEtag } from './meta.js';
 import { choosePartSize, MiB, parseCheckpoint, uploadMultipart, type MultipartState } from './multipart.js';
@@ -87,6 +92,12 @@ export interface S3RemoteOptions {
   readonly conditionalWrites?: boolean;
   /** DeleteObject honours If-Match (probed); otherwise conditional deletes rely on the HEAD alone. */
   readonly conditionalDeletes?: boolean;
+  /** CopyObject honours CopySourceIfMatch and If-None-Match (probed); otherwise copies check with HEADs. */
+  readonly conditionalCopies?: boolean;
+  /** Objects of at least this size are copied in parts (default: 5 GiB, CopyObject's limit; tests lower it). */
+  readonly copyThreshold?: number;
+  /** Preferred part size of a multipart copy (default 512 MiB; at least 5 MiB, at most 5 GiB). */
+  readonly copyPartSize?: number;
   readonly versioning?: boolean;
   /** SDK attempts per request (default 3). */
   readonly maxAttempts?: number;
@@ -95,6 +106,7 @@ export interface S3RemoteOptions {
 }
 
 const BOOKKEEPING = '.lsync/';
+const PLAIN_MD5 = /^[0-9a-f]{32}$/;
 
 /** Default of S3RemoteOptions.partMemory. */
 export const DEFAULT_PART_MEMORY = 64 * MiB;
@@ -109,6 +121,9 @@ export class S3Remote implements Remote {
   private readonly threshold: number;
   private readonly partSize: number;
   private readonly conditionalDeletes: boolean;
+  private readonly conditionalCopies: boolean;
+  private readonly copyThreshold: number;
+  private readonly copyPartSize: number;
   private readonly partLimit: LimitFunction;
   private readonly memory: ByteBudget;
   private readonly onMultipartPart: S3RemoteOptions['onMultipartPart'];
@@ -135,6 +150,9 @@ export class S3Remote implements Remote {
     this.threshold = options.multipartThreshold ?? 16 * MiB;
     this.partSize = options.partSize ?? 16 * MiB;
     this.conditionalDeletes = options.conditionalDeletes ?? false;
+    this.conditionalCopies = options.conditionalCopies ?? false;
+    this.copyThreshold = Math.min(options.copyThreshold ?? COPY_OBJECT_LIMIT, COPY_OBJECT_LIMIT);
+    this.copyPartSize = options.copyPartSize ?? DEFAULT_COPY_PART;
     this.partLimit = pLimit(concurrency);
     this.memory = new ByteBudget(Math.max(1, options.partMemory ?? DEFAULT_PART_MEMORY));
     this.onMultipartPart = options.onMultipartPart;
@@ -397,34 +415,100 @@ export class S3Remote implements Remote {
     }
   }
 
-  async copy(from: string, to: string, options: { readonly ifMatch?: string; readonly signal?: AbortSignal } = {}): Promise<PutResult> {
-    // Always HEAD the source first: moto honours conditional puts but ignores CopySourceIfMatch.
-    await this.expect('copy', from, options.ifMatch, undefined, options.signal);
-    const native = this.capabilities.conditionalWrites;
+  async copy(from: string, to: string, options: CopyOptions = {}): Promise<PutResult> {
+    const { ifMatch, signal } = options;
+    const native = this.conditionalCopies;
+    if (options.ifNoneMatch === true && !native) await this.expect('copy', to, undefined, true, signal);
+    // Without native conditions the source needs checking. A single-part copy of a plain-MD5 object
+    // gets that MD5 as its own ETag, so the copy's answer checks the source for free (see below);
+    // otherwise (multipart ETag, unknown size) a HEAD does, and gives the size too.
+    let size = options.size;
+    const checkAfter = ifMatch !== undefined && !native && PLAIN_MD5.test(ifMatch) && size !== undefined && size < this.copyThreshold;
+    if ((ifMatch !== undefined && !native && !checkAfter) || size === undefined) {
+      const source = await this.stat(from, signal);
+      if (source === undefined) {
+        if (ifMatch !== undefined) throw this.changed('copy', from);
+        throw new RemoteError('not-found', `copy "${from}" in ${this.display}: no such object`, from);
+      }
+      if (ifMatch !== undefined && source.etag !== ifMatch) throw this.changed('copy', from);
+      size = source.size;
+    }
+    const copySource = `${this.bucket}/${encodeCopyKey(this.key(from), this.quirks)}`;
     try {
+      if (size >= this.copyThreshold) return await this.copyInParts(from, to, size, copySource, options);
       const res = await this.client.send(
         new CopyObjectCommand({
           Bucket: this.bucket,
           Key: this.key(to),
-          CopySource: `${this.bucket}/${encodeCopyKey(this.key(from), this.quirks)}`,
+          CopySource: copySource,
           MetadataDirective: 'COPY',
-          ...(native && options.ifMatch !== undefined ? { CopySourceIfMatch: quoteEtag(options.ifMatch) } : {}),
+          ...(native && ifMatch !== undefined ? { CopySourceIfMatch: quoteEtag(ifMatch) } : {}),
+          ...(native && options.ifNoneMatch === true ? { IfNoneMatch: '*' } : {}),
         }),
-        sendOptions(options.signal),
+        sendOptions(signal),
       );
-      return {
+      const copied = {
         etag: unquoteEtag(res.CopyObjectResult?.ETag),
         ...(res.VersionId !== undefined && res.VersionId !== 'null' ? { versionId: res.VersionId } : {}),
       };
+      if (checkAfter && copied.etag !== ifMatch) await this.undoStaleCopy(from, to, ifMatch, copied.etag, signal);
+      return copied;
     } catch (err) {
-      if (options.ifMatch !== undefined && classify(err) === 'not-found') throw this.changed('copy', from);
+      if (ifMatch !== undefined && classify(err) === 'not-found') throw this.changed('copy', from);
       if (classify(err) === 'precondition') throw this.changed('copy', from);
       throw this.fail(err, 'copy', from);
     }
   }
 
+  /**
+   * The copy's ETag is not the source's expected MD5: either the source was rewritten since it was
+   * listed (a collaborator's write: the copy holds their bytes, not ours), or the service gives
+   * copies ETags of its own. Only a HEAD tells: in the first case the copy is removed again (only if
+   * still exactly what we wrote) and the copy fails as 'precondition'.
+   */
+  private async undoStaleCopy(from: string, to: string, expected: string, written: string, signal: AbortSignal | undefined): Promise<void> {
+    const source = await this.stat(from, signal);
+    if (source?.etag === expected) return;
+    await this.delete(to, { ifMatch: written, ...(signal !== undefined ? { signal } : {}) }).catch(() => undefined);
+    throw this.changed('copy', from);
+  }
+
+  /** Copies at or above `copyThreshold`: see copy.ts. The HEAD brings the metadata to carry over. */
+  private async copyInParts(from: string, to: string, size: number, copySource: string, options: CopyOptions): Promise<PutResult> {
+    if (!this.quirks.partCopy) throw this.unsupportedCopy(from);
+    const head = await this.client.send(new HeadObjectCommand({ Bucket: this.bucket, Key: this.key(from) }), sendOptions(options.signal));
+    const etag = unquoteEtag(head.ETag);
+    if (options.ifMatch !== undefined && etag !== options.ifMatch) throw this.changed('copy', from);
+    try {
+      return await copyMultipart({
+        client: this.client,
+        bucket: this.bucket,
+        key: this.key(to),
+        copySource,
+        size: head.ContentLength ?? size,
+        partSize: this.copyPartSize,
+        sourceEtag: etag,
+        metadata: head.Metadata ?? {},
+        ...(head.ContentType !== undefined ? { contentType: head.ContentType } : {}),
+        ifNoneMatch: options.ifNoneMatch === true && this.capabilities.conditionalWrites,
+        canAbort: this.quirks.manageUploads,
+        limit: this.partLimit,
+        ...(options.signal !== undefined ? { signal: options.signal } : {}),
+      });
+    } catch (err) {
+      if (classify(err) === 'unsupported') throw this.unsupportedCopy(from, err);
+      throw err;
+    }
+  }
+
+  private unsupportedCopy(from: string, cause?: unknown): RemoteError {
+    const message = `copy "${from}" in ${this.display}: this service cannot copy objects of this size server-side (no UploadPartCopy)`;
+    return new RemoteError('unsupported', message, from, cause !== undefined ? { cause } : {});
+  }
+
   async delete(path: string, options: { readonly ifMatch?: string; readonly signal?: AbortSignal } = {}): Promise<void> {
-    if (options.ifMatch !== undefined) {
+    // Where DeleteObject honours If-Match the service checks; otherwise a HEAD just before.
+    if (options.ifMatch !== undefined && !this.conditionalDeletes) {
       const current = await this.stat(path, options.signal);
       if (current === undefined) return; // already gone: the caller's goal is reached
       if (current.etag !== options.ifMatch) throw this.changed('delete', path);
@@ -517,7 +601,7 @@ export class S3Remote implements Remote {
   /** What the service really does, found by trying (see probe.ts); for `init` and `doctor`. */
   async probeCapabilities(): Promise<S3Capabilities> {
     try {
-      return await probeCapabilities(this.client, this.bucket, `${this.prefix}${BOOKKEEPING}`);
+      return await probeCapabilities(this.client, this.bucket, `${this.prefix}${BOOKKEEPING}`, (key) => encodeCopyKey(key, this.quirks));
     } catch (err) {
       throw this.fail(err, 'probe');
     }

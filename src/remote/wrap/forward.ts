@@ -3,12 +3,12 @@
  * only the calls it changes.
  */
 import type { Readable, Transform } from 'node:stream';
-import type { Capabilities, GetOptions, GetResult, PutOptions, PutResult, PutSource, Remote, RemoteObject } from '../remote.js';
+import type { Capabilities, CopyOptions, GetOptions, GetResult, PutOptions, PutResult, PutSource, Remote, RemoteObject } from '../remote.js';
 
 /** The operations of the Remote interface, by name (for counters, fault rules, retry messages). */
 export type RemoteOp = 'check' | 'list' | 'stat' | 'get' | 'put' | 'copy' | 'delete';
 
-export type CopyOptions = { readonly ifMatch?: string; readonly signal?: AbortSignal };
+export type { CopyOptions } from '../remote.js';
 export type DeleteOptions = { readonly ifMatch?: string; readonly signal?: AbortSignal };
 
 export class ForwardingRemote implements Remote {
