@@ -20,6 +20,8 @@ export interface SnapshotOptions {
   /** Repository-relative scopes; [] = everything. */
   readonly scopes: readonly string[];
   readonly useGitignore: boolean;
+  /** --links: symbolic links are entries (see EntryKind); otherwise skipped with a warning. */
+  readonly links?: boolean;
   readonly concurrency: number;
   readonly emit: EventSink;
   readonly signal?: AbortSignal;
@@ -74,6 +76,7 @@ export async function takeSnapshot(o: SnapshotOptions): Promise<TakenSnapshot> {
       base: o.base,
       scopes: o.scopes,
       useGitignore: o.useGitignore,
+      links: o.links ?? false,
       ...(o.signal !== undefined ? { signal: o.signal } : {}),
     }),
     listRemote(o.remote, o.scopes, o.signal),
@@ -132,10 +135,15 @@ export async function takeSnapshot(o: SnapshotOptions): Promise<TakenSnapshot> {
   // ETag, so without this HEAD a renamed large file would be downloaded again.
   const vanishedSizes = new Set<number>();
   for (const [path, b] of o.base) if (!remote.has(path) && local.has(path)) vanishedSizes.add(b.size);
+  // Kinds: a listing cannot tell a link object from a file (only its metadata can). An unchanged
+  // object keeps its base's kind; a changed one is taken for a file unless a HEAD says otherwise,
+  // and one is sent wherever a local link is compared with it (links are few). A download finds
+  // out from the GET's own metadata anyway (exec/executor.ts).
   const heads: string[] = [];
   for (const [path, r] of remote) {
     const b = o.base.get(path);
-    if (b !== undefined && b.etag === r.etag) remote.set(path, { ...r, hash: b.hash });
+    if (b !== undefined && b.etag === r.etag) remote.set(path, { ...r, kind: b.kind, hash: b.hash });
+    else if (local.get(path)?.kind === 'link') heads.push(path);
     else if (PLAIN_MD5.test(r.etag)) remote.set(path, { ...r, hash: r.etag });
     else if (local.has(path)) heads.push(path);
     else if (b === undefined && vanishedSizes.has(r.size)) heads.push(path);
@@ -147,8 +155,10 @@ export async function takeSnapshot(o: SnapshotOptions): Promise<TakenSnapshot> {
         const st = await o.remote.stat(path, o.signal);
         const r = remote.get(path);
         if (st === undefined || r === undefined) return;
-        const extra: { hash?: string; mtimeMs?: number; mode?: number } = {};
+        const extra: { hash?: string; mtimeMs?: number; mode?: number; kind?: 'link' } = {};
         if (st.meta?.md5 !== undefined && st.etag === r.etag) extra.hash = st.meta.md5;
+        else if (PLAIN_MD5.test(r.etag)) extra.hash = r.etag;
+        if (st.meta?.link === true && st.etag === r.etag) extra.kind = 'link';
         if (st.meta?.mtimeMs !== undefined) extra.mtimeMs = st.meta.mtimeMs;
         if (st.meta?.mode !== undefined) extra.mode = st.meta.mode;
         remote.set(path, { ...r, ...extra });

@@ -34,6 +34,8 @@ export interface SyncRequest {
   readonly signal?: AbortSignal;
   /** --bwlimit in bytes per second. */
   readonly bwlimit?: number;
+  /** --links / --no-links; undefined = the config's `links` (default off). */
+  readonly links?: boolean;
   /** LSYNC_TEST_FS (tests only): replaces the probe of the local file system. */
   readonly fsOverride?: FsBehaviour;
 }
@@ -79,12 +81,14 @@ export async function runSync(req: SyncRequest, emit: EventSink): Promise<SyncOu
     },
     async (s) => {
       const scopes = toScopes(s.repo.root, req.cwd, req.paths);
+      const links = req.links ?? s.repo.config.links;
       const snapshot = await takeSnapshot({
         root: s.repo.root,
         remote: s.remote,
         base: s.db.entries,
         scopes,
         useGitignore: s.repo.config.useGitignore,
+        links,
         concurrency: req.concurrency,
         emit,
         ...(req.signal !== undefined ? { signal: req.signal } : {}),
@@ -126,6 +130,7 @@ export async function runSync(req: SyncRequest, emit: EventSink): Promise<SyncOu
         trash: s.trash,
         emit,
         concurrency: req.concurrency,
+        links,
         ...(req.signal !== undefined ? { signal: req.signal } : {}),
         ...(s.discardUpload !== undefined ? { discardUpload: s.discardUpload } : {}),
       });

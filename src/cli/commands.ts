@@ -75,6 +75,7 @@ async function syncOne(verb: Verb, args: Record<string, unknown>, ctx: CommandCo
       ...(keep !== undefined ? { keep } : {}),
       ...(ctx.io.signal !== undefined ? { signal: ctx.io.signal } : {}),
       ...(g.bwlimit !== undefined ? { bwlimit: g.bwlimit } : {}),
+      ...(g.links !== undefined ? { links: g.links } : {}),
       ...(fsOverride !== undefined ? { fsOverride } : {}),
     },
     // status and dry runs render the plan as a whole; runs render as they go.

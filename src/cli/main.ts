@@ -30,6 +30,8 @@ export interface GlobalOptions {
   readonly endpoint?: string;
   readonly region?: string;
   readonly profile?: string;
+  /** --links / --no-links; undefined = the repository's `links` option. */
+  readonly links?: boolean;
 }
 
 /** What a command handler gets: its parsed options and the world. */
@@ -68,6 +70,7 @@ function globalOptions(args: Record<string, unknown>): GlobalOptions {
     ...(endpoint !== undefined ? { endpoint } : {}),
     ...(region !== undefined ? { region } : {}),
     ...(profile !== undefined ? { profile } : {}),
+    ...(typeof args['links'] === 'boolean' ? { links: args['links'] } : {}),
   };
 }
 
@@ -125,7 +128,8 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
     .option('endpoint', { type: 'string', describe: 'S3 endpoint URL (or AWS_ENDPOINT_URL_S3 / AWS_ENDPOINT_URL)' })
     .option('region', { type: 'string', describe: 'S3 region' })
     .option('profile', { type: 'string', describe: 'AWS profile for credentials' })
-    .group(['dry-run', 'json', 'quiet', 'verbose', 'concurrency', 'bwlimit', 'yes', 'endpoint', 'region', 'profile', 'help', 'version'], 'Global options:')
+    .option('links', { type: 'boolean', describe: 'sync symbolic links as links (stored as small objects holding the target); default: skip them with a warning (config: links)' })
+    .group(['dry-run', 'json', 'quiet', 'verbose', 'concurrency', 'bwlimit', 'yes', 'endpoint', 'region', 'profile', 'links', 'help', 'version'], 'Global options:')
     .strict()
     .demandCommand(1, 'say which command to run: lsync <command> (see lsync --help)')
     .recommendCommands()

@@ -29,6 +29,8 @@ export interface PathState {
 export function localChange(local: LocalEntry | undefined, base: BaseEntry | undefined): SideChange {
   if (base === undefined) return local === undefined ? 'absent' : 'added';
   if (local === undefined) return 'deleted';
+  // A file replaced by a link (or back) is a change even when the bytes match the target string.
+  if (local.kind !== base.kind) return 'modified';
   if (local.hash !== undefined) return local.hash === base.hash ? 'unchanged' : 'modified';
   return local.size === base.size && local.mtimeMs === base.mtimeMs ? 'unchanged' : 'modified';
 }
@@ -60,7 +62,7 @@ export function isChanged(change: SideChange): boolean {
  * "same" would record a base over two different files and silently lose one of them.
  */
 export function sameContent(local: LocalEntry | undefined, remote: RemoteEntry | undefined): boolean {
-  return local?.hash !== undefined && remote?.hash !== undefined && local.hash === remote.hash;
+  return local?.hash !== undefined && remote?.hash !== undefined && local.hash === remote.hash && local.kind === remote.kind;
 }
 
 /** Every path in the union of the three maps, classified, in `compareKeys` order. */

@@ -17,7 +17,7 @@
 
 import { localChange } from './classify.js';
 import { compareKeys } from './paths.js';
-import { assertNever, type Action, type BaseEntry, type ContentHash } from './types.js';
+import { assertNever, type Action, type BaseEntry, type ContentHash, type EntryKind } from './types.js';
 
 type DeleteRemote = Extract<Action, { type: 'delete-remote' }>;
 type DeleteLocal = Extract<Action, { type: 'delete-local' }>;
@@ -54,22 +54,22 @@ export function pairMoves(actions: readonly Action[]): Action[] {
       case 'delete-remote': {
         const b = a.base;
         // The object must still be the one recorded: a remote edit under a local delete is not a rename.
-        if (b !== undefined && a.remote.etag === b.etag && movable(b.size)) remoteSources.push({ action: a, path: a.path, hash: b.hash, base: b });
+        if (b !== undefined && a.remote.etag === b.etag && movable(b.size)) remoteSources.push({ action: a, path: a.path, hash: identity(b.kind, b.hash), base: b });
         break;
       }
       case 'upload':
         if (a.expectRemote === undefined && a.base === undefined && a.local.hash !== undefined && movable(a.local.size)) {
-          remoteTargets.push({ action: a, path: a.path, hash: a.local.hash });
+          remoteTargets.push({ action: a, path: a.path, hash: identity(a.local.kind, a.local.hash) });
         }
         break;
       case 'delete-local': {
         const b = a.base;
-        if (b !== undefined && localChange(a.local, b) === 'unchanged' && movable(b.size)) localSources.push({ action: a, path: a.path, hash: b.hash, base: b });
+        if (b !== undefined && localChange(a.local, b) === 'unchanged' && movable(b.size)) localSources.push({ action: a, path: a.path, hash: identity(b.kind, b.hash), base: b });
         break;
       }
       case 'download':
         if (a.expectLocal === undefined && a.base === undefined && a.remote.hash !== undefined && movable(a.remote.size)) {
-          localTargets.push({ action: a, path: a.path, hash: a.remote.hash });
+          localTargets.push({ action: a, path: a.path, hash: identity(a.remote.kind, a.remote.hash) });
         }
         break;
       case 'record':
@@ -99,6 +99,11 @@ export function pairMoves(actions: readonly Action[]): Action[] {
     out.push(replaced.get(a) ?? a);
   }
   return out;
+}
+
+/** What pairs a delete with an add: the content, and the kind (a file never pairs with a link). */
+function identity(kind: EntryKind, hash: ContentHash): string {
+  return kind === 'file' ? hash : `${kind}:${hash}`;
 }
 
 /**

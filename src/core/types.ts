@@ -9,8 +9,12 @@
  * This module is pure: no `node:*` imports.
  */
 
-/** What kind of thing lives at a path. Only regular files are synchronised today. */
-export type EntryKind = 'file';
+/**
+ * What kind of thing lives at a path: a regular file, or (with `--links`) a symbolic link, whose
+ * "content" is its target string (size = its byte length, hash = the MD5 of it). A file replaced by
+ * a link with the same bytes as target is still a change: kinds are compared as well as hashes.
+ */
+export type EntryKind = 'file' | 'link';
 
 /**
  * A content identity: lowercase hex MD5 of the whole content.

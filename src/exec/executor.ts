@@ -10,13 +10,13 @@
  *   concurrency limit; deletions run only when no transfer failed ("no deletes after an error in
  *   the same run").
  */
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
 import type { Stats } from 'node:fs';
-import { chmod, link, lstat, mkdir, readFile, rename, unlink, utimes } from 'node:fs/promises';
+import { chmod, link, lstat, lutimes, mkdir, readFile, readlink, rename, symlink, unlink, utimes } from 'node:fs/promises';
 import { join } from 'node:path';
 import pLimit from 'p-limit';
-import { assertNever, type Action, type BaseEntry, type LocalEntry, type RemoteEntry } from '../core/types.js';
+import { assertNever, type Action, type BaseEntry, type EntryKind, type LocalEntry, type RemoteEntry } from '../core/types.js';
 import type { KeepBoth } from '../core/settle.js';
 import { RemoteError, type Remote, type UploadCheckpoint } from '../remote/remote.js';
 import type { Database } from '../state/database.js';
@@ -38,6 +38,8 @@ export interface ExecContext {
   readonly trash: Trash;
   readonly emit: EventSink;
   readonly concurrency: number;
+  /** --links: upload symbolic links as link objects, and recreate link objects as links. */
+  readonly links?: boolean;
   readonly signal?: AbortSignal;
   readonly now?: () => number;
   /** Aborts the multipart upload a stale checkpoint describes (S3); absent where uploads are whole. */
@@ -69,6 +71,12 @@ const RACY_MS = 2000;
 /** Thrown inside an action to report "not done, for a good reason" rather than a failure. */
 class Skip extends Error {}
 
+/** A Skip that is a policy, not a race: reported once as a warning (the message), not as "the next run picks it up". */
+class Ignored extends Skip {}
+
+/** Longest link target accepted from the remote (Linux PATH_MAX): a bigger "link" is not one. */
+const MAX_LINK_TARGET = 4096;
+
 function errnoCode(e: unknown): string | undefined {
   return (e as NodeJS.ErrnoException | undefined)?.code;
 }
@@ -82,8 +90,10 @@ async function lstatOrUndefined(abs: string): Promise<Stats | undefined> {
   }
 }
 
-function sameStat(st: Stats, entry: { readonly size: number; readonly mtimeMs: number }): boolean {
-  return st.isFile() && st.size === entry.size && st.mtimeMs === entry.mtimeMs;
+/** The thing at a path is still the one scanned: same kind (a link is never taken for a file), size and mtime. */
+function sameStat(st: Stats, entry: { readonly kind: EntryKind; readonly size: number; readonly mtimeMs: number }): boolean {
+  const kindOk = entry.kind === 'link' ? st.isSymbolicLink() : st.isFile();
+  return kindOk && st.size === entry.size && st.mtimeMs === entry.mtimeMs;
 }
 
 function md5(data: Uint8Array): string {
@@ -137,7 +147,7 @@ export async function execute(actions: readonly ExecAction[], ctx: ExecContext):
     const racy = now() - st.mtimeMs < RACY_MS;
     return {
       path,
-      kind: 'file',
+      kind: st.isSymbolicLink() ? 'link' : 'file',
       size: st.size,
       hash,
       mtimeMs: st.mtimeMs,
@@ -158,6 +168,17 @@ export async function execute(actions: readonly ExecAction[], ctx: ExecContext):
     const cond = expectRemote !== undefined ? { ifMatch: expectRemote.etag } : { ifNoneMatch: true };
     const onProgress = (bytes: number): void => ctx.emit({ type: 'progress', path, bytes });
     const signal = signalFor(st.size);
+    if (local.kind === 'link') {
+      if (ctx.links !== true) throw new Ignored(`${path}: a symbolic link, left alone (sync with --links to store it)`);
+      // The body is the target itself, never what it points to; the mode of a link means nothing.
+      const target = await readlink(file, { encoding: 'buffer' });
+      const again = await lstatOrUndefined(file);
+      if (again === undefined || !sameStat(again, local) || again.ino !== st.ino) throw new Skip('changed locally while being read');
+      hash = md5(target);
+      result = await ctx.remote.put(path, { kind: 'bytes', data: target }, { meta: { md5: hash, mtimeMs: st.mtimeMs, link: true }, ...cond, onProgress, ...signal });
+      record(baseFrom(path, st, hash, result.etag, result.versionId));
+      return target.byteLength;
+    }
     if (st.size <= SMALL_FILE) {
       const data = await readFile(file);
       const again = await lstatOrUndefined(file);
@@ -216,6 +237,7 @@ export async function execute(actions: readonly ExecAction[], ctx: ExecContext):
       ...signalFor(remote.size),
     });
     const { tmp, object } = fetched;
+    if (object.meta?.link === true) return installLink(path, fetched, checkLocal);
     let renamed = false;
     try {
       const mode = object.meta?.mode ?? expectLocal?.mode;
@@ -233,6 +255,37 @@ export async function execute(actions: readonly ExecAction[], ctx: ExecContext):
     } finally {
       // Complete but not wanted after all (changed locally meanwhile): only partials are kept.
       if (!renamed) await unlink(tmp).catch(() => undefined);
+    }
+  }
+
+  /**
+   * A link object (its body in `fetched.tmp` is the target): recreated as a symbolic link, created
+   * under a temporary name in `.lsync/tmp/` and renamed into place, under the same preconditions
+   * as a file. Nothing is ever written through the link, whatever its target (absolute, or out of
+   * the repository: stored as data, recreated as-is): lutimes, not utimes, and no chmod.
+   */
+  async function installLink(path: string, fetched: Awaited<ReturnType<typeof fetchObject>>, checkLocal: () => Promise<Stats | undefined>): Promise<number> {
+    const { tmp, object } = fetched;
+    let tmpLink: string | undefined;
+    try {
+      if (ctx.links !== true) throw new Ignored(`${path}: a symbolic link on the remote, left alone (sync with --links to recreate it)`);
+      if (object.size === 0 || object.size > MAX_LINK_TARGET) throw new Ignored(`${path}: marked as a symbolic link on the remote, but its target is ${object.size} bytes; left alone`);
+      const target = await readFile(tmp);
+      if (target.includes(0)) throw new Ignored(`${path}: marked as a symbolic link on the remote, but its target holds a NUL byte; left alone`);
+      tmpLink = join(tmpDir, `ln-${randomBytes(8).toString('hex')}`);
+      await symlink(target, tmpLink);
+      const mtimeMs = object.meta?.mtimeMs ?? object.lastModifiedMs;
+      await lutimes(tmpLink, new Date(), new Date(mtimeMs));
+      const cur = await checkLocal();
+      if (cur !== undefined) await ctx.trash.keepCopy(path);
+      await rename(tmpLink, abs(path));
+      tmpLink = undefined;
+      const st = await lstat(abs(path));
+      record(baseFrom(path, st, fetched.hash, object.etag, object.versionId));
+      return fetched.received;
+    } finally {
+      await unlink(tmp).catch(() => undefined);
+      if (tmpLink !== undefined) await unlink(tmpLink).catch(() => undefined);
     }
   }
 
@@ -399,6 +452,11 @@ export async function execute(actions: readonly ExecAction[], ctx: ExecContext):
       return true;
     } catch (e) {
       if (ctx.signal?.aborted) return false;
+      if (e instanceof Ignored) {
+        skipped++;
+        ctx.emit({ type: 'warning', path: a.path, message: e.message });
+        return true;
+      }
       if (e instanceof Skip) {
         skipped++;
         ctx.emit({ type: 'skipped', action: type, path: a.path, reason: e.message });

@@ -3,7 +3,8 @@
  * files whose stat differs from the base record (or whose base record is racy).
  */
 
-import { lstat, type Stats } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { lstat, readlink, type Stats } from 'node:fs';
 import { resolve } from 'node:path';
 import { promisify } from 'node:util';
 import pLimit from 'p-limit';
@@ -18,6 +19,7 @@ export { hashFile } from './hash.js';
 export type { Skipped } from './walk.js';
 
 const lstatAsync = promisify(lstat);
+const readlinkAsync = promisify(readlink);
 
 /** Directories read at once; more buys nothing on one disk and costs memory on wide trees. */
 const DIR_CONCURRENCY = 8;
@@ -29,6 +31,8 @@ export interface ScanOptions {
   readonly scopes?: readonly string[];
   /** Also honour the `.gitignore` files in the tree. */
   readonly useGitignore?: boolean;
+  /** Symbolic links are entries (kind 'link', content = target); otherwise skipped. */
+  readonly links?: boolean;
   /** Files hashed at once (default 8). */
   readonly hashConcurrency?: number;
   readonly signal?: AbortSignal;
@@ -59,6 +63,18 @@ export async function scanLocal(root: string, options: ScanOptions): Promise<Loc
   const hashing: Promise<void>[] = [];
 
   const onFile = (path: string, st: Stats): void => {
+    if (st.isSymbolicLink()) {
+      // A link's "content" is its target: one readlink, never a read through it. No stat
+      // shortcut: readlink costs about what the lstat did.
+      const task = limit(async () => {
+        const r = await readLinkSettled(`${absRoot}/${path}`, st);
+        if (r.kind === 'ok') entries.set(path, { path, kind: 'link', size: r.target.byteLength, mtimeMs: r.stats.mtimeMs, mode: r.stats.mode & 0o7777, hash: md5(r.target) });
+        else if (r.kind === 'skipped') hashSkipped.push({ path, reason: r.reason });
+      });
+      task.catch(() => undefined);
+      hashing.push(task);
+      return;
+    }
     const record = base.get(path);
     if (record !== undefined && record.racy !== true && record.size === st.size && record.mtimeMs === st.mtimeMs) {
       entries.set(path, toEntry(path, st, record.hash));
@@ -77,7 +93,7 @@ export async function scanLocal(root: string, options: ScanOptions): Promise<Loc
 
   let walked: WalkResult;
   try {
-    walked = await walk(absRoot, { scopes: options.scopes ?? [], useGitignore: options.useGitignore ?? false, concurrency: DIR_CONCURRENCY, ...(signal ? { signal } : {}) }, onFile);
+    walked = await walk(absRoot, { scopes: options.scopes ?? [], useGitignore: options.useGitignore ?? false, links: options.links ?? false, concurrency: DIR_CONCURRENCY, ...(signal ? { signal } : {}) }, onFile);
   } catch (e) {
     // Let started hashes finish (they stop at the next chunk when aborted) so nothing runs on
     // after the scan has failed.
@@ -134,6 +150,27 @@ async function hashSettled(abs: string, first: Stats, signal: AbortSignal | unde
     before = after;
   }
   return { kind: 'skipped', reason: 'changing while scanned' };
+}
+
+function md5(data: Uint8Array): ContentHash {
+  return createHash('md5').update(data).digest('hex');
+}
+
+type ReadLink = { readonly kind: 'ok'; readonly target: Buffer; readonly stats: Stats } | { readonly kind: 'gone' } | { readonly kind: 'skipped'; readonly reason: string };
+
+/** The target of the link at `abs` (raw bytes: a target need not be UTF-8), checked unchanged by a second lstat. */
+async function readLinkSettled(abs: string, first: Stats): Promise<ReadLink> {
+  try {
+    const target = await readlinkAsync(abs, { encoding: 'buffer' });
+    const after = await lstatAsync(abs);
+    if (!after.isSymbolicLink() || !sameFile(first, after)) return { kind: 'skipped', reason: 'changing while scanned' };
+    return { kind: 'ok', target, stats: after };
+  } catch (e) {
+    const code = errnoCode(e);
+    if (code === 'ENOENT') return { kind: 'gone' };
+    // EINVAL: no longer a link (replaced since the listing); the next run sees what it is.
+    return { kind: 'skipped', reason: `unreadable link (${code ?? String(e)})` };
+  }
 }
 
 function sameFile(a: Stats, b: Stats): boolean {

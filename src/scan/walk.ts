@@ -2,8 +2,9 @@
  * The local directory walk: finds the regular files to synchronise, reading each directory's
  * ignore files before looking at its entries, so that an ignored directory is never entered.
  *
- * Never follows a symbolic link. Unreadable directories, special files and links are reported as
- * skipped rather than thrown, because one bad folder must not stop a sync of the rest; callers
+ * Never follows a symbolic link: with `links` a link is reported like a file (its own lstat, never
+ * its target's), otherwise it is skipped. Unreadable directories, special files and links are
+ * reported as skipped rather than thrown, because one bad folder must not stop a sync of the rest; callers
  * must treat skipped paths as unknown (never as deleted).
  */
 
@@ -32,6 +33,8 @@ export interface WalkOptions {
   /** Repository-relative paths to limit the walk to; empty = everything. */
   readonly scopes: readonly string[];
   readonly useGitignore: boolean;
+  /** Report symbolic links through `onFile` (as entries of their own) instead of skipping them. */
+  readonly links?: boolean;
   /** Directories read at once. */
   readonly concurrency: number;
   readonly signal?: AbortSignal;
@@ -46,7 +49,7 @@ export interface WalkResult {
   readonly emptyDirs: string[];
 }
 
-/** Called once per regular file found, with its `lstat`. */
+/** Called once per regular file (and, with `links`, per symbolic link) found, with its `lstat`. */
 export type OnFile = (path: string, stats: Stats) => void;
 
 /** Outcome of looking at one entry: did it contribute anything to its directory? */
@@ -275,7 +278,7 @@ class Walker {
   }
 
   private classify(path: string, st: Stats, push: (dir: string) => void): Seen {
-    if (st.isFile()) {
+    if (st.isFile() || (st.isSymbolicLink() && this.options.links === true)) {
       this.onFile(path, st);
     } else if (st.isDirectory()) {
       push(path); // replaced by a directory since the listing, or a type-less listing
@@ -332,7 +335,7 @@ function hasType(d: Dirent): boolean {
 }
 
 function specialKind(st: Stats): string {
-  if (st.isSymbolicLink()) return 'symbolic link (not followed)';
+  if (st.isSymbolicLink()) return 'symbolic link (not followed; --links syncs links)';
   if (st.isFIFO()) return 'named pipe';
   if (st.isSocket()) return 'socket';
   if (st.isBlockDevice() || st.isCharacterDevice()) return 'device';

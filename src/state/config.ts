@@ -24,6 +24,8 @@ export interface RepoConfig {
   readonly maxDeleteShare: number;
   /** Also honour the `.gitignore` files in the tree. */
   readonly useGitignore: boolean;
+  /** Synchronise symbolic links as links (`--links`); otherwise they are skipped with a warning. */
+  readonly links: boolean;
   /** Recorded at init by probing the remote (lsync doctor refreshes it). */
   readonly conditionalWrites?: boolean;
   /** DeleteObject honours If-Match. */
@@ -42,7 +44,7 @@ export interface RepoConfig {
 export const CONFIG_FILE = 'config.yaml';
 
 export function defaultConfig(remote: string): RepoConfig {
-  return { version: 1, remote, conflict: 'stop', maxDeleteShare: 0.5, useGitignore: false };
+  return { version: 1, remote, conflict: 'stop', maxDeleteShare: 0.5, useGitignore: false, links: false };
 }
 
 /** YAML keys are snake_case, as in most tools' config files. */
@@ -55,6 +57,7 @@ const KEYS = {
   conflict: 'conflict',
   maxDeleteShare: 'max_delete_share',
   useGitignore: 'use_gitignore',
+  links: 'links',
   conditionalWrites: 'conditional_writes',
   conditionalDeletes: 'conditional_deletes',
   conditionalCopies: 'conditional_copies',
@@ -133,6 +136,7 @@ export function parseConfig(raw: unknown, file: string): RepoConfig {
     conflict: conflict as ConflictPolicy,
     maxDeleteShare: share as number,
     useGitignore: bool(KEYS.useGitignore) ?? false,
+    links: bool(KEYS.links) ?? false,
   };
   const endpoint = str(KEYS.endpoint, false);
   if (endpoint !== undefined) cfg.endpoint = endpoint;

@@ -72,7 +72,7 @@ export function decodeEntry(o: JsonObject, extra?: string): BaseEntry | string {
   if (typeof p !== 'string') return 'field "p" (path) must be a string';
   const problem = pathProblem(p);
   if (problem !== undefined) return `invalid path ${JSON.stringify(p)}: ${problem}`;
-  if (k !== 'file') return `field "k" (kind) must be "file"`;
+  if (k !== 'file' && k !== 'link') return `field "k" (kind) must be "file" or "link"`;
   if (typeof s !== 'number' || !Number.isSafeInteger(s) || s < 0) return 'field "s" (size) must be a non-negative integer';
   if (typeof h !== 'string' || !HASH.test(h)) return 'field "h" (hash) must be 32 lowercase hex digits';
   if (typeof m !== 'number' || !Number.isFinite(m)) return 'field "m" (mtime) must be a number';

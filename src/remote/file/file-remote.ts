@@ -248,7 +248,12 @@ export class FileRemote implements Remote {
       if (!st.isFile()) throw new RemoteError('not-found', `get "${path}" in ${this.display}: not a file`, path);
       const etag = etagOf(st);
       if (options.ifMatch !== undefined && etag !== options.ifMatch) throw this.changed('get', path);
-      const object: RemoteObject = { path, size: Number(st.size), etag, lastModifiedMs: mtimeMsOf(st) };
+      // The sidecar's metadata (mode, exact mtime, link marker) when it describes this very file;
+      // without it a pull could not restore the mode, nor tell a link from a file.
+      const sidecar = await readSidecar(this.metaDir, path);
+      const meta: ObjectMeta =
+        sidecar !== undefined && !sidecar.marker && sidecar.etag === etag ? sidecar.meta : { mtimeMs: mtimeMsOf(st), mode: Number(st.mode) & 0o7777 };
+      const object: RemoteObject = { path, size: Number(st.size), etag, lastModifiedMs: mtimeMsOf(st), meta };
       const start = options.start ?? 0;
       if (options.end !== undefined && options.end <= start) {
         await handle.close();

@@ -4,7 +4,9 @@
  * A plain directory cannot hold `x-amz-meta-*` headers, so the MD5 (and the exact mtime and mode)
  * lsync wrote live beside it, tagged with the ETag of the file they describe. When anything else
  * rewrites the file its ETag changes and the sidecar is ignored. Markers (`dir/` objects) exist only
- * as a sidecar with `marker: true` plus the directory itself.
+ * as a sidecar with `marker: true` plus the directory itself. Symbolic links (`--links`) are stored
+ * like on S3: a small file holding the target, and `link: true` in its sidecar (never a real link,
+ * so nothing on the remote side can be followed, and the mirror stays copyable by any tool).
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { readFile, rename, rm, writeFile } from 'node:fs/promises';
@@ -41,6 +43,7 @@ function parse(text: string, path: string): Sidecar | undefined {
   const md5 = r['md5'];
   const mtimeMs = r['mtimeMs'];
   const mode = r['mode'];
+  const link = r['link'];
   return {
     path,
     etag: r['etag'],
@@ -49,6 +52,7 @@ function parse(text: string, path: string): Sidecar | undefined {
       ...(typeof md5 === 'string' && /^[0-9a-f]{32}$/.test(md5) ? { md5 } : {}),
       ...(typeof mtimeMs === 'number' && Number.isFinite(mtimeMs) ? { mtimeMs } : {}),
       ...(typeof mode === 'number' && Number.isInteger(mode) ? { mode: mode & 0o7777 } : {}),
+      ...(link === true ? { link: true } : {}),
     },
   };
 }

@@ -5,6 +5,9 @@
  *   x-amz-meta-lsync-mtime  file mtime in ms since the epoch, decimal; may carry a fraction
  *   x-amz-meta-lsync-mode   permission bits in OCTAL without prefix, e.g. `644` or `1755`
  *                           (octal because that is how people read modes in any S3 browser)
+ *   x-amz-meta-lsync-link   `1`: the object is a symbolic link, its body the target (`--links`).
+ *                           The key stays the path, byte for byte (rclone instead appends
+ *                           `.rclonelink` to the name); the marker is what tells it from a file.
  *
  * Values written by other tools are validated: anything malformed is ignored, not trusted.
  */
@@ -13,6 +16,7 @@ import type { ObjectMeta } from '../remote.js';
 export const META_MD5 = 'lsync-md5';
 export const META_MTIME = 'lsync-mtime';
 export const META_MODE = 'lsync-mode';
+export const META_LINK = 'lsync-link';
 
 /** ObjectMeta → the SDK's `Metadata` map (keys without the `x-amz-meta-` prefix). */
 export function encodeMeta(meta: ObjectMeta): Record<string, string> {
@@ -20,6 +24,7 @@ export function encodeMeta(meta: ObjectMeta): Record<string, string> {
   if (meta.md5 !== undefined) out[META_MD5] = meta.md5.toLowerCase();
   if (meta.mtimeMs !== undefined && Number.isFinite(meta.mtimeMs)) out[META_MTIME] = String(meta.mtimeMs);
   if (meta.mode !== undefined) out[META_MODE] = (meta.mode & 0o7777).toString(8);
+  if (meta.link === true) out[META_LINK] = '1';
   return out;
 }
 
@@ -35,6 +40,7 @@ export function decodeMeta(metadata: Record<string, string> | undefined): Object
     ...(md5 !== undefined && /^[0-9a-f]{32}$/.test(md5) ? { md5 } : {}),
     ...(mtimeMs !== undefined && Number.isFinite(mtimeMs) ? { mtimeMs } : {}),
     ...(modeBits !== undefined ? { mode: modeBits } : {}),
+    ...(metadata[META_LINK] === '1' ? { link: true } : {}),
   };
 }
 
