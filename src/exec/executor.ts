@@ -17,6 +17,7 @@ import { chmod, link, lstat, lutimes, mkdir, readFile, readlink, rename, symlink
 import { join } from 'node:path';
 import pLimit from 'p-limit';
 import { assertNever, type Action, type BaseEntry, type EntryKind, type LocalEntry, type RemoteEntry } from '../core/types.js';
+import { mtimeSeconds } from '../core/mtime.js';
 import type { KeepBoth } from '../core/settle.js';
 import { RemoteError, type Remote, type UploadCheckpoint } from '../remote/remote.js';
 import type { Database } from '../state/database.js';
@@ -244,7 +245,7 @@ export async function execute(actions: readonly ExecAction[], ctx: ExecContext):
       // Never take setuid/setgid/sticky bits from a shared bucket.
       if (mode !== undefined) await chmod(tmp, mode & 0o777);
       const mtimeMs = object.meta?.mtimeMs ?? object.lastModifiedMs;
-      await utimes(tmp, new Date(), new Date(mtimeMs));
+      await utimes(tmp, new Date(), mtimeSeconds(mtimeMs));
       const cur = await checkLocal();
       if (cur !== undefined) await ctx.trash.keepCopy(path);
       await rename(tmp, file);
@@ -275,7 +276,7 @@ export async function execute(actions: readonly ExecAction[], ctx: ExecContext):
       tmpLink = join(tmpDir, `ln-${randomBytes(8).toString('hex')}`);
       await symlink(target, tmpLink);
       const mtimeMs = object.meta?.mtimeMs ?? object.lastModifiedMs;
-      await lutimes(tmpLink, new Date(), new Date(mtimeMs));
+      await lutimes(tmpLink, new Date(), mtimeSeconds(mtimeMs));
       const cur = await checkLocal();
       if (cur !== undefined) await ctx.trash.keepCopy(path);
       await rename(tmpLink, abs(path));

@@ -7,9 +7,13 @@
  * override of the file-system probe.
  */
 import assert from 'node:assert/strict';
+import { readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { test } from 'node:test';
+import { ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { Collaborator, forEachRemote, runCli, type World } from '../support/world.js';
-import { foreignPut } from '../support/foreign.js';
+import { foreignPut, rawS3 } from '../support/foreign.js';
 
 const NFC = 'caf\u00e9.txt';
 const NFD = 'cafe\u0301.txt';
@@ -19,9 +23,82 @@ function lsyncAs(c: Collaborator, w: World, fs: string, ...args: string[]): Retu
   return runCli(c.dir, args, { ...w.env, LSYNC_TEST_FS: fs });
 }
 
+/**
+ * Names that break naive tools: URL-special characters, a backslash (an ordinary character on
+ * Linux), emoji (outside the BMP), a 200-byte name (ext4 allows 255), and both Unicode forms of é.
+ */
+const TRICKY = [
+  'a b.txt',
+  'plus+sign.txt',
+  '100%.txt',
+  'hash#tag.txt',
+  'what?.txt',
+  'back\\slash.txt',
+  '\u{1F389} party.txt',
+  `${'n'.repeat(196)}.txt`,
+  NFC,
+  NFD,
+  'dir with space/sub+dir/%41 not an escape.txt',
+];
+
+/** Every key under the world's remote, as raw bytes (hex), straight from the server or the directory. */
+async function rawKeys(w: World): Promise<string[]> {
+  if (w.server === undefined) {
+    const root = fileURLToPath(w.url);
+    const out: string[] = [];
+    const walk = async (dir: string, rel: Buffer[]): Promise<void> => {
+      for (const e of await readdir(dir, { withFileTypes: true, encoding: 'buffer' })) {
+        if (rel.length === 0 && e.name.toString() === '.lsync') continue;
+        const parts = [...rel, e.name];
+        if (e.isDirectory()) await walk(join(dir, e.name.toString()), parts);
+        else out.push(Buffer.concat(parts.flatMap((p, i) => (i === 0 ? [p] : [Buffer.from('/'), p]))).toString('hex'));
+      }
+    };
+    await walk(root, []);
+    return out.sort();
+  }
+  const { client, bucket, prefix } = rawS3(w);
+  try {
+    const out: string[] = [];
+    let token: string | undefined;
+    do {
+      // EncodingType is left out: keys come back as XML text, decoded by the SDK, not URL-encoded.
+      const page = await client.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ...(token !== undefined ? { ContinuationToken: token } : {}) }));
+      for (const o of page.Contents ?? []) if (o.Key !== undefined) out.push(Buffer.from(o.Key.slice(prefix.length), 'utf8').toString('hex'));
+      token = page.IsTruncated === true ? page.NextContinuationToken : undefined;
+    } while (token !== undefined);
+    return out.sort();
+  } finally {
+    client.destroy();
+  }
+}
+
 const TWINS = { 'Report.txt': 'upper', 'report.txt': 'lower', [NFC]: 'composed', [NFD]: 'decomposed', 'plain.txt': 'plain' };
 
 forEachRemote('names', (world, kind) => {
+  test('awkward names round-trip byte-exact: A pushes, B pulls, the trees and the raw keys are identical', async () => {
+    const w = await world();
+    const a = await w.collaborator('a');
+    const b = await w.collaborator('b');
+    assert.equal(Buffer.byteLength(TRICKY[7] ?? '', 'utf8'), 200);
+    for (const [i, name] of TRICKY.entries()) await a.write(name, `content ${i} of ${name}`);
+    const r = await a.lsync('push');
+    assert.equal(r.code, 0, r.stderr);
+    const expected = TRICKY.map((n) => Buffer.from(n, 'utf8').toString('hex')).sort();
+    assert.deepEqual(await rawKeys(w), expected, 'the keys are the names, byte for byte');
+    const pulled = await b.lsync('pull');
+    assert.equal(pulled.code, 0, pulled.stderr);
+    assert.deepEqual(await b.tree(), await a.tree());
+    // Byte-exact on disk too: NFC and NFD are two files, each with its own content.
+    const names = (await readdir(b.dir, { encoding: 'buffer' })).map((n) => n.toString('hex'));
+    assert.ok(names.includes(Buffer.from(NFC).toString('hex')) && names.includes(Buffer.from(NFD).toString('hex')));
+    assert.equal(await readFile(join(b.dir, NFD), 'utf8'), `content 9 of ${NFD}`);
+    for (const c of [a, b]) {
+      const st = await c.lsync('status', '--json');
+      assert.deepEqual(Collaborator.json(st)[0]?.['actions'], [], `${c.name}: ${st.stdout}`);
+    }
+  });
+
   test('on a case- and normalisation-sensitive file system, twins are different files: all sync', async () => {
     const w = await world();
     await foreignPut(w, TWINS);

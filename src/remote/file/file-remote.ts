@@ -20,6 +20,7 @@ import { constants, type BigIntStats } from 'node:fs';
 import { access, copyFile, chmod, link, lstat, mkdir, open, readdir, rename, rmdir, unlink, utimes, type FileHandle } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { Readable } from 'node:stream';
+import { mtimeSeconds } from '../../core/mtime.js';
 import { compareKeys } from '../../core/paths.js';
 import {
   RemoteError,
@@ -282,7 +283,7 @@ export class FileRemote implements Remote {
         if (options.meta.md5 !== undefined && options.meta.md5 !== md5) {
           throw new RemoteError('permanent', `put "${path}" in ${this.display}: content differs from its recorded MD5 (file changed while uploading?)`, path);
         }
-        if (options.meta.mtimeMs !== undefined) await utimes(tmp, new Date(), options.meta.mtimeMs / 1000);
+        if (options.meta.mtimeMs !== undefined) await utimes(tmp, new Date(), mtimeSeconds(options.meta.mtimeMs));
         if (options.meta.mode !== undefined) await chmod(tmp, options.meta.mode & 0o7777);
         await mkdir(dirname(file), { recursive: true });
         options.signal?.throwIfAborted();
@@ -364,7 +365,7 @@ export class FileRemote implements Remote {
         } finally {
           await tmpHandle.close();
         }
-        if (meta.mtimeMs !== undefined) await utimes(tmp, new Date(), meta.mtimeMs / 1000);
+        if (meta.mtimeMs !== undefined) await utimes(tmp, new Date(), mtimeSeconds(meta.mtimeMs));
         if (meta.mode !== undefined) await chmod(tmp, meta.mode);
         await mkdir(dirname(toFile), { recursive: true });
         // if-none-match: link(), atomic like a put's.
