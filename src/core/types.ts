@@ -9,8 +9,20 @@
  * This module is pure: no `node:*` imports.
  */
 
-/** What kind of thing lives at a path. Only regular files are synchronised today. */
-export type EntryKind = 'file';
+/**
+ * What kind of thing lives at a path.
+ *
+ * - `file`: a regular file; on the remote, the object `path`.
+ * - `dir`: a directory that is an entry of its own: locally, a folder with nothing syncable in it
+ *   (folders holding files are implied by their files); on the remote, a zero-byte marker object
+ *   `path + '/'` (the convention of the S3 console and other tools). The path itself never ends in
+ *   `/`. A dir entry has no content: size 0, no hash on the local and remote sides, and the rules
+ *   of `dirs.ts` (not the file rules) decide what happens to it.
+ */
+export type EntryKind = 'file' | 'dir';
+
+/** MD5 of zero bytes: the content hash a dir entry's base record carries (the database needs one). */
+export const EMPTY_HASH: ContentHash = 'd41d8cd98f00b204e9800998ecf8427e';
 
 /**
  * A content identity: lowercase hex MD5 of the whole content.
@@ -78,6 +90,12 @@ export interface BaseEntry {
    * same mtime tick could go unseen ("racy git"); the scanner then hashes the file next time.
    */
   readonly racy?: boolean;
+  /**
+   * Dir entries only: lsync itself put the marker there (an upload of a local empty folder), so it
+   * may delete it again once files make it redundant. Markers first seen on the remote (another
+   * tool's, or a collaborator's) are someone else's and are kept next to files.
+   */
+  readonly ownMarker?: boolean;
 }
 
 /** How a side differs from the base. */
