@@ -70,6 +70,13 @@ function isAtOrInside(path: string, paths: ReadonlySet<string>, folders: readonl
   return paths.has(path) || isInside(path, folders);
 }
 
+/** Every folder above each path (`a/b/c` → `a`, `a/b`). */
+function foldersAbove(paths: readonly string[]): Set<string> {
+  const out = new Set<string>();
+  for (const p of paths) for (let i = p.indexOf('/'); i >= 0; i = p.indexOf('/', i + 1)) out.add(p.slice(0, i));
+  return out;
+}
+
 export async function takeSnapshot(o: SnapshotOptions): Promise<TakenSnapshot> {
   const [scan, objects] = await Promise.all([
     scanLocal(o.root, {
@@ -88,21 +95,33 @@ export async function takeSnapshot(o: SnapshotOptions): Promise<TakenSnapshot> {
   // file is never taken for a deletion, and nothing is ever written through a symlink.
   const blocked = scan.skipped.map((s) => s.path);
   const blockedSet = new Set(blocked);
+  // Folders holding something the walk could not judge (skipped entries, nested repositories)
+  // exist here whatever the entries say: their markers and dir records are left alone.
+  const occupied = foldersAbove([...blocked, ...scan.nested]);
   const remote = new Map<string, RemoteEntry>();
+  // Folder markers (`dir/` keys), apart: S3 can hold a file `a` and a marker `a/` at once.
+  const markers = new Map<string, RemoteEntry>();
   for (const obj of objects) {
-    if (obj.path.endsWith('/')) continue; // folder markers: directories are not synchronised yet
-    const problem = pathProblem(obj.path);
+    const marker = obj.path.endsWith('/');
+    const path = marker ? obj.path.slice(0, -1) : obj.path;
+    const problem = pathProblem(path);
     if (problem !== undefined) {
       // A shared bucket is input from other people: never let a key escape the tree or reach .lsync/.
       o.emit({ type: 'warning', path: obj.path, message: `remote key ${JSON.stringify(obj.path)} ignored: ${problem}` });
       continue;
     }
-    if (scan.ignore.ignores(obj.path, false)) continue;
-    if (isInside(obj.path, scan.nested)) continue;
-    if (isAtOrInside(obj.path, blockedSet, blocked)) continue;
-    remote.set(obj.path, {
-      path: obj.path,
-      kind: 'file',
+    if (marker && obj.size > 0) {
+      // Not a folder marker but data under a name no local file can have: never deleted, never fetched.
+      o.emit({ type: 'warning', path: obj.path, message: `remote key ${JSON.stringify(obj.path)} ignored: it ends in "/" but holds ${obj.size} bytes` });
+      continue;
+    }
+    if (scan.ignore.ignores(path, marker)) continue;
+    if (isInside(path, scan.nested)) continue;
+    if (isAtOrInside(path, blockedSet, blocked)) continue;
+    if (marker && occupied.has(path)) continue;
+    (marker ? markers : remote).set(path, {
+      path,
+      kind: marker ? 'dir' : 'file',
       size: obj.size,
       etag: obj.etag,
       lastModifiedMs: obj.lastModifiedMs,
@@ -115,11 +134,18 @@ export async function takeSnapshot(o: SnapshotOptions): Promise<TakenSnapshot> {
   const names = checkNames({
     local: scan.entries.keys(),
     remote: remote.keys(),
+    localDirs: scan.emptyDirs,
+    remoteDirs: markers.keys(),
     fs: o.fs ?? CASE_AND_FORM_SENSITIVE,
     ...(o.keyPrefixBytes !== undefined ? { keyPrefixBytes: o.keyPrefixBytes } : {}),
   });
   for (const p of names.problems) o.emit({ type: 'warning', path: p.kind === 'too-long' ? p.path : p.kind === 'file-folder' ? p.file.path : (p.spellings[0]?.path ?? ''), message: p.message });
   const local = new Map<string, LocalEntry>(scan.entries);
+  // A folder with nothing to synchronise in it is an entry of its own (its stat says nothing the
+  // rules use: a folder has no content).
+  for (const path of scan.emptyDirs) local.set(path, { path, kind: 'dir', size: 0, mtimeMs: 0, mode: 0 });
+  // A file and a marker of one name were refused above; otherwise each path has one or the other.
+  for (const [path, m] of markers) if (!remote.has(path)) remote.set(path, m);
   if (names.problems.length > 0) {
     for (const path of [...remote.keys()]) if (isRefused(names, path)) remote.delete(path);
     for (const path of [...local.keys()]) if (isRefused(names, path)) local.delete(path);
@@ -134,13 +160,14 @@ export async function takeSnapshot(o: SnapshotOptions): Promise<TakenSnapshot> {
   // locally as a rename, never fetched again). Multipart uploads and file:// remotes have no MD5
   // ETag, so without this HEAD a renamed large file would be downloaded again.
   const vanishedSizes = new Set<number>();
-  for (const [path, b] of o.base) if (!remote.has(path) && local.has(path)) vanishedSizes.add(b.size);
+  for (const [path, b] of o.base) if (b.kind === 'file' && !remote.has(path) && local.has(path)) vanishedSizes.add(b.size);
   // Kinds: a listing cannot tell a link object from a file (only its metadata can). An unchanged
   // object keeps its base's kind; a changed one is taken for a file unless a HEAD says otherwise,
   // and one is sent wherever a local link is compared with it (links are few). A download finds
   // out from the GET's own metadata anyway (exec/executor.ts).
   const heads: string[] = [];
   for (const [path, r] of remote) {
+    if (r.kind === 'dir') continue; // no content to identify
     const b = o.base.get(path);
     if (b !== undefined && b.etag === r.etag) remote.set(path, { ...r, kind: b.kind, hash: b.hash });
     else if (local.get(path)?.kind === 'link') heads.push(path);
@@ -183,7 +210,9 @@ export async function takeSnapshot(o: SnapshotOptions): Promise<TakenSnapshot> {
   const base = new Map<string, BaseEntry>();
   for (const [path, b] of o.base) {
     if (!inAnyScope(path, o.scopes)) continue;
-    if (scan.ignore.ignores(path, false) || isInside(path, scan.nested) || isAtOrInside(path, blockedSet, blocked)) continue;
+    const dir = b.kind === 'dir';
+    if (scan.ignore.ignores(path, dir) || isInside(path, scan.nested) || isAtOrInside(path, blockedSet, blocked)) continue;
+    if (dir && occupied.has(path)) continue;
     if (refused(path)) continue;
     base.set(path, b);
   }

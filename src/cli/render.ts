@@ -4,7 +4,7 @@
  */
 import type { Action, Conflict, Plan } from '../core/types.js';
 import type { EngineEvent, ExecActionType } from '../exec/events.js';
-import { actionBytes, type ExecAction } from '../exec/executor.js';
+import { actionBytes, isDirAction, type ExecAction } from '../exec/executor.js';
 import type { SyncOutcome } from '../app/sync.js';
 import type { NameProblem } from '../core/names.js';
 
@@ -94,15 +94,22 @@ export function actionJson(a: ExecAction): Record<string, unknown> {
   return {
     type: a.type,
     path: a.path,
+    ...(isDirAction(a) ? { kind: 'dir' } : {}),
     bytes: actionBytes(a),
     ...(a.type === 'keep-both' ? { to: a.conflictPath } : {}),
     ...(a.type === 'move-remote' || a.type === 'move-local' ? { from: a.from } : {}),
   };
 }
 
-/** The path column of a line: a move names both ends, old → new. */
-function where(a: { readonly path: string; readonly from?: string }): string {
-  return a.from !== undefined ? `${a.from} → ${a.path}` : a.path;
+/** The path column of a line: a move names both ends, old → new; a folder ends in `/`. */
+function where(a: { readonly path: string; readonly from?: string; readonly kind?: 'dir' }): string {
+  return a.from !== undefined ? `${a.from} → ${a.path}` : a.kind === 'dir' ? `${a.path}/` : a.path;
+}
+
+/** An action as `where` shows it. */
+function shown(a: ExecAction): { readonly path: string; readonly from?: string; readonly kind?: 'dir' } {
+  if (a.type === 'move-remote' || a.type === 'move-local') return a;
+  return isDirAction(a) ? { path: a.path, kind: 'dir' } : a;
 }
 
 export function planJson(outcome: SyncOutcome): Record<string, unknown> {
@@ -136,7 +143,7 @@ export function renderPlanText(outcome: SyncOutcome, out: Out, verbose: boolean)
   const section = (title: string, items: readonly ExecAction[]): void => {
     if (items.length === 0) return;
     lines.push(`${title} (${items.length}):`);
-    for (const a of items) lines.push(`  ${VERB[a.type].padEnd(14)} ${where(a)}${a.type === 'keep-both' ? ` (local copy → ${a.conflictPath})` : ''}`);
+    for (const a of items) lines.push(`  ${VERB[a.type].padEnd(14)} ${where(shown(a))}${a.type === 'keep-both' ? ` (local copy → ${a.conflictPath})` : ''}`);
   };
   section('To push', outcome.actions.filter(isPush));
   section('To pull', outcome.actions.filter(isPull));
@@ -233,13 +240,13 @@ export class Reporter {
         if (!this.o.quiet && e.action !== 'record' && e.action !== 'forget') {
           this.line(this.stdout, `${DONE[e.action].padEnd(15)} ${where(e)}${e.to !== undefined ? ` (local copy kept as ${e.to})` : ''}`);
         } else if (this.o.verbose) {
-          this.line(this.stdout, `${DONE[e.action].padEnd(15)} ${e.path}`);
+          this.line(this.stdout, `${DONE[e.action].padEnd(15)} ${where(e)}`);
         }
         this.showProgress();
         break;
       case 'skipped':
         if (!bookkeeping(e.action)) this.filesDone++;
-        this.line(this.stderr, `skipped ${e.path}: ${e.reason}; the next run picks it up`);
+        this.line(this.stderr, `skipped ${where(e)}: ${e.reason}; the next run picks it up`);
         break;
       case 'failed':
         if (!bookkeeping(e.action)) this.filesDone++;

@@ -50,6 +50,9 @@ export interface NameInput {
   readonly local: Iterable<string>;
   /** Paths of the remote objects (repository-relative), already filtered for safety. */
   readonly remote: Iterable<string>;
+  /** Paths of the local empty folders and remote folder markers (dir entries): folders, for the checks. */
+  readonly localDirs?: Iterable<string>;
+  readonly remoteDirs?: Iterable<string>;
   readonly fs: FsBehaviour;
   /**
    * Bytes the remote puts before each path in its key (an S3 prefix); undefined when the remote
@@ -154,9 +157,18 @@ export function checkNames(input: NameInput): NameCheck {
       add(f, side, 'folder');
     }
   };
+  const addDir = (path: string, side: 'local' | 'remote'): void => {
+    for (const f of [...foldersOf(path), path]) {
+      if (seenFolders[side].has(f)) continue;
+      seenFolders[side].add(f);
+      add(f, side, 'folder');
+    }
+  };
   const localPaths = [...input.local];
   for (const p of localPaths) addPath(p, 'local');
   for (const p of input.remote) addPath(p, 'remote');
+  for (const p of input.localDirs ?? []) addDir(p, 'local');
+  for (const p of input.remoteDirs ?? []) addDir(p, 'remote');
 
   const fsWord = describeFs(input.fs);
   const belowRefused = (p: string): boolean => {
@@ -215,11 +227,12 @@ export function checkNames(input: NameInput): NameCheck {
     }
   }
 
-  if (input.keyPrefixBytes !== undefined) {
+  const prefixBytes = input.keyPrefixBytes;
+  if (prefixBytes !== undefined) {
     const max = input.maxKeyBytes ?? MAX_KEY_BYTES;
-    for (const p of localPaths.sort(compareKeys)) {
-      const bytes = input.keyPrefixBytes + utf8.encode(p).length;
-      if (bytes <= max || paths.has(p) || belowRefused(p)) continue;
+    const tooLong = (p: string, extraBytes: number): void => {
+      const bytes = prefixBytes + utf8.encode(p).length + extraBytes;
+      if (bytes <= max || paths.has(p) || belowRefused(p)) return;
       problems.push({
         kind: 'too-long',
         path: p,
@@ -227,7 +240,10 @@ export function checkNames(input: NameInput): NameCheck {
         message: `${showName(p)}: its key would be ${bytes} bytes, over S3's limit of ${max} (prefix included): left out; use a shorter name or a shallower folder`,
       });
       paths.add(p);
-    }
+    };
+    for (const p of localPaths.sort(compareKeys)) tooLong(p, 0);
+    // A folder marker's key is its path and a slash.
+    for (const p of [...(input.localDirs ?? [])].sort(compareKeys)) tooLong(p, 1);
   }
 
   const folderList = [...folders].sort(compareKeys);

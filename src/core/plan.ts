@@ -11,6 +11,7 @@
  */
 
 import { classify, isChanged, sameContent, type PathState } from './classify.js';
+import { decideDirPullForce, decideDirPushForce, decideDirSync, dirState, dirView, involvesDir, withoutDirBase, type DirView } from './dirs.js';
 import { pairMoves } from './moves.js';
 import { compareKeys } from './paths.js';
 import {
@@ -52,13 +53,12 @@ export function plan(snapshot: Snapshot, options: PlanOptions): Plan {
   const decided: Action[] = [];
   const conflicts: Conflict[] = [];
   const pending: Pending[] = [];
-  for (const state of states) {
-    const d = decide(state, options);
+  const take = (d: Decision, into: Action[]): void => {
     switch (d.kind) {
       case 'none':
         break;
       case 'action':
-        decided.push(d.action);
+        into.push(d.action);
         break;
       case 'conflict':
         conflicts.push(d.conflict);
@@ -69,16 +69,37 @@ export function plan(snapshot: Snapshot, options: PlanOptions): Plan {
       default:
         assertNever(d);
     }
+  };
+  // Dirs are decided after the files: whether a folder needs an entry depends on what the file
+  // actions leave in it (dirs.ts).
+  const dirStates: PathState[] = [];
+  for (const state of states) {
+    if (!involvesDir(state)) {
+      take(decide(state, options), decided);
+      continue;
+    }
+    const asFile = withoutDirBase(state);
+    if (asFile === undefined) {
+      dirStates.push(state);
+      continue;
+    }
+    const d = decide(asFile, options);
+    take(d.kind === 'none' && state.base !== undefined ? forget(state.base) : d, decided);
   }
   // A rename shows up as a delete plus an add of the same content: carry it out as a rename.
   const actions = pairMoves(decided);
+  if (dirStates.length > 0) {
+    const view = dirView(snapshot, actions, new Set(dirStates.map((s) => s.path)));
+    for (const s of dirStates) take(decideDir(s, view, options), actions);
+  }
   // `classify` yields paths in compareKeys order, but a move takes its target's place and drops
-  // its source's: sort so the documented order holds.
+  // its source's, and dirs come last: sort so the documented order holds.
   actions.sort(compareActions);
   conflicts.sort((a, b) => compareKeys(a.path, b.path));
   pending.sort((a, b) => compareKeys(a.path, b.path));
 
-  const refusal = maxDeleteRefusal(countDeletes(actions), states.length, options);
+  // The guard is about files: folders (empty ones, markers) hold no data and count on neither side.
+  const refusal = maxDeleteRefusal(countDeletes(actions), states.length - dirStates.length, options);
   return {
     actions,
     conflicts,
@@ -86,6 +107,28 @@ export function plan(snapshot: Snapshot, options: PlanOptions): Plan {
     refusals: refusal === undefined ? [] : [refusal],
     summary: summarize(actions, conflicts.length, pending.length),
   };
+}
+
+/** The dir rules (dirs.ts) under the given mode. */
+function decideDir(s: PathState, view: DirView, options: PlanOptions): Decision {
+  const d = dirState(s, view);
+  const force = options.force || options.mirror;
+  let decision: Decision;
+  switch (options.mode) {
+    case 'sync':
+      return decideDirSync(d);
+    case 'push':
+      decision = force ? decideDirPushForce(d, options.mirror) : onlyDirection(decideDirSync(d), d.state, 'push');
+      break;
+    case 'pull':
+      decision = force ? decideDirPullForce(d, options.mirror) : onlyDirection(decideDirSync(d), d.state, 'pull');
+      break;
+    default:
+      return assertNever(options.mode);
+  }
+  // Housekeeping of the other direction (a redundant marker, a folder a pull keeps) is not a
+  // change anybody made: nothing to report.
+  return decision.kind === 'pending' && decision.pending.change === 'unchanged' ? NONE : decision;
 }
 
 /** The rule for one path under the given mode. */
@@ -324,8 +367,11 @@ export function countDeletes(actions: readonly Action[]): number {
   for (const a of actions) {
     switch (a.type) {
       case 'delete-remote':
+        // An empty folder's marker or an empty folder holds no data: not what the guard protects.
+        if (a.remote.kind !== 'dir') n++;
+        break;
       case 'delete-local':
-        n++;
+        if (a.local.kind !== 'dir') n++;
         break;
       case 'upload':
       case 'download':

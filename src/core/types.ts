@@ -10,11 +10,22 @@
  */
 
 /**
- * What kind of thing lives at a path: a regular file, or (with `--links`) a symbolic link, whose
- * "content" is its target string (size = its byte length, hash = the MD5 of it). A file replaced by
- * a link with the same bytes as target is still a change: kinds are compared as well as hashes.
+ * What kind of thing lives at a path.
+ *
+ * - `file`: a regular file; on the remote, the object `path`.
+ * - `link` (with `--links`): a symbolic link, whose "content" is its target string (size = its byte
+ *   length, hash = the MD5 of it). A file replaced by a link with the same bytes as target is still a
+ *   change: kinds are compared as well as hashes.
+ * - `dir`: a directory that is an entry of its own: locally, a folder with nothing syncable in it
+ *   (folders holding files are implied by their files); on the remote, a zero-byte marker object
+ *   `path + '/'` (the convention of the S3 console and other tools). The path itself never ends in
+ *   `/`. A dir entry has no content: size 0, no hash on the local and remote sides, and the rules
+ *   of `dirs.ts` (not the file rules) decide what happens to it.
  */
-export type EntryKind = 'file' | 'link';
+export type EntryKind = 'file' | 'link' | 'dir';
+
+/** MD5 of zero bytes: the content hash a dir entry's base record carries (the database needs one). */
+export const EMPTY_HASH: ContentHash = 'd41d8cd98f00b204e9800998ecf8427e';
 
 /**
  * A content identity: lowercase hex MD5 of the whole content.
@@ -82,6 +93,12 @@ export interface BaseEntry {
    * same mtime tick could go unseen ("racy git"); the scanner then hashes the file next time.
    */
   readonly racy?: boolean;
+  /**
+   * Dir entries only: lsync itself put the marker there (an upload of a local empty folder), so it
+   * may delete it again once files make it redundant. Markers first seen on the remote (another
+   * tool's, or a collaborator's) are someone else's and are kept next to files.
+   */
+  readonly ownMarker?: boolean;
 }
 
 /** How a side differs from the base. */

@@ -9,12 +9,15 @@ export type ExecActionType = ActionType | 'keep-both';
 export type EngineEvent =
   | { readonly type: 'plan'; readonly plan: Plan }
   | { readonly type: 'warning'; readonly path?: string; readonly message: string }
-  | { readonly type: 'start'; readonly action: ExecActionType; readonly path: string; readonly bytes: number }
+  | { readonly type: 'start'; readonly action: ExecActionType; readonly path: string; readonly kind?: 'dir'; readonly bytes: number }
   | { readonly type: 'progress'; readonly path: string; readonly bytes: number }
-  /** `to`: keep-both's new name for the local copy; `from`: a move's old path (`path` is the new one). */
-  | { readonly type: 'done'; readonly action: ExecActionType; readonly path: string; readonly bytes: number; readonly to?: string; readonly from?: string }
-  | { readonly type: 'skipped'; readonly action: ExecActionType; readonly path: string; readonly reason: string }
-  | { readonly type: 'failed'; readonly action: ExecActionType; readonly path: string; readonly message: string }
+  /**
+   * `to`: keep-both's new name for the local copy; `from`: a move's old path (`path` is the new one).
+   * `kind: 'dir'`: the action is on a folder (an empty one, or its `path/` marker on the remote).
+   */
+  | { readonly type: 'done'; readonly action: ExecActionType; readonly path: string; readonly kind?: 'dir'; readonly bytes: number; readonly to?: string; readonly from?: string }
+  | { readonly type: 'skipped'; readonly action: ExecActionType; readonly path: string; readonly kind?: 'dir'; readonly reason: string }
+  | { readonly type: 'failed'; readonly action: ExecActionType; readonly path: string; readonly kind?: 'dir'; readonly message: string }
   | { readonly type: 'conflict'; readonly conflict: Conflict };
 
 export type EventSink = (event: EngineEvent) => void;

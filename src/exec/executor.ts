@@ -13,10 +13,11 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
 import type { Stats } from 'node:fs';
-import { chmod, link, lstat, lutimes, mkdir, readFile, readlink, rename, symlink, unlink, utimes } from 'node:fs/promises';
+import { chmod, link, lstat, lutimes, mkdir, readFile, readlink, rename, rmdir, symlink, unlink, utimes } from 'node:fs/promises';
 import { join } from 'node:path';
 import pLimit from 'p-limit';
-import { assertNever, type Action, type BaseEntry, type EntryKind, type LocalEntry, type RemoteEntry } from '../core/types.js';
+import { dirBase } from '../core/dirs.js';
+import { assertNever, EMPTY_HASH, type Action, type BaseEntry, type EntryKind, type LocalEntry, type RemoteEntry } from '../core/types.js';
 import { mtimeSeconds } from '../core/mtime.js';
 import type { KeepBoth } from '../core/settle.js';
 import { RemoteError, type Remote, type UploadCheckpoint } from '../remote/remote.js';
@@ -25,7 +26,7 @@ import { hashFile } from '../scan/hash.js';
 import { UploadCheckpoints } from './checkpoints.js';
 import { fetchObject, Partials } from './download.js';
 import type { EventSink, ExecActionType } from './events.js';
-import { ensureParentDir, LocalPathError, removeEmptyParents, type Trash } from './localfs.js';
+import { ensureDir, ensureParentDir, LocalPathError, removeEmptyParents, type Trash } from './localfs.js';
 
 export type KeepBothAction = KeepBoth;
 
@@ -382,6 +383,58 @@ export async function execute(actions: readonly ExecAction[], ctx: ExecContext):
     movedAway.push(a.from);
   }
 
+  // --- Dir entries (core/dirs.ts): an empty folder here, a `path/` marker on the remote. ---
+
+  async function isFolder(path: string): Promise<boolean> {
+    return (await lstatOrUndefined(abs(path)))?.isDirectory() === true;
+  }
+
+  /** Put the marker of a local empty folder, if-none-match (or if-match the one it replaces). */
+  async function putMarker(path: string, expectRemote: RemoteEntry | undefined): Promise<void> {
+    if (!(await isFolder(path))) throw new Skip('no longer a folder here');
+    const cond = expectRemote !== undefined ? { ifMatch: expectRemote.etag } : { ifNoneMatch: true };
+    const result = await ctx.remote.put(`${path}/`, { kind: 'bytes', data: new Uint8Array() }, { meta: { md5: EMPTY_HASH }, ...cond, ...signalFor(0) });
+    record(dirBase(path, result.etag, result.versionId, true));
+  }
+
+  /** Make the local folder of a marker (or keep the one a pull just emptied). */
+  async function makeDir(a: Extract<Action, { type: 'download' }>): Promise<void> {
+    const cur = await lstatOrUndefined(abs(a.path));
+    if (cur !== undefined && !cur.isDirectory()) throw new Skip(cur.isSymbolicLink() ? 'a symlink stands at this path' : 'a file stands at this path');
+    // No cache of known folders: the removals of this run's last phases may have taken some.
+    if (cur === undefined) await ensureDir(ctx.root, a.path);
+    const own = a.base?.kind === 'dir' && a.base.ownMarker === true && a.base.etag === a.remote.etag;
+    record(dirBase(a.path, a.remote.etag, a.remote.versionId, own));
+  }
+
+  /** rmdir, never anything more: a folder that got files (even ignored ones) meanwhile is kept. */
+  async function removeDir(path: string): Promise<void> {
+    const cur = await lstatOrUndefined(abs(path));
+    if (cur !== undefined) {
+      if (!cur.isDirectory()) throw new Skip('no longer a folder here');
+      try {
+        await rmdir(abs(path));
+      } catch (e) {
+        const code = errnoCode(e);
+        if (code === 'ENOTEMPTY' || code === 'EEXIST') throw new Skip('the folder is no longer empty (ignored files count too): kept');
+        if (code !== 'ENOENT') throw e;
+      }
+    }
+    ctx.db.delete(path);
+    await removeEmptyParents(ctx.root, path);
+  }
+
+  async function deleteMarker(path: string, remote: RemoteEntry): Promise<void> {
+    await ctx.remote.delete(`${path}/`, { ifMatch: remote.etag, ...signalFor(0) });
+    ctx.db.delete(path);
+  }
+
+  /** Both sides have the folder: record it. The marker was not put by this lsync (that is an upload). */
+  async function recordDir(path: string, remote: RemoteEntry): Promise<void> {
+    if (!(await isFolder(path))) throw new Skip('no longer a folder here');
+    record(dirBase(path, remote.etag, remote.versionId, false));
+  }
+
   async function keepBoth(a: KeepBothAction): Promise<number> {
     const file = abs(a.path);
     const cur = await lstatOrUndefined(file);
@@ -397,6 +450,10 @@ export async function execute(actions: readonly ExecAction[], ctx: ExecContext):
 
   /** Runs one action; returns [bytes sent, bytes received]. */
   async function run(a: ExecAction): Promise<[number, number]> {
+    if (isDirAction(a)) {
+      await runDir(a);
+      return [0, 0];
+    }
     switch (a.type) {
       case 'upload':
         return [await upload(a.path, a.local, a.expectRemote), 0];
@@ -433,10 +490,35 @@ export async function execute(actions: readonly ExecAction[], ctx: ExecContext):
     }
   }
 
+  async function runDir(a: ExecAction): Promise<void> {
+    switch (a.type) {
+      case 'upload':
+        return putMarker(a.path, a.expectRemote);
+      case 'download':
+        return makeDir(a);
+      case 'delete-local':
+        return removeDir(a.path);
+      case 'delete-remote':
+        return deleteMarker(a.path, a.remote);
+      case 'record':
+        return recordDir(a.path, a.remote);
+      case 'forget':
+        ctx.db.delete(a.path);
+        return;
+      case 'move-remote':
+      case 'move-local':
+      case 'keep-both':
+        throw new Error(`${a.type} of a folder is never planned`);
+      default:
+        return assertNever(a);
+    }
+  }
+
   async function attempt(a: ExecAction): Promise<boolean> {
     if (ctx.signal?.aborted) return false;
     const type: ExecActionType = a.type;
-    ctx.emit({ type: 'start', action: type, path: a.path, bytes: actionBytes(a) });
+    const kind = isDirAction(a) ? { kind: 'dir' as const } : {};
+    ctx.emit({ type: 'start', action: type, path: a.path, ...kind, bytes: actionBytes(a) });
     try {
       const [sent, received] = await run(a);
       bytesSent += sent;
@@ -446,6 +528,7 @@ export async function execute(actions: readonly ExecAction[], ctx: ExecContext):
         type: 'done',
         action: type,
         path: a.path,
+        ...kind,
         bytes: sent + received,
         ...(a.type === 'keep-both' ? { to: a.conflictPath } : {}),
         ...(a.type === 'move-remote' || a.type === 'move-local' ? { from: a.from } : {}),
@@ -460,16 +543,16 @@ export async function execute(actions: readonly ExecAction[], ctx: ExecContext):
       }
       if (e instanceof Skip) {
         skipped++;
-        ctx.emit({ type: 'skipped', action: type, path: a.path, reason: e.message });
+        ctx.emit({ type: 'skipped', action: type, path: a.path, ...kind, reason: e.message });
         return true;
       }
       if (e instanceof RemoteError && e.kind === 'precondition') {
         skipped++;
-        ctx.emit({ type: 'skipped', action: type, path: a.path, reason: 'changed on the remote since it was listed' });
+        ctx.emit({ type: 'skipped', action: type, path: a.path, ...kind, reason: 'changed on the remote since it was listed' });
         return true;
       }
       failed++;
-      ctx.emit({ type: 'failed', action: type, path: a.path, message: describe(e, a.path) });
+      ctx.emit({ type: 'failed', action: type, path: a.path, ...kind, message: describe(e, a.path) });
       return false;
     }
   }
@@ -480,22 +563,30 @@ export async function execute(actions: readonly ExecAction[], ctx: ExecContext):
   }, 200);
   const limit = pLimit(Math.max(1, ctx.concurrency));
   const isDelete = (a: ExecAction): boolean => a.type === 'delete-local' || a.type === 'delete-remote';
+  const dirActions = actions.filter(isDirAction);
+  const fileActions = dirActions.length === 0 ? actions : actions.filter((a) => !isDirAction(a));
   let postponed = 0;
   try {
     // Moves run with the transfers: they remove nothing (the content lives on at the new path).
-    await Promise.all(actions.filter((a) => !isDelete(a)).map((a) => limit(() => attempt(a))));
+    await Promise.all(fileActions.filter((a) => !isDelete(a)).map((a) => limit(() => attempt(a))));
     // Only now: while moves and downloads run, a folder emptied by one move may be the one another
     // is about to write into.
     for (const path of movedAway) await removeEmptyParents(ctx.root, path);
-    const deletes = actions.filter(isDelete);
+    const deletes = [...fileActions.filter(isDelete), ...dirActions.filter(isDelete)];
     if (failed > 0 || ctx.signal?.aborted) {
       postponed = deletes.length;
       if (postponed > 0 && !ctx.signal?.aborted) {
         ctx.emit({ type: 'warning', message: `${postponed} deletion(s) postponed because of the errors above; run again once they are fixed` });
       }
     } else {
-      await Promise.all(deletes.map((a) => limit(() => attempt(a))));
+      await Promise.all(fileActions.filter(isDelete).map((a) => limit(() => attempt(a))));
+      // Folders last, deepest first: a folder's removal may empty its parent, and the removal of
+      // its files may have emptied it.
+      for (const level of byDepthDeepestFirst(dirActions.filter(isDelete))) await Promise.all(level.map((a) => limit(() => attempt(a))));
     }
+    // Folders made or kept after every removal: removing an emptied folder (above, or a file's
+    // delete climbing to its parents) must not take one that a marker says stays.
+    if (!ctx.signal?.aborted) await Promise.all(dirActions.filter((a) => !isDelete(a)).map((a) => limit(() => attempt(a))));
   } finally {
     clearInterval(flusher);
     clearTimeout(drainTimer);
@@ -503,6 +594,40 @@ export async function execute(actions: readonly ExecAction[], ctx: ExecContext):
     await ctx.db.flush();
   }
   return { done, skipped, failed, bytesSent, bytesReceived, postponed, interrupted: ctx.signal?.aborted ?? false };
+}
+
+/** An action on a dir entry (an empty folder, a marker): run in the executor's last phases. */
+export function isDirAction(a: ExecAction): boolean {
+  switch (a.type) {
+    case 'upload':
+    case 'delete-local':
+      return a.local.kind === 'dir';
+    case 'download':
+    case 'delete-remote':
+      return a.remote.kind === 'dir';
+    case 'record':
+      return a.local.kind === 'dir' || a.remote.kind === 'dir';
+    case 'forget':
+      return a.base.kind === 'dir';
+    case 'move-remote':
+    case 'move-local':
+    case 'keep-both':
+      return false;
+    default:
+      return assertNever(a);
+  }
+}
+
+/** Groups of actions by path depth, deepest first (`a/b/c` before `a/b`). */
+function byDepthDeepestFirst(actions: readonly ExecAction[]): ExecAction[][] {
+  const levels = new Map<number, ExecAction[]>();
+  for (const a of actions) {
+    const depth = a.path.split('/').length;
+    const level = levels.get(depth);
+    if (level === undefined) levels.set(depth, [a]);
+    else level.push(a);
+  }
+  return [...levels.entries()].sort(([x], [y]) => y - x).map(([, group]) => group);
 }
 
 /** The bytes an action moves over the wire. */

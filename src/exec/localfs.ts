@@ -49,6 +49,12 @@ export async function ensureParentDir(root: string, path: string, known?: Set<st
   }
 }
 
+/** Create the folder at repository path `path` and those above it, with the same refusals. */
+export async function ensureDir(root: string, path: string): Promise<void> {
+  // ensureParentDir makes every folder above its path's last segment: give it one below `path`.
+  await ensureParentDir(root, `${path}/.`);
+}
+
 /** `YYYYMMDD-HHMMSS` in UTC, for trash folders and conflict names. */
 export function stamp(date: Date): string {
   const p = (n: number, w = 2): string => String(n).padStart(w, '0');

@@ -165,6 +165,11 @@ export interface Remote {
    * bookkeeping under `<prefix>/.lsync/` is skipped. Everything else is included as-is (keys ending
    * in `/`, keys with `..` or empty segments, nested `.lsync/` folders): validating paths is the
    * caller's job (core/paths.ts pathProblem), so that nothing is hidden from it.
+   *
+   * Folder markers: a zero-byte object whose path ends in `/` (`photos/2024/`) stands for a folder
+   * that exists although nothing may be in it (the S3 console's "Create folder"). lsync reads and
+   * writes them with every method above; a directory remote reports each of its empty
+   * directories as one, so a folder made there by hand is seen like another tool's marker.
    */
   list(under?: string, signal?: AbortSignal): AsyncIterable<RemoteObject>;
 

@@ -7,6 +7,9 @@
  *
  * Field names are short because they repeat on every line of a file that may hold a million:
  *   p path · k kind · s size · h hash · m mtimeMs · mo mode · e etag · v versionId? · r racy?
+ *   · o ownMarker? (dir entries: lsync put the marker there)
+ *
+ * `k` is "file" or "dir"; a record without `k` (written before dirs were entries) is a file.
  */
 import { pathProblem } from '../core/paths.js';
 import type { BaseEntry } from '../core/types.js';
@@ -42,6 +45,7 @@ interface StoredRecord {
   e: string;
   v?: string;
   r?: boolean;
+  o?: boolean;
 }
 
 export function encodeEntry(e: BaseEntry): string {
@@ -49,6 +53,7 @@ export function encodeEntry(e: BaseEntry): string {
   const record: StoredRecord = { p: e.path, k: e.kind, s: e.size, h: e.hash, m: e.mtimeMs, mo: e.mode, e: e.etag };
   if (e.versionId !== undefined) record.v = e.versionId;
   if (e.racy !== undefined) record.r = e.racy;
+  if (e.ownMarker !== undefined) record.o = e.ownMarker;
   return yamlSafe(JSON.stringify(record));
 }
 
@@ -58,7 +63,7 @@ export function isObject(v: unknown): v is JsonObject {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
-const FIELDS = new Set(['p', 'k', 's', 'h', 'm', 'mo', 'e', 'v', 'r']);
+const FIELDS = new Set(['p', 'k', 's', 'h', 'm', 'mo', 'e', 'v', 'r', 'o']);
 
 /**
  * Validate a parsed record into a BaseEntry, or say what is wrong with it.
@@ -68,11 +73,13 @@ export function decodeEntry(o: JsonObject, extra?: string): BaseEntry | string {
   for (const key in o) {
     if (!FIELDS.has(key) && key !== extra) return `unknown field "${key}"`;
   }
-  const { p, k, s, h, m, mo, e, v, r } = o;
+  const { p, s, h, m, mo, e, v, r, o: own } = o;
+  // Older databases wrote no kind: every entry was a file then.
+  const k = o['k'] ?? 'file';
   if (typeof p !== 'string') return 'field "p" (path) must be a string';
   const problem = pathProblem(p);
   if (problem !== undefined) return `invalid path ${JSON.stringify(p)}: ${problem}`;
-  if (k !== 'file' && k !== 'link') return `field "k" (kind) must be "file" or "link"`;
+  if (k !== 'file' && k !== 'link' && k !== 'dir') return `field "k" (kind) must be "file", "link" or "dir"`;
   if (typeof s !== 'number' || !Number.isSafeInteger(s) || s < 0) return 'field "s" (size) must be a non-negative integer';
   if (typeof h !== 'string' || !HASH.test(h)) return 'field "h" (hash) must be 32 lowercase hex digits';
   if (typeof m !== 'number' || !Number.isFinite(m)) return 'field "m" (mtime) must be a number';
@@ -80,11 +87,13 @@ export function decodeEntry(o: JsonObject, extra?: string): BaseEntry | string {
   if (typeof e !== 'string') return 'field "e" (etag) must be a string';
   if (v !== undefined && typeof v !== 'string') return 'field "v" (version id) must be a string';
   if (r !== undefined && typeof r !== 'boolean') return 'field "r" (racy) must be true or false';
+  if (own !== undefined && typeof own !== 'boolean') return 'field "o" (own marker) must be true or false';
   // Optional fields are omitted rather than set to undefined (exactOptionalPropertyTypes).
   // A single-part ETag is the MD5 itself: share the string (about 50 bytes per entry at 1M).
   const entry: { -readonly [K in keyof BaseEntry]: BaseEntry[K] } = { path: p, kind: k, size: s, hash: h, mtimeMs: m, mode: mo, etag: e === h ? h : e };
   if (v !== undefined) entry.versionId = v;
   if (r !== undefined) entry.racy = r;
+  if (own !== undefined) entry.ownMarker = own;
   return entry;
 }
 
@@ -98,6 +107,7 @@ export function normalizeEntry(e: BaseEntry): BaseEntry {
     p: e.path, k: e.kind, s: e.size, h: e.hash, m: e.mtimeMs, mo: e.mode, e: e.etag,
     ...(e.versionId !== undefined ? { v: e.versionId } : {}),
     ...(e.racy !== undefined ? { r: e.racy } : {}),
+    ...(e.ownMarker !== undefined ? { o: e.ownMarker } : {}),
   });
   if (typeof checked === 'string') throw new TypeError(`Database.set: ${checked}`);
   return checked;

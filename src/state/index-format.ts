@@ -22,7 +22,7 @@ export const INDEX_VERSION = 1;
 
 const HEADER =
   '# lsync file database: the state of every path as of its last sync, one entry per line.\n' +
-  '# Fields: p path, k kind, s size, h md5, m mtime ms, mo mode, e etag, v version id, r racy.\n' +
+  '# Fields: p path, k kind, s size, h md5, m mtime ms, mo mode, e etag, v version id, r racy, o own marker.\n' +
   `version: ${INDEX_VERSION}\n`;
 
 const ENTRY_PREFIX = '  - ';

@@ -50,6 +50,32 @@ describe('FileRemote', () => {
     assert.ok((await lstat(join(remote.root, 'docs'))).isDirectory(), 'other folders stay');
   });
 
+  test('an empty directory made by hand is a dir/ marker; with a file in it, it is implied', async () => {
+    await mkdir(join(remote.root, 'by-hand/inner'), { recursive: true });
+    let listed = (await listAll(remote, 'by-hand')).map((o) => o.path);
+    assert.deepEqual(listed, ['by-hand/inner/'], 'only the deepest, empty one');
+    const st = await remote.stat('by-hand/inner/');
+    assert.equal(st?.size, 0);
+    // A put into it changes what is there: the bare marker's ETag is gone with it.
+    await rejectsKind(remote.delete('by-hand/inner/', { ifMatch: 'not-it' }), 'precondition');
+    await put('by-hand/inner/f.txt', 'f');
+    listed = (await listAll(remote, 'by-hand')).map((o) => o.path);
+    assert.deepEqual(listed, ['by-hand/inner/f.txt']);
+    await remote.delete('by-hand/inner/f.txt');
+    await assert.rejects(lstat(join(remote.root, 'by-hand')), { code: 'ENOENT' }, 'emptied folders are removed, deepest first');
+  });
+
+  test("lsync's marker keeps its folder when the folder's last file goes", async () => {
+    await remote.put('kept/', { kind: 'bytes', data: new Uint8Array() }, { meta: {}, ifNoneMatch: true });
+    await put('kept/f.txt', 'f');
+    assert.deepEqual((await listAll(remote, 'kept')).map((o) => o.path), ['kept/', 'kept/f.txt']);
+    await remote.delete('kept/f.txt');
+    assert.deepEqual((await listAll(remote, 'kept')).map((o) => o.path), ['kept/']);
+    await rejectsKind(remote.put('kept/', { kind: 'bytes', data: new Uint8Array() }, { meta: {}, ifNoneMatch: true }), 'precondition');
+    await remote.delete('kept/');
+    await assert.rejects(lstat(join(remote.root, 'kept')), { code: 'ENOENT' });
+  });
+
   test('symlinks are neither listed nor followed', async () => {
     await writeFile(join(dir, 'outside.txt'), 'secret');
     await symlink(join(dir, 'outside.txt'), join(remote.root, 'link.txt'));

@@ -112,7 +112,7 @@ test('a bad index is corrupt-database with file:line, never a partial load', () 
     [`version: 1\nentries:\n  - ${good('a').replace('"h":', '"x":1,"h":')}\n`, /:3: unknown field "x"/],
     [`version: 1\nentries:\n  - ${good('a').replace(/"h":"[0-9a-f]+"/, '"h":"XYZ"')}\n`, /:3: field "h"/],
     [`version: 1\nentries:\n  - {p: a, k: file\n`, /index\.yaml:\d+: not valid YAML/],
-    [`version: 1\nentries:\n  - p: a\n    k: dir\n`, /index\.yaml:3: field "k"/],
+    [`version: 1\nentries:\n  - p: a\n    k: socket\n`, /index\.yaml:3: field "k"/],
     [`version: 1\nentries:\n  - just a string\n`, /index\.yaml:3: entry 1 is not a mapping/],
     [`version: 2\nentries: []\n`, /newer lsync/],
     [`entries: []\n`, /"version" must be 1/],

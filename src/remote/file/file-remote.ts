@@ -9,8 +9,10 @@
  *   link, for if-none-match, which is atomic), fsync the directory. A reader never sees a torn file.
  * - ETag: derived from `stat` (inode, size, mtime ns, ctime ns), so it changes whenever the content
  *   may have changed, including edits made by other programs, and costs no read.
- * - Markers (`dir/` paths): a directory plus a marker sidecar; directories without one are not
- *   listed (like S3, where folders are implied by keys).
+ * - Markers (`dir/` paths): a directory plus a marker sidecar (kept even once files are in it, as
+ *   on S3), or simply an empty directory: the mirror is browsed and edited by people, and an empty
+ *   folder made there is what another tool's `dir/` key is on S3. Directories holding files are
+ *   implied by them and not listed (like S3, where folders are implied by keys).
  * - Conditional writes compare ETags just before the rename; the window between the check and the
  *   rename is the documented race (if-none-match has none: it uses link()).
  * - Symlinks are neither followed nor listed.
@@ -164,6 +166,11 @@ export class FileRemote implements Remote {
         if (errnoCode(err) === 'ENOENT' || errnoCode(err) === 'ENOTDIR') return; // vanished while walking
         throw err;
       }
+      if (rel !== '' && entries.length === 0 && !markers.has(sidecarName(rel + '/'))) {
+        const bare = await this.markerObject(rel + '/');
+        if (bare !== undefined) found.push(bare);
+        return;
+      }
       for (const entry of entries) {
         const path = rel === '' ? entry.name : `${rel}/${entry.name}`;
         if (rel === '' && entry.name === META_DIR) continue;
@@ -201,15 +208,22 @@ export class FileRemote implements Remote {
     yield* found;
   }
 
-  /** A marker object: its directory exists and its sidecar says marker. ETag from the sidecar's stat. */
+  /**
+   * A marker object: its directory exists and either its sidecar says marker (ETag from the
+   * sidecar's stat) or it is empty (ETag from the directory's stat, which changes when anything
+   * is put in it).
+   */
   private async markerObject(path: string): Promise<RemoteObject | undefined> {
-    const dir = await lstatOrUndefined(this.file(path, 'stat'));
+    const file = this.file(path, 'stat');
+    const dir = await lstatOrUndefined(file);
     if (dir?.isDirectory() !== true) return undefined;
     const sidecar = await readSidecar(this.metaDir, path);
-    if (sidecar?.marker !== true) return undefined;
-    const st = await lstatOrUndefined(join(this.metaDir, sidecarName(path)));
-    if (st === undefined) return undefined;
-    return { path, size: 0, etag: etagOf(st), lastModifiedMs: mtimeMsOf(st), meta: sidecar.meta };
+    if (sidecar?.marker === true) {
+      const st = await lstatOrUndefined(join(this.metaDir, sidecarName(path)));
+      if (st !== undefined) return { path, size: 0, etag: etagOf(st), lastModifiedMs: mtimeMsOf(st), meta: sidecar.meta };
+    }
+    if ((await readdir(file).catch(() => ['?'])).length > 0) return undefined;
+    return { path, size: 0, etag: etagOf(dir), lastModifiedMs: mtimeMsOf(dir), meta: {} };
   }
 
   async stat(path: string, signal?: AbortSignal): Promise<RemoteObject | undefined> {

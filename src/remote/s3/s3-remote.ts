@@ -392,6 +392,8 @@ export class S3Remote implements Remote {
           Body: body,
           ContentLength: size,
           Metadata: metadata,
+          // A folder marker (`dir/`), typed the way the S3 console and other tools write it.
+          ...(path.endsWith('/') ? { ContentType: 'application/x-directory' } : {}),
           // The server rejects the upload (BadDigest) if the bytes are not the ones the caller hashed.
           ...(md5 !== undefined && /^[0-9a-f]{32}$/.test(md5) ? { ContentMD5: Buffer.from(md5, 'hex').toString('base64') } : {}),
           ...conditions,
