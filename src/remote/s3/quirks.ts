@@ -47,6 +47,12 @@ export interface Quirks {
    * (501 / 405): there `listUploads()` finds nothing and `abortUpload()` does nothing.
    */
   readonly manageUploads: boolean;
+  /**
+   * A listing shows every write that completed before it was sent (read-after-write listings), so
+   * where conditional writes are missing, the overwrite guard of many small puts can be one
+   * listing per folder instead of one HEAD per key (presence.ts). Unknown services: HEAD.
+   */
+  readonly consistentListing: boolean;
 }
 
 const LOCAL: Omit<Quirks, 'provider'> = {
@@ -58,6 +64,7 @@ const LOCAL: Omit<Quirks, 'provider'> = {
   defaultRegion: 'us-east-1',
   listParts: true,
   manageUploads: true,
+  consistentListing: true,
 };
 
 const TABLE: Readonly<Record<Provider, Omit<Quirks, 'provider'>>> = {
@@ -70,11 +77,12 @@ const TABLE: Readonly<Record<Provider, Omit<Quirks, 'provider'>>> = {
     defaultRegion: undefined,
     listParts: true,
     manageUploads: true,
+    consistentListing: true,
   },
   s3rver: { ...LOCAL, copySourceEncoding: 'uri', sortedListing: false, listParts: false, manageUploads: false },
   moto: LOCAL,
   minio: LOCAL,
-  generic: LOCAL,
+  generic: { ...LOCAL, consistentListing: false },
 };
 
 export function isProvider(s: string): s is Provider {

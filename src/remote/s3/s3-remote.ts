@@ -5,9 +5,12 @@
  * quirks.ts (the only module that knows which service this is). Error mapping: errors.ts.
  *
  * Conditional writes: when `conditionalWrites` is false (the service was probed and ignores
- * If-Match / If-None-Match), conditional put/copy/delete HEAD the object just before the write and
- * throw 'precondition' on mismatch; the window between the HEAD and the write is the documented
- * race. Multipart uploads always HEAD first, so that a doomed upload fails before sending its bytes.
+ * If-Match / If-None-Match), conditional put/copy/delete look at the object just before the write
+ * and throw 'precondition' on mismatch; the window between the look and the write is the documented
+ * race. The look is a HEAD, except for single-request puts where listings are consistent: there the
+ * puts waiting at the same moment share one listing per folder (presence.ts; same guarantee: every
+ * write that completed before put() was called is seen). Multipart uploads always HEAD first, so
+ * that a doomed upload fails before sending its bytes.
  *
  * Resumable uploads (PutOptions.resume) and memory: see multipart.ts. Uploads left on the service
  * (by interrupted resumable puts whose file then changed, or by crashes) are found with
@@ -52,6 +55,7 @@ import { decodeMeta, encodeMeta, quoteEtag, unquoteEtag } from './meta.js';
 import { choosePartSize, MiB, parseCheckpoint, uploadMultipart, type MultipartState } from './multipart.js';
 import { pace } from './pace.js';
 import { partSource } from './part-source.js';
+import { PresenceCheck, type ListPage, type Presence } from './presence.js';
 import { probeCapabilities, type S3Capabilities } from './probe.js';
 import { detectProvider, quirksFor, type Quirks } from './quirks.js';
 
@@ -112,6 +116,8 @@ export class S3Remote implements Remote {
   private readonly partLimit: LimitFunction;
   private readonly memory: ByteBudget;
   private readonly onMultipartPart: S3RemoteOptions['onMultipartPart'];
+  /** Batched overwrite guard (presence.ts); undefined where puts are conditional or listings may lag. */
+  private readonly presence: PresenceCheck | undefined;
 
   constructor(options: S3RemoteOptions) {
     if (options.prefix !== '' && !options.prefix.endsWith('/')) throw new Error(`S3 prefix "${options.prefix}" must be '' or end in '/'`);
@@ -143,6 +149,10 @@ export class S3Remote implements Remote {
       versioning: options.versioning ?? false,
       serverSideCopy: true,
     };
+    this.presence =
+      !this.capabilities.conditionalWrites && this.quirks.consistentListing
+        ? new PresenceCheck({ listPage: (prefix, startAfter) => this.listPage(prefix, startAfter), sorted: this.quirks.sortedListing })
+        : undefined;
   }
 
   private key(path: string): string {
@@ -314,11 +324,47 @@ export class S3Remote implements Remote {
     if (ifMatch !== undefined && current?.etag !== ifMatch) throw this.changed(what, path);
   }
 
+  /**
+   * The pre-write check of a single-request put on a service without conditional writes: from a
+   * listing shared with the other puts waiting at the same moment where listings are consistent
+   * (presence.ts: one request per folder instead of one HEAD per key, same guarantee), else a HEAD.
+   */
+  private async guard(what: string, path: string, ifMatch: string | undefined, ifNoneMatch: boolean | undefined, signal?: AbortSignal): Promise<void> {
+    if (ifMatch === undefined && ifNoneMatch !== true) return;
+    if (this.presence === undefined) return this.expect(what, path, ifMatch, ifNoneMatch, signal);
+    let seen: Presence;
+    try {
+      seen = await this.presence.current(this.key(path), signal);
+    } catch (err) {
+      throw this.fail(err, 'list', path);
+    }
+    if (seen.state === 'unknown') return this.expect(what, path, ifMatch, ifNoneMatch, signal);
+    if (ifNoneMatch === true && seen.state === 'present') throw this.changed(what, path);
+    if (ifMatch !== undefined && (seen.state !== 'present' || seen.etag !== ifMatch)) throw this.changed(what, path);
+  }
+
+  /** One ListObjectsV2 page of raw keys, for the batched overwrite guard. */
+  private async listPage(prefix: string, startAfter: string | undefined): Promise<ListPage> {
+    const page = await this.client.send(
+      new ListObjectsV2Command({ Bucket: this.bucket, Prefix: prefix, ...(startAfter !== undefined ? { StartAfter: startAfter } : {}) }),
+    );
+    const objects = new Map<string, string>();
+    let lastKey: string | undefined;
+    for (const item of page.Contents ?? []) {
+      if (item.Key === undefined) continue;
+      objects.set(item.Key, unquoteEtag(item.ETag));
+      if (lastKey === undefined || compareKeys(item.Key, lastKey) > 0) lastKey = item.Key;
+    }
+    return { objects, truncated: page.IsTruncated === true, lastKey };
+  }
+
   async put(path: string, source: PutSource, options: PutOptions): Promise<PutResult> {
     const size = source.kind === 'file' ? source.size : source.data.byteLength;
     const multipart = size >= this.threshold;
     const native = this.capabilities.conditionalWrites;
-    if (!native || multipart) await this.expect('put', path, options.ifMatch, options.ifNoneMatch, options.signal);
+    // Multipart HEADs even where the service checks: a doomed upload fails before sending its bytes.
+    if (multipart) await this.expect('put', path, options.ifMatch, options.ifNoneMatch, options.signal);
+    else if (!native) await this.guard('put', path, options.ifMatch, options.ifNoneMatch, options.signal);
     const conditions = native
       ? {
           ...(options.ifMatch !== undefined ? { IfMatch: quoteEtag(options.ifMatch) } : {}),
