@@ -3,7 +3,7 @@
  * same local S3 server (s3rver, or moto with `--server moto`) and the same seeded data on tmpfs.
  *
  *     npx tsc -p . && node dist/bench/run.js [--quick] [--runs N] [--server s3rver|moto]
- *                                         [--tools lsync,aws,rclone,raw] [--out FILE] [--profile] [--keep]
+ *                                         [--tools lsync,aws,rclone,raw] [--out FILE] [--profile] [--keep] [--skip-big]
  *
  * Writes a Markdown report (bench/RESULTS.md; bench/RESULTS-quick.md with --quick). See
  * bench/README.md for what each case means.
@@ -370,6 +370,8 @@ interface Options {
   readonly out: string;
   readonly profile: boolean;
   readonly keep: boolean;
+  /** Leave out the big-file cases (5, 6): for working on the small-file ones. */
+  readonly skipBig: boolean;
   readonly timeoutS: number;
   readonly smallCount: number;
   readonly smallSize: number;
@@ -382,7 +384,7 @@ const CASES: readonly CaseName[] = ['push-small', 'noop', 'modify', 'pull-small'
 function usage(): never {
   process.stderr.write(
     'usage: node dist/bench/run.js [--quick] [--runs N] [--server s3rver|moto] [--tools lsync,aws,rclone,raw]\n' +
-      '                              [--out FILE] [--profile] [--keep] [--timeout SECONDS]\n',
+      '                              [--out FILE] [--profile] [--keep] [--skip-big] [--timeout SECONDS]\n',
   );
   process.exit(2);
 }
@@ -395,6 +397,7 @@ function parseOptions(argv: readonly string[], root: string): Options {
   let out: string | undefined;
   let profile = false;
   let keep = false;
+  let skipBig = false;
   let timeoutS = 600;
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
@@ -422,6 +425,7 @@ function parseOptions(argv: readonly string[], root: string): Options {
     } else if (a === '--out') out = value();
     else if (a === '--profile') profile = true;
     else if (a === '--keep') keep = true;
+    else if (a === '--skip-big') skipBig = true;
     else if (a === '--timeout') timeoutS = Number(value());
     else usage();
   }
@@ -434,6 +438,7 @@ function parseOptions(argv: readonly string[], root: string): Options {
     out: out ?? join(root, 'bench', quick ? 'RESULTS-quick.md' : 'RESULTS.md'),
     profile,
     keep,
+    skipBig,
     timeoutS,
     smallCount: quick ? 1000 : 10_000,
     smallSize: 4 * KiB,
@@ -573,6 +578,8 @@ interface Measured {
   readonly timedOut: boolean;
   /** Peak RSS in KiB: from /usr/bin/time -v, or VmHWM polled from /proc. */
   readonly rssKiB: number | undefined;
+  /** User + system CPU seconds of the process (from /usr/bin/time -v): steadier than wall time on a busy machine. */
+  readonly cpuS: number | undefined;
   readonly logTail: string;
 }
 
@@ -624,9 +631,14 @@ async function measure(cmd: Cmd, logFile: string, timeoutS: number): Promise<Mea
   children.delete(child);
   closeSync(fd);
   let rssKiB = polledHWM;
+  let cpuS: number | undefined;
   if (TIME_BIN !== undefined && existsSync(timeFile)) {
-    const m = /Maximum resident set size \(kbytes\): (\d+)/.exec(await readFile(timeFile, 'utf8'));
+    const timeOut = await readFile(timeFile, 'utf8');
+    const m = /Maximum resident set size \(kbytes\): (\d+)/.exec(timeOut);
     if (m?.[1] !== undefined) rssKiB = Number(m[1]);
+    const user = /User time \(seconds\): ([\d.]+)/.exec(timeOut)?.[1];
+    const sys = /System time \(seconds\): ([\d.]+)/.exec(timeOut)?.[1];
+    if (user !== undefined && sys !== undefined) cpuS = Number(user) + Number(sys);
   }
   let logTail = '';
   try {
@@ -634,7 +646,7 @@ async function measure(cmd: Cmd, logFile: string, timeoutS: number): Promise<Mea
   } catch {
     // no log
   }
-  return { seconds, exitCode, timedOut, rssKiB, logTail };
+  return { seconds, exitCode, timedOut, rssKiB, cpuS, logTail };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -837,6 +849,7 @@ interface Sample {
   readonly run: number;
   readonly seconds: number;
   readonly rssKiB: number | undefined;
+  readonly cpuS: number | undefined;
   readonly ok: boolean;
   readonly note?: string;
   /** Objects the server shows as written during this process (no-op and modify cases). */
@@ -887,11 +900,13 @@ async function runTool(tool: Tool, run: number, ctx: Ctx, admin: Admin, dataSmal
       run,
       seconds: m.seconds,
       rssKiB: m.rssKiB,
+      cpuS: m.cpuS,
       ok,
       ...(why !== undefined ? { note: why } : {}),
       ...(wrote !== undefined ? { wrote } : {}),
     });
-    const rss = m.rssKiB !== undefined ? `, peak RSS ${(m.rssKiB / 1024).toFixed(0)} MiB` : '';
+    const rss =
+      (m.rssKiB !== undefined ? `, peak RSS ${(m.rssKiB / 1024).toFixed(0)} MiB` : '') + (m.cpuS !== undefined ? `, CPU ${m.cpuS.toFixed(2)} s` : '');
     const w = wrote !== undefined ? `, ${wrote} object(s) written` : '';
     log(`  ${tool.name.padEnd(6)} ${kase.padEnd(10)} run ${run}: ${m.seconds.toFixed(2)} s${rss}${w}${ok ? '' : `  FAILED: ${why ?? ''}`}`);
     if (!ok) state.failures.push(`${tool.label}, ${kase}, run ${run}: ${why ?? ''}\n\n\`\`\`\n${m.logTail.trim()}\n\`\`\``);
@@ -968,7 +983,7 @@ async function runTool(tool: Tool, run: number, ctx: Ctx, admin: Admin, dataSmal
   }
 
   // One big file: push, pull.
-  {
+  if (!opts.skipBig) {
     const prefix = 'big/';
     const work = join(base, 'big');
     await mkdir(work, { recursive: true });
@@ -1152,6 +1167,18 @@ function report(opts: Options, command: string, machine: Machine, tools: readonl
   }
   out.push('');
 
+  // CPU
+  out.push('CPU seconds (user + system of the measured process, median (min–max); steadier than wall time when the machine is shared):', '');
+  out.push(`| case | ${cols.map((t) => t.label).join(' | ')} |`, `|---|${cols.map(() => '---:').join('|')}|`);
+  for (const kase of CASES) {
+    const cells = cols.map((t) => {
+      const xs = get(t.name, kase).filter((s) => s.ok && s.cpuS !== undefined).map((s) => s.cpuS ?? 0);
+      return xs.length === 0 ? '—' : fmtRange(xs);
+    });
+    out.push(`| ${CASE_TEXT[kase].replace(' N ', ` ${n} `).replace('one big file', `one ${bigMiB} MiB file`)} | ${cells.join(' | ')} |`);
+  }
+  out.push('');
+
   // Targets
   const peers = tools.filter((t) => t.name === 'aws' || t.name === 'rclone');
   const peerNoops = peers.map((t) => ({ t, s: med(t.name, 'noop') })).filter((x) => Number.isFinite(x.s));
@@ -1237,9 +1264,9 @@ function report(opts: Options, command: string, machine: Machine, tools: readonl
   if (state.failures.length > 0) out.push('## Failures', '', ...state.failures.map((f) => `- ${f}`), '');
   if (state.profiles.length > 0) out.push('## lsync CPU profiles (self time)', '', ...state.profiles, '');
   out.push('<details><summary>All samples (seconds)</summary>', '');
-  out.push('| tool | case | run | s | peak RSS MiB | ok |', '|---|---|---:|---:|---:|---|');
+  out.push('| tool | case | run | s | CPU s | peak RSS MiB | ok |', '|---|---|---:|---:|---:|---:|---|');
   for (const s of state.samples) {
-    out.push(`| ${s.tool} | ${s.kase} | ${s.run} | ${s.seconds.toFixed(3)} | ${s.rssKiB !== undefined ? (s.rssKiB / 1024).toFixed(0) : '—'} | ${s.ok ? 'yes' : `no: ${s.note ?? ''}`} |`);
+    out.push(`| ${s.tool} | ${s.kase} | ${s.run} | ${s.seconds.toFixed(3)} | ${s.cpuS !== undefined ? s.cpuS.toFixed(2) : '—'} | ${s.rssKiB !== undefined ? (s.rssKiB / 1024).toFixed(0) : '—'} | ${s.ok ? 'yes' : `no: ${s.note ?? ''}`} |`);
   }
   out.push('', '</details>', '');
   return out.join('\n');
@@ -1286,8 +1313,10 @@ async function main(): Promise<void> {
   log(`generating ${opts.smallCount} × ${opts.smallSize / KiB} KiB and one ${opts.bigSize / MiB} MiB file`);
   await writeSmallDataset(dataSmall, opts.smallCount, opts.smallSize);
   const bigFile = join(bigDir, 'big.bin');
-  await writeBigFile(bigFile, opts.bigSize);
-  bigMd5 = await md5File(bigFile);
+  if (!opts.skipBig) {
+    await writeBigFile(bigFile, opts.bigSize);
+    bigMd5 = await md5File(bigFile);
+  }
 
   const server = await startServer(opts.server, root, join(work, 'server'));
   log(`${server.version} on ${server.endpoint}`);
