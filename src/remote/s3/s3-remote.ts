@@ -55,6 +55,7 @@ import { decodeMeta, encodeMeta, quoteEtag, unquoteEtag } from './meta.js';
 import { choosePartSize, MiB, parseCheckpoint, uploadMultipart, type MultipartState } from './multipart.js';
 import { pace } from './pace.js';
 import { partSource } from './part-source.js';
+import { listParallel, type PageQuery, type RawItem, type RawPage } from './list-parallel.js';
 import { PresenceCheck, type ListPage, type Presence } from './presence.js';
 import { probeCapabilities, type S3Capabilities } from './probe.js';
 import { detectProvider, quirksFor, type Quirks } from './quirks.js';
@@ -118,6 +119,8 @@ export class S3Remote implements Remote {
   private readonly onMultipartPart: S3RemoteOptions['onMultipartPart'];
   /** Batched overwrite guard (presence.ts); undefined where puts are conditional or listings may lag. */
   private readonly presence: PresenceCheck | undefined;
+  /** Folders listed at once by a whole-prefix listing (list-parallel.ts). */
+  private readonly listParallelism: number;
 
   constructor(options: S3RemoteOptions) {
     if (options.prefix !== '' && !options.prefix.endsWith('/')) throw new Error(`S3 prefix "${options.prefix}" must be '' or end in '/'`);
@@ -149,6 +152,7 @@ export class S3Remote implements Remote {
       versioning: options.versioning ?? false,
       serverSideCopy: true,
     };
+    this.listParallelism = Math.min(8, concurrency);
     this.presence =
       !this.capabilities.conditionalWrites && this.quirks.consistentListing
         ? new PresenceCheck({ listPage: (prefix, startAfter) => this.listPage(prefix, startAfter), sorted: this.quirks.sortedListing })
@@ -211,8 +215,47 @@ export class S3Remote implements Remote {
     yield* all.sort((a, b) => compareKeys(a.path, b.path));
   }
 
+  /** The whole prefix, top-level folders listed side by side where the service allows (list-parallel.ts). */
+  private async *listAllParallel(signal: AbortSignal | undefined): AsyncIterable<RemoteObject> {
+    type Item = RawItem & { readonly size: number; readonly etag: string; readonly lastModifiedMs: number };
+    const page = async (q: PageQuery): Promise<RawPage<Item>> => {
+      let res;
+      try {
+        res = await this.client.send(
+          new ListObjectsV2Command({
+            Bucket: this.bucket,
+            Prefix: q.prefix,
+            ...(q.delimiter !== undefined ? { Delimiter: q.delimiter } : {}),
+            ...(q.startAfter !== undefined ? { StartAfter: q.startAfter } : {}),
+            ...(q.token !== undefined ? { ContinuationToken: q.token } : {}),
+          }),
+          sendOptions(signal),
+        );
+      } catch (err) {
+        throw this.fail(err, 'list', '');
+      }
+      const items: Item[] = [];
+      for (const o of res.Contents ?? []) {
+        if (o.Key === undefined) continue;
+        items.push({ key: o.Key, size: o.Size ?? 0, etag: unquoteEtag(o.ETag), lastModifiedMs: o.LastModified?.getTime() ?? 0 });
+      }
+      const commonPrefixes = (res.CommonPrefixes ?? []).flatMap((p) => (p.Prefix !== undefined ? [p.Prefix] : []));
+      return { items, commonPrefixes, next: res.IsTruncated === true ? res.NextContinuationToken : undefined };
+    };
+    for await (const item of listParallel(page, this.prefix, this.listParallelism, [this.prefix + BOOKKEEPING])) {
+      if (!item.key.startsWith(this.prefix)) continue;
+      const path = item.key.slice(this.prefix.length);
+      if (path.startsWith(BOOKKEEPING)) continue;
+      yield { path, size: item.size, etag: item.etag, lastModifiedMs: item.lastModifiedMs };
+    }
+  }
+
   /** The listing as the service returns it, page by page. */
   private async *listPages(under: string, signal: AbortSignal | undefined): AsyncIterable<RemoteObject> {
+    if (under === '' && this.quirks.delimiterListing && this.quirks.sortedListing) {
+      yield* this.listAllParallel(signal);
+      return;
+    }
     const listPrefix = this.key(under);
     // In byte order the scope `under/…` is one run of keys: past it, stop paginating.
     const folder = under === '' ? undefined : listPrefix + '/';
