@@ -1347,8 +1347,9 @@ function report(opts: Options, command: string, machine: Machine, tools: readonl
   }
   if (state.conditionalWrites === 'false') {
     out.push(
-      `\`lsync init\` recorded \`conditional_writes: false\` for ${opts.server} (it ignores If-None-Match), so lsync HEADs every key just before ` +
-        'writing it (its overwrite guard): a push of new files makes two requests per file where the raw SDK makes one.',
+      `\`lsync init\` recorded \`conditional_writes: false\` for ${opts.server} (it ignores If-None-Match), so lsync looks at every key just before ` +
+        'writing it (its overwrite guard): the puts waiting at the same moment share one ListObjectsV2 per folder (src/remote/s3/presence.ts), ' +
+        'so a push of new files makes a little more than one request per file where the raw SDK makes one.',
       '',
     );
   }
