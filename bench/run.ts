@@ -3,7 +3,8 @@
  * same local S3 server (s3rver, or moto with `--server moto`) and the same seeded data on tmpfs.
  *
  *     npx tsc -p . && node dist/bench/run.js [--quick] [--runs N] [--server s3rver|moto]
- *                                         [--tools lsync,aws,rclone,raw] [--out FILE] [--profile] [--keep]
+ *                                         [--tools lsync,aws,rclone,raw] [--out FILE] [--profile] [--keep] [--skip-big]
+ *                                         [--large [N]]
  *
  * Writes a Markdown report (bench/RESULTS.md; bench/RESULTS-quick.md with --quick). See
  * bench/README.md for what each case means.
@@ -346,6 +347,18 @@ async function rawWorker(mode: string, args: WorkerArgs): Promise<void> {
         }
       }
       process.stdout.write('downloaded\n');
+    } else if (mode === 'rescan') {
+      // lsync's own re-scan of an unchanged tree, in-process (database load and walk timed apart).
+      const { openDatabase } = (await import(new URL('../src/state/db.js', import.meta.url).href)) as typeof import('../src/state/db.js');
+      const { scanLocal } = (await import(new URL('../src/scan/local.js', import.meta.url).href)) as typeof import('../src/scan/local.js');
+      let t = performance.now();
+      const db = await openDatabase(join(args.dir, '.lsync'));
+      const loadMs = performance.now() - t;
+      t = performance.now();
+      const scan = await scanLocal(args.dir, { base: db.entries });
+      const scanMs = performance.now() - t;
+      await db.close();
+      process.stdout.write(`rescan ${scan.entries.size} files: scan ${scanMs.toFixed(0)} ms, database load ${loadMs.toFixed(0)} ms\n`);
     } else {
       throw new Error(`unknown worker mode ${mode}`);
     }
@@ -370,6 +383,10 @@ interface Options {
   readonly out: string;
   readonly profile: boolean;
   readonly keep: boolean;
+  /** Leave out the big-file cases (5, 6): for working on the small-file ones. */
+  readonly skipBig: boolean;
+  /** Files of the large-repository cases (no-op status, listing, re-scan); 0 = not run. */
+  readonly large: number;
   readonly timeoutS: number;
   readonly smallCount: number;
   readonly smallSize: number;
@@ -382,7 +399,7 @@ const CASES: readonly CaseName[] = ['push-small', 'noop', 'modify', 'pull-small'
 function usage(): never {
   process.stderr.write(
     'usage: node dist/bench/run.js [--quick] [--runs N] [--server s3rver|moto] [--tools lsync,aws,rclone,raw]\n' +
-      '                              [--out FILE] [--profile] [--keep] [--timeout SECONDS]\n',
+      '                              [--out FILE] [--profile] [--keep] [--skip-big] [--large [N]] [--timeout SECONDS]\n',
   );
   process.exit(2);
 }
@@ -395,6 +412,8 @@ function parseOptions(argv: readonly string[], root: string): Options {
   let out: string | undefined;
   let profile = false;
   let keep = false;
+  let skipBig = false;
+  let large = 0;
   let timeoutS = 600;
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
@@ -422,6 +441,13 @@ function parseOptions(argv: readonly string[], root: string): Options {
     } else if (a === '--out') out = value();
     else if (a === '--profile') profile = true;
     else if (a === '--keep') keep = true;
+    else if (a === '--skip-big') skipBig = true;
+    else if (a === '--large') {
+      // An optional count: `--large` alone means 100,000 files.
+      const next = argv[i + 1];
+      large = next !== undefined && /^\d+$/.test(next) ? Number(argv[++i]) : 100_000;
+      if (large < 1) usage();
+    }
     else if (a === '--timeout') timeoutS = Number(value());
     else usage();
   }
@@ -434,6 +460,8 @@ function parseOptions(argv: readonly string[], root: string): Options {
     out: out ?? join(root, 'bench', quick ? 'RESULTS-quick.md' : 'RESULTS.md'),
     profile,
     keep,
+    skipBig,
+    large,
     timeoutS,
     smallCount: quick ? 1000 : 10_000,
     smallSize: 4 * KiB,
@@ -506,6 +534,8 @@ interface Admin {
   deletePrefix(bucket: string, prefix: string): Promise<void>;
   /** Objects under the prefix, and how many of them were last modified at or after `since`. */
   countWritten(bucket: string, prefix: string, since: Date): Promise<{ total: number; since: number }>;
+  /** Uploads local files (repository-relative paths under `dir`) as `prefix + path`, many in flight. */
+  putMany(bucket: string, prefix: string, dir: string, paths: readonly string[]): Promise<void>;
   destroy(): void;
 }
 
@@ -552,6 +582,16 @@ async function adminClient(server: Server): Promise<Admin> {
       } while (token !== undefined);
       return { total, since: after };
     },
+    async putMany(bucket, prefix, dir, paths) {
+      let next = 0;
+      const lane = async (): Promise<void> => {
+        for (let i = next++; i < paths.length; i = next++) {
+          const rel = paths[i] ?? '';
+          await client.send(new s3.PutObjectCommand({ Bucket: bucket, Key: prefix + rel, Body: await readFile(join(dir, rel)) }));
+        }
+      };
+      await Promise.all(Array.from({ length: 2 * CONCURRENCY }, lane));
+    },
     destroy() {
       client.destroy();
     },
@@ -573,6 +613,8 @@ interface Measured {
   readonly timedOut: boolean;
   /** Peak RSS in KiB: from /usr/bin/time -v, or VmHWM polled from /proc. */
   readonly rssKiB: number | undefined;
+  /** User + system CPU seconds of the process (from /usr/bin/time -v): steadier than wall time on a busy machine. */
+  readonly cpuS: number | undefined;
   readonly logTail: string;
 }
 
@@ -624,9 +666,14 @@ async function measure(cmd: Cmd, logFile: string, timeoutS: number): Promise<Mea
   children.delete(child);
   closeSync(fd);
   let rssKiB = polledHWM;
+  let cpuS: number | undefined;
   if (TIME_BIN !== undefined && existsSync(timeFile)) {
-    const m = /Maximum resident set size \(kbytes\): (\d+)/.exec(await readFile(timeFile, 'utf8'));
+    const timeOut = await readFile(timeFile, 'utf8');
+    const m = /Maximum resident set size \(kbytes\): (\d+)/.exec(timeOut);
     if (m?.[1] !== undefined) rssKiB = Number(m[1]);
+    const user = /User time \(seconds\): ([\d.]+)/.exec(timeOut)?.[1];
+    const sys = /System time \(seconds\): ([\d.]+)/.exec(timeOut)?.[1];
+    if (user !== undefined && sys !== undefined) cpuS = Number(user) + Number(sys);
   }
   let logTail = '';
   try {
@@ -634,7 +681,7 @@ async function measure(cmd: Cmd, logFile: string, timeoutS: number): Promise<Mea
   } catch {
     // no log
   }
-  return { seconds, exitCode, timedOut, rssKiB, logTail };
+  return { seconds, exitCode, timedOut, rssKiB, cpuS, logTail };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -837,6 +884,7 @@ interface Sample {
   readonly run: number;
   readonly seconds: number;
   readonly rssKiB: number | undefined;
+  readonly cpuS: number | undefined;
   readonly ok: boolean;
   readonly note?: string;
   /** Objects the server shows as written during this process (no-op and modify cases). */
@@ -850,6 +898,19 @@ interface State {
   readonly profiles: string[];
   /** `conditional_writes` as `lsync init` recorded it for this server. */
   conditionalWrites?: string;
+  /** The large-repository cases (--large): one row per measurement. */
+  readonly large: LargeSample[];
+  largeSetup?: string;
+}
+
+interface LargeSample {
+  readonly what: 'status' | 'list' | 'rescan';
+  readonly seconds: number;
+  readonly cpuS: number | undefined;
+  readonly rssKiB: number | undefined;
+  readonly ok: boolean;
+  /** For the re-scan: the worker's own line (walk and database load timed apart). */
+  readonly detail?: string;
 }
 
 function copyTree(from: string, to: string): void {
@@ -887,11 +948,13 @@ async function runTool(tool: Tool, run: number, ctx: Ctx, admin: Admin, dataSmal
       run,
       seconds: m.seconds,
       rssKiB: m.rssKiB,
+      cpuS: m.cpuS,
       ok,
       ...(why !== undefined ? { note: why } : {}),
       ...(wrote !== undefined ? { wrote } : {}),
     });
-    const rss = m.rssKiB !== undefined ? `, peak RSS ${(m.rssKiB / 1024).toFixed(0)} MiB` : '';
+    const rss =
+      (m.rssKiB !== undefined ? `, peak RSS ${(m.rssKiB / 1024).toFixed(0)} MiB` : '') + (m.cpuS !== undefined ? `, CPU ${m.cpuS.toFixed(2)} s` : '');
     const w = wrote !== undefined ? `, ${wrote} object(s) written` : '';
     log(`  ${tool.name.padEnd(6)} ${kase.padEnd(10)} run ${run}: ${m.seconds.toFixed(2)} s${rss}${w}${ok ? '' : `  FAILED: ${why ?? ''}`}`);
     if (!ok) state.failures.push(`${tool.label}, ${kase}, run ${run}: ${why ?? ''}\n\n\`\`\`\n${m.logTail.trim()}\n\`\`\``);
@@ -968,7 +1031,7 @@ async function runTool(tool: Tool, run: number, ctx: Ctx, admin: Admin, dataSmal
   }
 
   // One big file: push, pull.
-  {
+  if (!opts.skipBig) {
     const prefix = 'big/';
     const work = join(base, 'big');
     await mkdir(work, { recursive: true });
@@ -1001,6 +1064,78 @@ async function runTool(tool: Tool, run: number, ctx: Ctx, admin: Admin, dataSmal
 }
 
 let bigMd5 = '';
+
+function largePath(i: number): string {
+  // 10 × 100 folders of about N / 1000 files: a key space a listing can split by its top level.
+  const folder = i % 1000;
+  return `t${Math.floor(folder / 100)}/d${String(folder % 100).padStart(2, '0')}/f${String(i).padStart(6, '0')}.txt`;
+}
+
+/**
+ * The large-repository cases: a repository of `opts.large` small files, in sync (set up once,
+ * untimed: files written, uploaded with the SDK, then one `lsync sync` that records them), then per
+ * run a no-op `lsync status` (listing included), the raw listing of the same keys, and lsync's
+ * re-scan of the unchanged tree (in-process: walk and stat; nothing may need hashing).
+ */
+async function runLarge(ctx: Ctx, admin: Admin, tools: readonly Tool[], state: State): Promise<void> {
+  const { opts } = ctx;
+  const lsync = tools.find((t) => t.name === 'lsync');
+  if (lsync === undefined) return;
+  const raw = tools.find((t) => t.name === 'raw');
+  const bucket = 'bench-large';
+  const prefix = 'large/';
+  const repo = join(ctx.work, 'large', 'repo');
+  const logs = join(ctx.work, 'logs', 'large');
+  const t0 = Date.now();
+  log(`large: writing ${opts.large} files`);
+  const paths = Array.from({ length: opts.large }, (_, i) => largePath(i));
+  for (const d of new Set(paths.map((p) => dirname(p)))) await mkdir(join(repo, d), { recursive: true });
+  for (let i = 0; i < paths.length; i += 512) {
+    await Promise.all(paths.slice(i, i + 512).map((p, j) => writeFile(join(repo, p), `large file ${i + j}\n`)));
+  }
+  await admin.createBucket(bucket);
+  log(`large: uploading them with the SDK`);
+  await admin.putMany(bucket, prefix, repo, paths);
+  const init = await lsync.prepare?.(ctx, repo, bucket, prefix, join(logs, 'init.log'));
+  if (init !== undefined && init.exitCode !== 0) {
+    state.failures.push(`large: lsync init: exit ${String(init.exitCode)}\n\n\`\`\`\n${init.logTail.trim()}\n\`\`\``);
+    return;
+  }
+  log(`large: first lsync sync (records every file, transfers nothing)`);
+  const env = { ...ctx.baseEnv, LSYNC_S3_PROVIDER: ctx.server.kind };
+  const first = await measure({ argv: [process.execPath, join(ctx.root, 'bin', 'lsync.js'), 'sync'], cwd: repo, env }, join(logs, 'first-sync.log'), opts.timeoutS);
+  if (first.exitCode !== 0) {
+    state.failures.push(`large: first lsync sync: exit ${String(first.exitCode)}\n\n\`\`\`\n${first.logTail.trim()}\n\`\`\``);
+    return;
+  }
+  state.largeSetup = `set up in ${((Date.now() - t0) / 1000).toFixed(0)} s (the first \`lsync sync\`, which hashes and records every file: ${first.seconds.toFixed(1)} s)`;
+  const self = fileURLToPath(import.meta.url);
+  const push = (what: LargeSample['what'], m: Measured, detail?: string): void => {
+    const ok = m.exitCode === 0 && !m.timedOut;
+    state.large.push({ what, seconds: m.seconds, cpuS: m.cpuS, rssKiB: m.rssKiB, ok, ...(detail !== undefined ? { detail } : {}) });
+    log(`  large ${what.padEnd(6)}: ${m.seconds.toFixed(2)} s, CPU ${m.cpuS?.toFixed(2) ?? '?'} s${detail !== undefined ? ` (${detail})` : ''}${ok ? '' : '  FAILED'}`);
+    if (!ok) state.failures.push(`large ${what}: exit ${String(m.exitCode)}\n\n\`\`\`\n${m.logTail.trim()}\n\`\`\``);
+  };
+  for (let run = 1; run <= opts.runs; run++) {
+    const status = await measure({ argv: [...lsyncNode(ctx, `large-status-${run}`), 'status'], cwd: repo, env }, join(logs, `status-${run}.log`), opts.timeoutS);
+    const changes = /nothing to do|in sync|up to date/i.test(status.logTail) ? undefined : 'status did not say the repository is in sync';
+    push('status', changes === undefined ? status : { ...status, exitCode: status.exitCode === 0 ? -2 : status.exitCode });
+    if (raw !== undefined) {
+      push('list', await measure({ argv: [process.execPath, self, '--worker', 'raw-list', ctx.server.endpoint, bucket, prefix, repo], cwd: repo, env: ctx.baseEnv }, join(logs, `list-${run}.log`), opts.timeoutS));
+    }
+    const rescanLog = join(logs, `rescan-${run}.log`);
+    const rescan = await measure({ argv: [process.execPath, self, '--worker', 'rescan', '-', '-', '-', repo], cwd: repo, env: ctx.baseEnv }, rescanLog, opts.timeoutS);
+    push('rescan', rescan, firstLine(await readFile(rescanLog, 'utf8').catch(() => '')));
+  }
+  if (!opts.keep) await rm(join(ctx.work, 'large'), { recursive: true, force: true });
+}
+
+function lsyncNode(ctx: Ctx, profileName: string): string[] {
+  const bin = join(ctx.root, 'bin', 'lsync.js');
+  return ctx.opts.profile
+    ? [process.execPath, '--cpu-prof', '--cpu-prof-dir', join(ctx.work, 'profiles'), '--cpu-prof-name', `${profileName}.cpuprofile`, bin]
+    : [process.execPath, bin];
+}
 
 // ---------------------------------------------------------------------------------------------
 // Profiles: self time per function from V8 .cpuprofile files
@@ -1152,6 +1287,18 @@ function report(opts: Options, command: string, machine: Machine, tools: readonl
   }
   out.push('');
 
+  // CPU
+  out.push('CPU seconds (user + system of the measured process, median (min–max); steadier than wall time when the machine is shared):', '');
+  out.push(`| case | ${cols.map((t) => t.label).join(' | ')} |`, `|---|${cols.map(() => '---:').join('|')}|`);
+  for (const kase of CASES) {
+    const cells = cols.map((t) => {
+      const xs = get(t.name, kase).filter((s) => s.ok && s.cpuS !== undefined).map((s) => s.cpuS ?? 0);
+      return xs.length === 0 ? '—' : fmtRange(xs);
+    });
+    out.push(`| ${CASE_TEXT[kase].replace(' N ', ` ${n} `).replace('one big file', `one ${bigMiB} MiB file`)} | ${cells.join(' | ')} |`);
+  }
+  out.push('');
+
   // Targets
   const peers = tools.filter((t) => t.name === 'aws' || t.name === 'rclone');
   const peerNoops = peers.map((t) => ({ t, s: med(t.name, 'noop') })).filter((x) => Number.isFinite(x.s));
@@ -1200,13 +1347,40 @@ function report(opts: Options, command: string, machine: Machine, tools: readonl
   }
   if (state.conditionalWrites === 'false') {
     out.push(
-      `\`lsync init\` recorded \`conditional_writes: false\` for ${opts.server} (it ignores If-None-Match), so lsync HEADs every key just before ` +
-        'writing it (its overwrite guard): a push of new files makes two requests per file where the raw SDK makes one.',
+      `\`lsync init\` recorded \`conditional_writes: false\` for ${opts.server} (it ignores If-None-Match), so lsync looks at every key just before ` +
+        'writing it (its overwrite guard): the puts waiting at the same moment share one ListObjectsV2 per folder (src/remote/s3/presence.ts), ' +
+        'so a push of new files makes a little more than one request per file where the raw SDK makes one.',
       '',
     );
   }
   if (state.initSeconds.length > 0) {
     out.push(`\`lsync init\` (run before lsync's push and pull cases, not included in them): median ${median(state.initSeconds).toFixed(2)} s.`, '');
+  }
+
+  if (state.large.length > 0 || state.largeSetup !== undefined) {
+    const nL = opts.large.toLocaleString('en-US');
+    out.push(`## Large repository (${nL} files)`, '');
+    out.push(
+      `A repository of ${nL} small files in 1,000 folders, in sync with its prefix (${state.largeSetup ?? 'setup failed'}). ` +
+        'Whole processes; median (min–max) of the runs.',
+      '',
+    );
+    out.push('| measurement | s | CPU s | peak RSS MiB |', '|---|---:|---:|---:|');
+    const rows: [LargeSample['what'], string][] = [
+      ['status', `no-op \`lsync status\` (local scan, database, listing, plan)`],
+      ['list', `raw SDK: ListObjectsV2 of the ${nL} keys alone, one page after another`],
+      ['rescan', 'lsync re-scan of the unchanged tree alone (process: database load + walk; nothing hashed)'],
+    ];
+    for (const [what, text] of rows) {
+      const xs = state.large.filter((x) => x.what === what && x.ok);
+      if (xs.length === 0) continue;
+      const cpu = xs.filter((x) => x.cpuS !== undefined).map((x) => x.cpuS ?? 0);
+      const rss = xs.filter((x) => x.rssKiB !== undefined).map((x) => (x.rssKiB ?? 0) / 1024);
+      out.push(`| ${text} | ${fmtRange(xs.map((x) => x.seconds))} | ${cpu.length > 0 ? fmtRange(cpu) : '—'} | ${rss.length > 0 ? fmtRange(rss, 0) : '—'} |`);
+    }
+    const details = state.large.filter((x) => x.detail !== undefined).map((x) => x.detail ?? '');
+    if (details.length > 0) out.push('', `Re-scan, in-process timings: ${details.join('; ')}.`);
+    out.push('');
   }
 
   out.push('## Machine', '', ...machine.lines, '');
@@ -1237,9 +1411,9 @@ function report(opts: Options, command: string, machine: Machine, tools: readonl
   if (state.failures.length > 0) out.push('## Failures', '', ...state.failures.map((f) => `- ${f}`), '');
   if (state.profiles.length > 0) out.push('## lsync CPU profiles (self time)', '', ...state.profiles, '');
   out.push('<details><summary>All samples (seconds)</summary>', '');
-  out.push('| tool | case | run | s | peak RSS MiB | ok |', '|---|---|---:|---:|---:|---|');
+  out.push('| tool | case | run | s | CPU s | peak RSS MiB | ok |', '|---|---|---:|---:|---:|---:|---|');
   for (const s of state.samples) {
-    out.push(`| ${s.tool} | ${s.kase} | ${s.run} | ${s.seconds.toFixed(3)} | ${s.rssKiB !== undefined ? (s.rssKiB / 1024).toFixed(0) : '—'} | ${s.ok ? 'yes' : `no: ${s.note ?? ''}`} |`);
+    out.push(`| ${s.tool} | ${s.kase} | ${s.run} | ${s.seconds.toFixed(3)} | ${s.cpuS !== undefined ? s.cpuS.toFixed(2) : '—'} | ${s.rssKiB !== undefined ? (s.rssKiB / 1024).toFixed(0) : '—'} | ${s.ok ? 'yes' : `no: ${s.note ?? ''}`} |`);
   }
   out.push('', '</details>', '');
   return out.join('\n');
@@ -1286,8 +1460,10 @@ async function main(): Promise<void> {
   log(`generating ${opts.smallCount} × ${opts.smallSize / KiB} KiB and one ${opts.bigSize / MiB} MiB file`);
   await writeSmallDataset(dataSmall, opts.smallCount, opts.smallSize);
   const bigFile = join(bigDir, 'big.bin');
-  await writeBigFile(bigFile, opts.bigSize);
-  bigMd5 = await md5File(bigFile);
+  if (!opts.skipBig) {
+    await writeBigFile(bigFile, opts.bigSize);
+    bigMd5 = await md5File(bigFile);
+  }
 
   const server = await startServer(opts.server, root, join(work, 'server'));
   log(`${server.version} on ${server.endpoint}`);
@@ -1298,7 +1474,7 @@ async function main(): Promise<void> {
 
   const command = `node dist/bench/run.js ${argv.join(' ')}`.trim();
   const machine = machineInfo(server, tools, absent);
-  const state: State = { samples: [], initSeconds: [], failures: [], profiles: [] };
+  const state: State = { samples: [], initSeconds: [], failures: [], profiles: [], large: [] };
   const write = async (runsDone: number): Promise<void> => {
     await writeFile(opts.out, report(opts, command, machine, tools, state, runsDone, started, (Date.now() - t0) / 1000));
   };
@@ -1308,6 +1484,10 @@ async function main(): Promise<void> {
       const order = tools.map((_, i) => tools[(i + run - 1) % tools.length]).filter((t): t is Tool => t !== undefined);
       for (const tool of order) await runTool(tool, run, ctx, admin, dataSmall, bigFile, state);
       await write(run);
+    }
+    if (opts.large > 0) {
+      await runLarge(ctx, admin, tools, state);
+      await write(opts.runs);
     }
     if (opts.profile) {
       const dir = join(work, 'profiles');

@@ -53,6 +53,18 @@ export interface Quirks {
    * it could not abort.
    */
   readonly partCopy: boolean;
+  /**
+   * A listing shows every write that completed before it was sent (read-after-write listings), so
+   * where conditional writes are missing, the overwrite guard of many small puts can be one
+   * listing per folder instead of one HEAD per key (presence.ts). Unknown services: HEAD.
+   */
+  readonly consistentListing: boolean;
+  /**
+   * ListObjectsV2 with Delimiter='/' names every top-level folder, so a large prefix can be listed
+   * folder by folder in parallel (list-parallel.ts). s3rver only reports a folder that holds a key
+   * directly (`a/b/c` alone yields no `a/`): never there, nor on unknown services.
+   */
+  readonly delimiterListing: boolean;
 }
 
 const LOCAL: Omit<Quirks, 'provider'> = {
@@ -65,6 +77,8 @@ const LOCAL: Omit<Quirks, 'provider'> = {
   listParts: true,
   manageUploads: true,
   partCopy: true,
+  consistentListing: true,
+  delimiterListing: true,
 };
 
 const TABLE: Readonly<Record<Provider, Omit<Quirks, 'provider'>>> = {
@@ -78,11 +92,13 @@ const TABLE: Readonly<Record<Provider, Omit<Quirks, 'provider'>>> = {
     listParts: true,
     manageUploads: true,
     partCopy: true,
+    consistentListing: true,
+    delimiterListing: true,
   },
-  s3rver: { ...LOCAL, copySourceEncoding: 'uri', sortedListing: false, listParts: false, manageUploads: false, partCopy: false },
+  s3rver: { ...LOCAL, copySourceEncoding: 'uri', sortedListing: false, listParts: false, manageUploads: false, partCopy: false, delimiterListing: false },
   moto: LOCAL,
   minio: LOCAL,
-  generic: LOCAL,
+  generic: { ...LOCAL, consistentListing: false, delimiterListing: false },
 };
 
 export function isProvider(s: string): s is Provider {

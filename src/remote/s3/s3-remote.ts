@@ -5,12 +5,14 @@
  * quirks.ts (the only module that knows which service this is). Error mapping: errors.ts.
  *
  * Conditional writes: when `conditionalWrites` is false (the service was probed and ignores
- * If-Match / If-None-Match), conditional put/copy/delete HEAD the object just before the write and
- * throw 'precondition' on mismatch; the window between the HEAD and the write is the documented
- * race. Multipart uploads always HEAD first, so that a doomed upload fails before sending its bytes.
- * Copies and deletes send no HEAD where the service honours their conditions (`conditionalCopies`,
- * `conditionalDeletes`); a copy guarded by a plain-MD5 source ETag checks the copy's own ETag
- * instead of a HEAD of the source (see copy()).
+ * If-Match / If-None-Match), conditional put/copy/delete look at the object just before the write
+ * and throw 'precondition' on mismatch; the window between the look and the write is the documented
+ * race. The look is a HEAD, except for single-request puts where listings are consistent: there the
+ * puts waiting at the same moment share one listing per folder (presence.ts; same guarantee: every
+ * write that completed before put() was called is seen). Multipart uploads always HEAD first, so
+ * that a doomed upload fails before sending its bytes. Copies and deletes send no HEAD where the
+ * service honours their conditions (`conditionalCopies`, `conditionalDeletes`); a copy guarded by a
+ * plain-MD5 source ETag checks the copy's own ETag instead of a HEAD of the source (see copy()).
  *
  * Resumable uploads (PutOptions.resume) and memory: see multipart.ts. Uploads left on the service
  * (by interrupted resumable puts whose file then changed, or by crashes) are found with
@@ -57,6 +59,8 @@ import { decodeMeta, encodeMeta, quoteEtag, unquoteEtag } from './meta.js';
 import { choosePartSize, MiB, parseCheckpoint, uploadMultipart, type MultipartState } from './multipart.js';
 import { pace } from './pace.js';
 import { partSource } from './part-source.js';
+import { listParallel, type PageQuery, type RawItem, type RawPage } from './list-parallel.js';
+import { PresenceCheck, type ListPage, type Presence } from './presence.js';
 import { probeCapabilities, type S3Capabilities } from './probe.js';
 import { detectProvider, quirksFor, type Quirks } from './quirks.js';
 
@@ -127,6 +131,10 @@ export class S3Remote implements Remote {
   private readonly partLimit: LimitFunction;
   private readonly memory: ByteBudget;
   private readonly onMultipartPart: S3RemoteOptions['onMultipartPart'];
+  /** Batched overwrite guard (presence.ts); undefined where puts are conditional or listings may lag. */
+  private readonly presence: PresenceCheck | undefined;
+  /** Folders listed at once by a whole-prefix listing (list-parallel.ts). */
+  private readonly listParallelism: number;
 
   constructor(options: S3RemoteOptions) {
     if (options.prefix !== '' && !options.prefix.endsWith('/')) throw new Error(`S3 prefix "${options.prefix}" must be '' or end in '/'`);
@@ -161,6 +169,11 @@ export class S3Remote implements Remote {
       versioning: options.versioning ?? false,
       serverSideCopy: true,
     };
+    this.listParallelism = Math.min(8, concurrency);
+    this.presence =
+      !this.capabilities.conditionalWrites && this.quirks.consistentListing
+        ? new PresenceCheck({ listPage: (prefix, startAfter) => this.listPage(prefix, startAfter), sorted: this.quirks.sortedListing })
+        : undefined;
   }
 
   private key(path: string): string {
@@ -219,8 +232,47 @@ export class S3Remote implements Remote {
     yield* all.sort((a, b) => compareKeys(a.path, b.path));
   }
 
+  /** The whole prefix, top-level folders listed side by side where the service allows (list-parallel.ts). */
+  private async *listAllParallel(signal: AbortSignal | undefined): AsyncIterable<RemoteObject> {
+    type Item = RawItem & { readonly size: number; readonly etag: string; readonly lastModifiedMs: number };
+    const page = async (q: PageQuery): Promise<RawPage<Item>> => {
+      let res;
+      try {
+        res = await this.client.send(
+          new ListObjectsV2Command({
+            Bucket: this.bucket,
+            Prefix: q.prefix,
+            ...(q.delimiter !== undefined ? { Delimiter: q.delimiter } : {}),
+            ...(q.startAfter !== undefined ? { StartAfter: q.startAfter } : {}),
+            ...(q.token !== undefined ? { ContinuationToken: q.token } : {}),
+          }),
+          sendOptions(signal),
+        );
+      } catch (err) {
+        throw this.fail(err, 'list', '');
+      }
+      const items: Item[] = [];
+      for (const o of res.Contents ?? []) {
+        if (o.Key === undefined) continue;
+        items.push({ key: o.Key, size: o.Size ?? 0, etag: unquoteEtag(o.ETag), lastModifiedMs: o.LastModified?.getTime() ?? 0 });
+      }
+      const commonPrefixes = (res.CommonPrefixes ?? []).flatMap((p) => (p.Prefix !== undefined ? [p.Prefix] : []));
+      return { items, commonPrefixes, next: res.IsTruncated === true ? res.NextContinuationToken : undefined };
+    };
+    for await (const item of listParallel(page, this.prefix, this.listParallelism, [this.prefix + BOOKKEEPING])) {
+      if (!item.key.startsWith(this.prefix)) continue;
+      const path = item.key.slice(this.prefix.length);
+      if (path.startsWith(BOOKKEEPING)) continue;
+      yield { path, size: item.size, etag: item.etag, lastModifiedMs: item.lastModifiedMs };
+    }
+  }
+
   /** The listing as the service returns it, page by page. */
   private async *listPages(under: string, signal: AbortSignal | undefined): AsyncIterable<RemoteObject> {
+    if (under === '' && this.quirks.delimiterListing && this.quirks.sortedListing) {
+      yield* this.listAllParallel(signal);
+      return;
+    }
     const listPrefix = this.key(under);
     // In byte order the scope `under/…` is one run of keys: past it, stop paginating.
     const folder = under === '' ? undefined : listPrefix + '/';
@@ -332,11 +384,58 @@ export class S3Remote implements Remote {
     if (ifMatch !== undefined && current?.etag !== ifMatch) throw this.changed(what, path);
   }
 
+  /**
+   * The pre-write check of a single-request put on a service without conditional writes: from a
+   * listing shared with the other puts waiting at the same moment where listings are consistent
+   * (presence.ts: one request per folder instead of one HEAD per key, same guarantee), else a HEAD.
+   */
+  private async guard(what: string, path: string, ifMatch: string | undefined, ifNoneMatch: boolean | undefined, signal?: AbortSignal): Promise<void> {
+    if (ifMatch === undefined && ifNoneMatch !== true) return;
+    const etag = await this.look(path, signal);
+    if (ifNoneMatch === true && etag !== undefined) throw this.changed(what, path);
+    if (ifMatch !== undefined && etag !== ifMatch) throw this.changed(what, path);
+  }
+
+  /**
+   * The ETag of the object at `path` just now (undefined: none), from a listing shared with the
+   * other checks waiting at the same moment where listings are consistent (presence.ts), else a HEAD.
+   */
+  private async look(path: string, signal?: AbortSignal): Promise<string | undefined> {
+    if (this.presence !== undefined) {
+      let seen: Presence;
+      try {
+        seen = await this.presence.current(this.key(path), signal);
+      } catch (err) {
+        throw this.fail(err, 'list', path);
+      }
+      if (seen.state === 'absent') return undefined;
+      if (seen.state === 'present') return seen.etag;
+    }
+    return (await this.stat(path, signal))?.etag;
+  }
+
+  /** One ListObjectsV2 page of raw keys, for the batched overwrite guard. */
+  private async listPage(prefix: string, startAfter: string | undefined): Promise<ListPage> {
+    const page = await this.client.send(
+      new ListObjectsV2Command({ Bucket: this.bucket, Prefix: prefix, ...(startAfter !== undefined ? { StartAfter: startAfter } : {}) }),
+    );
+    const objects = new Map<string, string>();
+    let lastKey: string | undefined;
+    for (const item of page.Contents ?? []) {
+      if (item.Key === undefined) continue;
+      objects.set(item.Key, unquoteEtag(item.ETag));
+      if (lastKey === undefined || compareKeys(item.Key, lastKey) > 0) lastKey = item.Key;
+    }
+    return { objects, truncated: page.IsTruncated === true, lastKey };
+  }
+
   async put(path: string, source: PutSource, options: PutOptions): Promise<PutResult> {
     const size = source.kind === 'file' ? source.size : source.data.byteLength;
     const multipart = size >= this.threshold;
     const native = this.capabilities.conditionalWrites;
-    if (!native || multipart) await this.expect('put', path, options.ifMatch, options.ifNoneMatch, options.signal);
+    // Multipart HEADs even where the service checks: a doomed upload fails before sending its bytes.
+    if (multipart) await this.expect('put', path, options.ifMatch, options.ifNoneMatch, options.signal);
+    else if (!native) await this.guard('put', path, options.ifMatch, options.ifNoneMatch, options.signal);
     const conditions = native
       ? {
           ...(options.ifMatch !== undefined ? { IfMatch: quoteEtag(options.ifMatch) } : {}),
@@ -420,7 +519,8 @@ export class S3Remote implements Remote {
   async copy(from: string, to: string, options: CopyOptions = {}): Promise<PutResult> {
     const { ifMatch, signal } = options;
     const native = this.conditionalCopies;
-    if (options.ifNoneMatch === true && !native) await this.expect('copy', to, undefined, true, signal);
+    // The target check shares a listing with the other checks of the moment where it can (guard()).
+    if (options.ifNoneMatch === true && !native) await this.guard('copy', to, undefined, true, signal);
     // Without native conditions the source needs checking. A single-part copy of a plain-MD5 object
     // gets that MD5 as its own ETag, so the copy's answer checks the source for free (see below);
     // otherwise (multipart ETag, unknown size) a HEAD does, and gives the size too.
@@ -509,11 +609,12 @@ export class S3Remote implements Remote {
   }
 
   async delete(path: string, options: { readonly ifMatch?: string; readonly signal?: AbortSignal } = {}): Promise<void> {
-    // Where DeleteObject honours If-Match the service checks; otherwise a HEAD just before.
+    // Where DeleteObject honours If-Match the service checks; otherwise a look just before (a
+    // listing shared with the other checks of the moment, or a HEAD: see look()).
     if (options.ifMatch !== undefined && !this.conditionalDeletes) {
-      const current = await this.stat(path, options.signal);
+      const current = await this.look(path, options.signal);
       if (current === undefined) return; // already gone: the caller's goal is reached
-      if (current.etag !== options.ifMatch) throw this.changed('delete', path);
+      if (current !== options.ifMatch) throw this.changed('delete', path);
     }
     try {
       await this.client.send(
