@@ -6,26 +6,11 @@
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import type { S3Client } from '@aws-sdk/client-s3';
 import { S3Remote } from '../../src/remote/s3/s3-remote.js';
 import type { Remote } from '../../src/remote/remote.js';
+import { countRequests } from '../support/requests.js';
 import { serverKinds, useServer } from '../support/servers.js';
 import { readAll, rejectsKind } from './contract.js';
-
-/** Counts the requests the remote's own SDK client sends, by command name (observation only). */
-function countRequests(remote: S3Remote): Map<string, number> {
-  const counts = new Map<string, number>();
-  const client = (remote as unknown as { client: S3Client }).client;
-  client.middlewareStack.add(
-    (next, context) => async (args) => {
-      const name = context.commandName ?? '?';
-      counts.set(name, (counts.get(name) ?? 0) + 1);
-      return next(args);
-    },
-    { step: 'initialize', name: 'lsyncTestCounter' },
-  );
-  return counts;
-}
 
 async function text(remote: Remote, path: string): Promise<string> {
   return (await readAll((await remote.get(path)).body)).toString('utf8');

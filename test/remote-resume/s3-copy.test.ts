@@ -13,7 +13,6 @@ import { mkdir, mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
-import type { S3Client } from '@aws-sdk/client-s3';
 import { plan } from '../../src/core/plan.js';
 import type { Plan } from '../../src/core/types.js';
 import { execute, type ExecResult } from '../../src/exec/executor.js';
@@ -23,25 +22,10 @@ import { openRemote, parseRemoteUrl, type OpenOptions } from '../../src/remote/o
 import { RemoteError, type Remote } from '../../src/remote/remote.js';
 import { openDatabase } from '../../src/state/db.js';
 import type { Database } from '../../src/state/database.js';
+import { countRequests } from '../support/requests.js';
 import { serverKinds, useServer, type ServerInfo, type ServerKind } from '../support/servers.js';
 
 const MiB = 1024 * 1024;
-
-/** Counts the SDK commands a remote sends, by name (e.g. `HeadObjectCommand`). */
-function countRequests(remote: Remote): Map<string, number> {
-  const counts = new Map<string, number>();
-  const client = Reflect.get(remote, 'client') as S3Client | undefined;
-  assert.ok(client, 'an S3Remote holds its SDK client as `client`');
-  client.middlewareStack.add(
-    (next, context) => async (args) => {
-      const name = context.commandName ?? '?';
-      counts.set(name, (counts.get(name) ?? 0) + 1);
-      return next(args);
-    },
-    { step: 'initialize', name: 'lsyncTestCounter' },
-  );
-  return counts;
-}
 
 function total(counts: ReadonlyMap<string, number>): number {
   let n = 0;
