@@ -371,6 +371,9 @@ interface Options {
   readonly profile: boolean;
   readonly keep: boolean;
   readonly timeoutS: number;
+  /** `--cases`: which groups run (the small-file cases 1-4, the big-file cases 5-6). */
+  readonly small: boolean;
+  readonly big: boolean;
   readonly smallCount: number;
   readonly smallSize: number;
   readonly bigSize: number;
@@ -382,7 +385,7 @@ const CASES: readonly CaseName[] = ['push-small', 'noop', 'modify', 'pull-small'
 function usage(): never {
   process.stderr.write(
     'usage: node dist/bench/run.js [--quick] [--runs N] [--server s3rver|moto] [--tools lsync,aws,rclone,raw]\n' +
-      '                              [--out FILE] [--profile] [--keep] [--timeout SECONDS]\n',
+      '                              [--out FILE] [--profile] [--keep] [--timeout SECONDS] [--cases small,big]\n',
   );
   process.exit(2);
 }
@@ -396,6 +399,8 @@ function parseOptions(argv: readonly string[], root: string): Options {
   let profile = false;
   let keep = false;
   let timeoutS = 600;
+  let small = true;
+  let big = true;
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const value = (): string => {
@@ -423,7 +428,12 @@ function parseOptions(argv: readonly string[], root: string): Options {
     else if (a === '--profile') profile = true;
     else if (a === '--keep') keep = true;
     else if (a === '--timeout') timeoutS = Number(value());
-    else usage();
+    else if (a === '--cases') {
+      const names = value().split(',');
+      if (!names.every((n) => n === 'small' || n === 'big')) usage();
+      small = names.includes('small');
+      big = names.includes('big');
+    } else usage();
   }
   return {
     quick,
@@ -435,6 +445,8 @@ function parseOptions(argv: readonly string[], root: string): Options {
     profile,
     keep,
     timeoutS,
+    small,
+    big,
     smallCount: quick ? 1000 : 10_000,
     smallSize: 4 * KiB,
     bigSize: quick ? 64 * MiB : 512 * MiB,
@@ -916,7 +928,7 @@ async function runTool(tool: Tool, run: number, ctx: Ctx, admin: Admin, dataSmal
   };
 
   // Small files: push, no-op, modify, pull.
-  {
+  if (opts.small) {
     const prefix = 'small/';
     const work = join(base, 'small');
     let pushed = false;
@@ -968,7 +980,7 @@ async function runTool(tool: Tool, run: number, ctx: Ctx, admin: Admin, dataSmal
   }
 
   // One big file: push, pull.
-  {
+  if (opts.big) {
     const prefix = 'big/';
     const work = join(base, 'big');
     await mkdir(work, { recursive: true });
@@ -1284,7 +1296,7 @@ async function main(): Promise<void> {
   await mkdir(dataSmall, { recursive: true });
   await mkdir(bigDir, { recursive: true });
   log(`generating ${opts.smallCount} × ${opts.smallSize / KiB} KiB and one ${opts.bigSize / MiB} MiB file`);
-  await writeSmallDataset(dataSmall, opts.smallCount, opts.smallSize);
+  if (opts.small) await writeSmallDataset(dataSmall, opts.smallCount, opts.smallSize);
   const bigFile = join(bigDir, 'big.bin');
   await writeBigFile(bigFile, opts.bigSize);
   bigMd5 = await md5File(bigFile);

@@ -19,6 +19,7 @@ import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { RemoteError, type Remote, type RemoteObject } from '../remote/remote.js';
 import type { EventSink } from './events.js';
+import { fetchRanges, type RangePlan } from './ranges.js';
 
 /** Partials untouched for this long belong to objects nobody asked for again: removed at the start of a run. */
 export const PARTIAL_MAX_AGE_MS = 7 * 24 * 3600 * 1000;
@@ -98,7 +99,15 @@ export interface FetchDeps {
   readonly partials: Partials;
   readonly emit: EventSink;
   readonly signal?: AbortSignal;
+  /** How a large rest is fetched (parallel ranged GETs, see ranges.ts); default DEFAULT_RANGES. */
+  readonly ranges?: RangePlan;
 }
+
+/**
+ * 16 GETs of 8 MiB in flight, at most 32 MiB waiting for the head. Measured against s3rver on
+ * loopback (bench/run.ts, one 512 MiB object): see the header of ranges.ts.
+ */
+export const DEFAULT_RANGES: RangePlan = { rangeSize: 8 * 1024 * 1024, inFlight: 16, window: 32 * 1024 * 1024 };
 
 export interface Fetched {
   /** The complete, verified file in `.lsync/tmp/` (the caller renames or unlinks it). */
@@ -191,10 +200,25 @@ export async function fetchObject(
     for (let resumes = 0; object === undefined; ) {
       const before = have;
       try {
-        object = await fetchRange(path, expect, tmp, have, h, deps, (n) => {
-          have += n;
-          received += n;
-        });
+        const plan = deps.ranges ?? DEFAULT_RANGES;
+        if (expect.size - have > plan.rangeSize) {
+          object = await fetchRanges({
+            remote: deps.remote, path, etag: expect.etag, size: expect.size, tmp, from: have, hash: h, plan,
+            onCommit: (n) => {
+              have += n;
+              deps.emit({ type: 'progress', path, bytes: n });
+            },
+            onReceive: (n) => {
+              received += n;
+            },
+            ...(deps.signal !== undefined ? { signal: deps.signal } : {}),
+          });
+        } else {
+          object = await fetchRange(path, expect, tmp, have, h, deps, (n) => {
+            have += n;
+            received += n;
+          });
+        }
       } catch (e) {
         if (e instanceof RemoteError && e.kind === 'precondition') {
           await unlink(tmp).catch(() => undefined);

@@ -39,3 +39,17 @@ export function pace<C extends PutObjectCommand | UploadPartCommand>(command: C,
   );
   return command;
 }
+
+/** `source` re-sliced into PACE_SLICE pieces, each released when `throttle` allows it. */
+export function pacedSource(source: Readable, throttle: Throttle, signal: AbortSignal | undefined): Readable {
+  async function* slices(): AsyncGenerator<Buffer> {
+    for await (const chunk of source as AsyncIterable<Buffer>) {
+      for (let offset = 0; offset < chunk.byteLength; offset += PACE_SLICE) {
+        const slice = chunk.subarray(offset, Math.min(offset + PACE_SLICE, chunk.byteLength));
+        await throttle(slice.byteLength, signal);
+        yield slice;
+      }
+    }
+  }
+  return Readable.from(slices(), { objectMode: false });
+}

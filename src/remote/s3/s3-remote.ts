@@ -341,7 +341,6 @@ export class S3Remote implements Remote {
           partSize: choosePartSize(size, this.partSize),
           source: parts,
           limit: this.partLimit,
-          memory: this.memory,
           metadata,
           ...(native && options.ifMatch !== undefined ? { ifMatch: options.ifMatch } : {}),
           ...(native && options.ifNoneMatch === true ? { ifNoneMatch: true } : {}),
