@@ -19,13 +19,13 @@ import { Transform, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { RemoteError, type Remote, type RemoteObject } from '../remote/remote.js';
 import type { EventSink } from './events.js';
-import { FileHasher } from './file-hasher.js';
+import { FileHasher } from '../scan/md5-thread.js';
 
 /** Partials untouched for this long belong to objects nobody asked for again: removed at the start of a run. */
 export const PARTIAL_MAX_AGE_MS = 7 * 24 * 3600 * 1000;
 /** Resumptions within one attempt after the body broke off mid-way (each must have made progress). */
 const INLINE_RESUMES = 3;
-/** Objects at least this large are hashed by a worker thread (file-hasher.ts) rather than as they pass. */
+/** Objects at least this large are hashed by a worker thread (scan/md5-thread.ts) rather than as they pass. */
 export const WORKER_HASH_MIN = 32 * 1024 * 1024;
 /** Bytes a download gathers before writing them (one writev rather than one write per socket read). */
 const WRITE_BATCH = 1024 * 1024;
@@ -132,7 +132,7 @@ async function hashPrefix(file: string, bytes: number, h: Hash, signal?: AbortSi
 
 /**
  * How a fetch computes its content MD5: over the bytes as they pass (small objects), or read back
- * from the partial by a worker thread as it grows (large ones, see file-hasher.ts).
+ * from the partial by a worker thread as it grows (large ones, see scan/md5-thread.ts).
  */
 interface ContentDigest {
   /** Bytes on their way to the partial, in order. */

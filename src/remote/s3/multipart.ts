@@ -23,9 +23,7 @@
  * uploads of one S3Remote (independent of the request concurrency), and the number of requests in
  * flight is capped by `limit`. Buffers (not streams) let the SDK retry a part.
  */
-import { createHash } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
-import { Transform, type TransformCallback } from 'node:stream';
 import { setTimeout as delay } from 'node:timers/promises';
 import {
   AbortMultipartUploadCommand,
@@ -334,32 +332,23 @@ function retryable(err: unknown): boolean {
   return classify(err) === 'transient';
 }
 
-/** Hashes what passes through it (the part as it goes on the wire). */
-class HashingStream extends Transform {
-  readonly md5 = createHash('md5');
-
-  override _transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback): void {
-    this.md5.update(chunk);
-    cb(null, chunk);
-  }
-}
-
 /**
  * One attempt at one part: a fresh stream of its bytes as the body (no buffer of the part's size:
  * memory does not grow with the part size or the number of parts in flight), then the ETag the
- * service returns checked against the MD5 of the bytes that went out. Resolves to that ETag.
+ * service returns checked against the part's MD5, computed meanwhile by the source (a worker
+ * thread reading the file: the thread streaming the bytes does not hash them too). Resolves to
+ * that ETag.
  */
 async function sendPart(p: MultipartParams, uploadId: string, partNumber: number, offset: number, length: number, signal: AbortSignal): Promise<string> {
-  let source = p.source.stream(offset, length);
-  if (p.throttle !== undefined) source = pacedSource(source, p.throttle, signal);
-  const body = new HashingStream();
+  const expected = p.source.md5(offset, length);
+  // Awaited only once the part is sent; a failure before that must not count as unhandled.
+  expected.catch(() => undefined);
+  let body = p.source.stream(offset, length);
+  if (p.throttle !== undefined) body = pacedSource(body, p.throttle, signal);
   // The HTTP handler pipes the body into the request, which never learns that the body failed (the
   // file shrank): the request would wait for the missing bytes. Abort it with the body's error.
   const bodyFailed = new AbortController();
-  source.on('error', (err) => body.destroy(err));
   body.on('error', (err) => bodyFailed.abort(err));
-  body.on('close', () => source.destroy());
-  source.pipe(body);
   let res;
   try {
     res = await p.client.send(
@@ -374,9 +363,9 @@ async function sendPart(p: MultipartParams, uploadId: string, partNumber: number
   const etag = unquoteEtag(res.ETag);
   if (etag === '') throw new Error(`UploadPart ${partNumber} returned no ETag`);
   // A part's ETag is its MD5 except under SSE-KMS / SSE-C (AWS), where nothing can be compared.
-  const sent = body.md5.digest('hex');
-  if (PLAIN_MD5.test(etag) && etag.toLowerCase() !== sent) {
-    throw new RemoteError('transient', `part ${partNumber} of ${p.key}: the service stored other bytes than were sent (ETag ${etag}, MD5 ${sent})`);
+  const md5 = await expected;
+  if (PLAIN_MD5.test(etag) && etag.toLowerCase() !== md5) {
+    throw new RemoteError('transient', `part ${partNumber} of ${p.key}: the service holds other bytes than the file's (ETag ${etag}, MD5 ${md5}; changed while uploading?)`);
   }
   return etag;
 }

@@ -8,8 +8,10 @@
  *   multipart.ts). A file that turns out shorter than its announced size fails the stream, rather
  *   than leaving a request waiting for bytes that never come.
  */
+import { createHash } from 'node:crypto';
 import type { FileHandle } from 'node:fs/promises';
 import { Readable } from 'node:stream';
+import { RangeHasher } from '../../scan/md5-thread.js';
 import { RemoteError, type PutSource } from '../remote.js';
 
 /** Chunk size of part streams read from files: large enough that per-chunk costs vanish. */
@@ -20,6 +22,13 @@ export interface PartSource {
   read(offset: number, length: number, into?: Buffer): Promise<Uint8Array>;
   /** Exactly `length` bytes from `offset`, as a new stream each call. */
   stream(offset: number, length: number): Readable;
+  /**
+   * The MD5 (lowercase hex) of `length` bytes from `offset`. For files it is computed by a worker
+   * thread reading the file (scan/md5-thread.ts), beside the thread that streams the same bytes.
+   */
+  md5(offset: number, length: number): Promise<string>;
+  /** Releases what `md5` started (a worker thread). */
+  close(): Promise<void>;
 }
 
 function shortFile(source: PutSource & { kind: 'file' }): RemoteError {
@@ -69,10 +78,15 @@ export function partSource(source: PutSource, handle: FileHandle | undefined): P
     return {
       read: async (offset, length) => source.data.subarray(offset, offset + length),
       stream: (offset, length) => Readable.from([Buffer.from(source.data.buffer, source.data.byteOffset + offset, length)], { objectMode: false }),
+      md5: async (offset, length) => createHash('md5').update(source.data.subarray(offset, offset + length)).digest('hex'),
+      close: async () => undefined,
     };
   }
   if (handle === undefined) throw new Error('file source without an open handle');
+  const hasher = new RangeHasher(source.file);
   return {
+    md5: (offset, length) => hasher.md5(offset, length),
+    close: () => hasher.close(),
     async read(offset: number, length: number, into?: Buffer): Promise<Uint8Array> {
       const buf = into !== undefined && into.byteLength === length ? into : Buffer.allocUnsafe(length);
       let done = 0;

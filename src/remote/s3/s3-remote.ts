@@ -51,7 +51,7 @@ import { classify, isAbort, toRemoteError } from './errors.js';
 import { decodeMeta, encodeMeta, quoteEtag, unquoteEtag } from './meta.js';
 import { choosePartSize, MiB, parseCheckpoint, uploadMultipart, type MultipartState } from './multipart.js';
 import { pace } from './pace.js';
-import { partSource } from './part-source.js';
+import { partSource, type PartSource } from './part-source.js';
 import { probeCapabilities, type S3Capabilities } from './probe.js';
 import { detectProvider, quirksFor, type Quirks } from './quirks.js';
 
@@ -327,11 +327,12 @@ export class S3Remote implements Remote {
       : {};
     const metadata = encodeMeta(options.meta);
     let handle: FileHandle | undefined;
+    let parts: PartSource | undefined;
     let release: (() => void) | undefined;
     let sent: Buffer | undefined;
     try {
       if (source.kind === 'file') handle = await open(source.file, 'r');
-      const parts = partSource(source, handle);
+      parts = partSource(source, handle);
       if (multipart) {
         const done = await uploadMultipart({
           client: this.client,
@@ -392,6 +393,7 @@ export class S3Remote implements Remote {
     } finally {
       release?.();
       if (sent !== undefined) this.memory.give(sent);
+      await parts?.close();
       await handle?.close();
     }
   }
