@@ -1,10 +1,12 @@
 /**
  * Pacing an upload's bytes on the wire (PutOptions.throttle), for bandwidth limits.
  *
- * Bodies stay whole buffers up to the HTTP handler, so the SDK can sign, checksum and retry them.
- * The pacing happens at the last moment instead: a middleware just before the handler swaps the
- * signed request's buffer for a stream that awaits the throttle before each slice. Every attempt
- * of the SDK's retry gets a fresh stream over the same buffer (the request is copied, not changed).
+ * Buffer bodies (single-request puts) stay whole buffers up to the HTTP handler, so the SDK can
+ * sign, checksum and retry them. The pacing happens at the last moment instead: a middleware just
+ * before the handler swaps the signed request's buffer for a stream that awaits the throttle before
+ * each slice. Every attempt of the SDK's retry gets a fresh stream over the same buffer (the request
+ * is copied, not changed). Streamed bodies (multipart parts) are paced as they are read
+ * (`pacedSource`).
  */
 import { Readable } from 'node:stream';
 import type { PutObjectCommand, UploadPartCommand } from '@aws-sdk/client-s3';

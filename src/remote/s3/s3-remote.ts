@@ -75,12 +75,10 @@ export interface S3RemoteOptions {
   /** Preferred part size (at least 5 MiB; grows so there are at most 10,000 parts). Default 16 MiB. */
   readonly partSize?: number;
   /**
-   * Bytes of request bodies held in memory at once, across all uploads (multipart parts, and whole
-   * files below the multipart threshold), independent of `concurrency`. Default 64 MiB: four
-   * 16 MiB parts in flight. Measured on loopback s3rver, a 512 MiB push peaks at about 190 MiB RSS
-   * with it (about 125 MiB of that is the process itself: SDK, hashing, heap), against about 450 MiB
-   * with sixteen parts; 32 MiB brings it to about 150 MiB. Not lower by default: over a WAN, parts
-   * in flight are what keeps the link busy.
+   * Bytes of request bodies held in memory at once: whole files below the multipart threshold, read
+   * into one buffer each (the SDK signs and retries them), independent of `concurrency`. Default
+   * 64 MiB. Multipart parts do not count: they are streamed from the file (multipart.ts), so a
+   * 512 MiB push with 16 parts of 16 MiB in flight peaks at about 135 MiB RSS on loopback s3rver.
    */
   readonly partMemory?: number;
   /** As recorded by `probeCapabilities()` at init; false (the safe default) means HEAD-then-write. */
