@@ -383,11 +383,12 @@ interface Options {
   readonly out: string;
   readonly profile: boolean;
   readonly keep: boolean;
-  /** Leave out the big-file cases (5, 6): for working on the small-file ones. */
-  readonly skipBig: boolean;
   /** Files of the large-repository cases (no-op status, listing, re-scan); 0 = not run. */
   readonly large: number;
   readonly timeoutS: number;
+  /** `--cases`: which groups run (the small-file cases 1-4, the big-file cases 5-6). */
+  readonly small: boolean;
+  readonly big: boolean;
   readonly smallCount: number;
   readonly smallSize: number;
   readonly bigSize: number;
@@ -399,7 +400,7 @@ const CASES: readonly CaseName[] = ['push-small', 'noop', 'modify', 'pull-small'
 function usage(): never {
   process.stderr.write(
     'usage: node dist/bench/run.js [--quick] [--runs N] [--server s3rver|moto] [--tools lsync,aws,rclone,raw]\n' +
-      '                              [--out FILE] [--profile] [--keep] [--skip-big] [--large [N]] [--timeout SECONDS]\n',
+      '                              [--out FILE] [--profile] [--keep] [--cases small,big] [--skip-big] [--large [N]] [--timeout SECONDS]\n',
   );
   process.exit(2);
 }
@@ -412,9 +413,10 @@ function parseOptions(argv: readonly string[], root: string): Options {
   let out: string | undefined;
   let profile = false;
   let keep = false;
-  let skipBig = false;
   let large = 0;
   let timeoutS = 600;
+  let small = true;
+  let big = true;
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const value = (): string => {
@@ -441,7 +443,7 @@ function parseOptions(argv: readonly string[], root: string): Options {
     } else if (a === '--out') out = value();
     else if (a === '--profile') profile = true;
     else if (a === '--keep') keep = true;
-    else if (a === '--skip-big') skipBig = true;
+    else if (a === '--skip-big') big = false; // the same as --cases small
     else if (a === '--large') {
       // An optional count: `--large` alone means 100,000 files.
       const next = argv[i + 1];
@@ -449,7 +451,12 @@ function parseOptions(argv: readonly string[], root: string): Options {
       if (large < 1) usage();
     }
     else if (a === '--timeout') timeoutS = Number(value());
-    else usage();
+    else if (a === '--cases') {
+      const names = value().split(',');
+      if (!names.every((n) => n === 'small' || n === 'big')) usage();
+      small = names.includes('small');
+      big = names.includes('big');
+    } else usage();
   }
   return {
     quick,
@@ -460,9 +467,10 @@ function parseOptions(argv: readonly string[], root: string): Options {
     out: out ?? join(root, 'bench', quick ? 'RESULTS-quick.md' : 'RESULTS.md'),
     profile,
     keep,
-    skipBig,
     large,
     timeoutS,
+    small,
+    big,
     smallCount: quick ? 1000 : 10_000,
     smallSize: 4 * KiB,
     bigSize: quick ? 64 * MiB : 512 * MiB,
@@ -979,7 +987,7 @@ async function runTool(tool: Tool, run: number, ctx: Ctx, admin: Admin, dataSmal
   };
 
   // Small files: push, no-op, modify, pull.
-  {
+  if (opts.small) {
     const prefix = 'small/';
     const work = join(base, 'small');
     let pushed = false;
@@ -1031,7 +1039,7 @@ async function runTool(tool: Tool, run: number, ctx: Ctx, admin: Admin, dataSmal
   }
 
   // One big file: push, pull.
-  if (!opts.skipBig) {
+  if (opts.big) {
     const prefix = 'big/';
     const work = join(base, 'big');
     await mkdir(work, { recursive: true });
@@ -1458,9 +1466,9 @@ async function main(): Promise<void> {
   await mkdir(dataSmall, { recursive: true });
   await mkdir(bigDir, { recursive: true });
   log(`generating ${opts.smallCount} × ${opts.smallSize / KiB} KiB and one ${opts.bigSize / MiB} MiB file`);
-  await writeSmallDataset(dataSmall, opts.smallCount, opts.smallSize);
+  if (opts.small) await writeSmallDataset(dataSmall, opts.smallCount, opts.smallSize);
   const bigFile = join(bigDir, 'big.bin');
-  if (!opts.skipBig) {
+  if (opts.big) {
     await writeBigFile(bigFile, opts.bigSize);
     bigMd5 = await md5File(bigFile);
   }

@@ -12,18 +12,23 @@
  * alone says where to resume; no sidecar state is needed.
  */
 import { createHash, type Hash } from 'node:crypto';
-import { createReadStream, createWriteStream } from 'node:fs';
-import { lstat, readdir, unlink } from 'node:fs/promises';
+import { createReadStream } from 'node:fs';
+import { lstat, open, readdir, unlink, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
-import { Transform } from 'node:stream';
+import { Transform, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { RemoteError, type Remote, type RemoteObject } from '../remote/remote.js';
 import type { EventSink } from './events.js';
+import { FileHasher } from '../scan/md5-thread.js';
 
 /** Partials untouched for this long belong to objects nobody asked for again: removed at the start of a run. */
 export const PARTIAL_MAX_AGE_MS = 7 * 24 * 3600 * 1000;
 /** Resumptions within one attempt after the body broke off mid-way (each must have made progress). */
 const INLINE_RESUMES = 3;
+/** Objects at least this large are hashed by a worker thread (scan/md5-thread.ts) rather than as they pass. */
+export const WORKER_HASH_MIN = 32 * 1024 * 1024;
+/** Bytes a download gathers before writing them (one writev rather than one write per socket read). */
+const WRITE_BATCH = 1024 * 1024;
 
 function sha1(s: string): string {
   return createHash('sha1').update(s, 'utf8').digest('hex');
@@ -125,13 +130,143 @@ async function hashPrefix(file: string, bytes: number, h: Hash, signal?: AbortSi
   for await (const chunk of stream) h.update(chunk as Buffer);
 }
 
-/** One ranged GET from `from` to the end, appended to `tmp` through `h`; returns what the GET said about the object. */
+/**
+ * How a fetch computes its content MD5: over the bytes as they pass (small objects), or read back
+ * from the partial by a worker thread as it grows (large ones, see scan/md5-thread.ts).
+ */
+interface ContentDigest {
+  /** Bytes on their way to the partial, in order. */
+  pass(chunk: Buffer): void;
+  /** The partial now holds `bytes` bytes, all written. */
+  written(bytes: number): void;
+  /** A failed attempt passed bytes that never reached the partial, which holds `bytes`: realign. */
+  realign(bytes: number): Promise<void>;
+  digest(bytes: number): Promise<string>;
+  close(): Promise<void>;
+}
+
+class PassingDigest implements ContentDigest {
+  private h = createHash('md5');
+
+  constructor(private readonly file: string, private readonly signal: AbortSignal | undefined) {}
+
+  pass(chunk: Buffer): void {
+    this.h.update(chunk);
+  }
+
+  written(): void {}
+
+  async realign(bytes: number): Promise<void> {
+    this.h = createHash('md5');
+    await hashPrefix(this.file, bytes, this.h, this.signal);
+  }
+
+  async digest(): Promise<string> {
+    return this.h.digest('hex');
+  }
+
+  async close(): Promise<void> {}
+}
+
+class WorkerDigest implements ContentDigest {
+  private readonly hasher: FileHasher;
+
+  constructor(file: string) {
+    this.hasher = new FileHasher(file);
+  }
+
+  pass(): void {}
+
+  written(bytes: number): void {
+    this.hasher.written(bytes);
+  }
+
+  // The worker reads what is on disk, and is told only of bytes written: nothing to undo.
+  async realign(): Promise<void> {}
+
+  digest(bytes: number): Promise<string> {
+    return this.hasher.digest(bytes);
+  }
+
+  close(): Promise<void> {
+    return this.hasher.close();
+  }
+}
+
+/**
+ * Appends to the partial in batches: chunks arriving while a write is under way go out together
+ * in the next writev. Reports the file's size after each write; fsyncs at the end, so the rename
+ * that follows never publishes data still only in the page cache.
+ */
+class AppendSink extends Writable {
+  private handle: FileHandle | undefined;
+
+  constructor(private readonly file: string, private size: number, private readonly onWritten: (size: number) => void) {
+    super({ highWaterMark: WRITE_BATCH });
+  }
+
+  override _construct(cb: (err?: Error | null) => void): void {
+    // Append: the file stays a contiguous prefix of the object whatever stops us.
+    open(this.file, this.size > 0 ? 'a' : 'w').then((h) => {
+      this.handle = h;
+      cb();
+    }, cb);
+  }
+
+  override _writev(chunks: { chunk: Buffer }[], cb: (err?: Error | null) => void): void {
+    this.append(chunks.map((c) => c.chunk)).then(() => cb(), cb);
+  }
+
+  override _write(chunk: Buffer, _enc: BufferEncoding, cb: (err?: Error | null) => void): void {
+    this.append([chunk]).then(() => cb(), cb);
+  }
+
+  private async append(chunks: Buffer[]): Promise<void> {
+    const handle = this.handle;
+    if (handle === undefined) throw new Error(`${this.file}: not open`);
+    let left = chunks;
+    let total = left.reduce((n, c) => n + c.byteLength, 0);
+    while (total > 0) {
+      const { bytesWritten } = await handle.writev(left);
+      this.size += bytesWritten;
+      this.onWritten(this.size);
+      total -= bytesWritten;
+      left = skipBytes(left, bytesWritten);
+    }
+  }
+
+  override _final(cb: (err?: Error | null) => void): void {
+    if (this.handle === undefined) return cb();
+    this.handle.sync().then(() => cb(), cb);
+  }
+
+  override _destroy(err: Error | null, cb: (err?: Error | null) => void): void {
+    const handle = this.handle;
+    this.handle = undefined;
+    if (handle === undefined) return cb(err);
+    handle.close().then(() => cb(err), () => cb(err));
+  }
+}
+
+/** `chunks` without their first `skip` bytes (after a short write). */
+function skipBytes(chunks: readonly Buffer[], skip: number): Buffer[] {
+  const out: Buffer[] = [];
+  let at = 0;
+  for (const chunk of chunks) {
+    const end = at + chunk.byteLength;
+    if (end > skip) out.push(at >= skip ? chunk : chunk.subarray(skip - at));
+    at = end;
+  }
+  return out;
+}
+
+/** One ranged GET from `from` to the end, appended to `tmp` through `digest`; returns what the GET said about the object. */
 async function fetchRange(
   path: string,
   expect: { readonly etag: string; readonly size: number },
   tmp: string,
   from: number,
-  h: Hash,
+  digest: ContentDigest,
   deps: FetchDeps,
   onBytes: (n: number) => void,
 ): Promise<RemoteObject> {
@@ -145,16 +280,13 @@ async function fetchRange(
   });
   const tap = new Transform({
     transform(chunk: Buffer, _enc, cb) {
-      h.update(chunk);
+      digest.pass(chunk);
       onBytes(chunk.length);
       deps.emit({ type: 'progress', path, bytes: chunk.length });
       cb(null, chunk);
     },
   });
-  // Append: the file stays a contiguous prefix of the object whatever stops us. flush: fsync before
-  // close, so the rename that follows never publishes data still only in the page cache.
-  const out = createWriteStream(tmp, { flags: from > 0 ? 'a' : 'w', flush: true });
-  await pipeline(got.body, tap, out);
+  await pipeline(got.body, tap, new AppendSink(tmp, from, (size) => digest.written(size)));
   return got.object;
 }
 
@@ -184,39 +316,51 @@ export async function fetchObject(
       have = 0;
     }
     const resumedFrom = have;
-    let h = createHash('md5');
-    await hashPrefix(tmp, have, h, deps.signal);
-    if (have > 0) deps.emit({ type: 'progress', path, bytes: have });
+    let digest: ContentDigest;
+    if (expect.size >= WORKER_HASH_MIN) {
+      // The worker opens the partial at once: it must exist (empty when starting afresh).
+      if (have === 0) await (await open(tmp, 'w')).close();
+      digest = new WorkerDigest(tmp);
+      digest.written(have);
+    } else {
+      digest = new PassingDigest(tmp, deps.signal);
+      await digest.realign(have);
+    }
+    let hash: string;
     let object: RemoteObject | undefined;
-    for (let resumes = 0; object === undefined; ) {
-      const before = have;
-      try {
-        object = await fetchRange(path, expect, tmp, have, h, deps, (n) => {
-          have += n;
-          received += n;
-        });
-      } catch (e) {
-        if (e instanceof RemoteError && e.kind === 'precondition') {
-          await unlink(tmp).catch(() => undefined);
-          throw e;
-        }
-        // The body broke off (a reset connection, a server restart): ask for the rest now rather
-        // than next run, as long as each try makes progress. Anything else keeps the partial.
-        const onDisk = await sizeOf(tmp);
-        if (deps.signal?.aborted === true || onDisk <= before || ++resumes > INLINE_RESUMES) throw e;
-        if (onDisk !== have) {
-          // The hash saw bytes the writer never wrote: start it again from what is on disk.
-          h = createHash('md5');
-          await hashPrefix(tmp, onDisk, h, deps.signal);
-          have = onDisk;
+    try {
+      if (have > 0) deps.emit({ type: 'progress', path, bytes: have });
+      for (let resumes = 0; object === undefined; ) {
+        const before = have;
+        try {
+          object = await fetchRange(path, expect, tmp, have, digest, deps, (n) => {
+            have += n;
+            received += n;
+          });
+        } catch (e) {
+          if (e instanceof RemoteError && e.kind === 'precondition') {
+            await unlink(tmp).catch(() => undefined);
+            throw e;
+          }
+          // The body broke off (a reset connection, a server restart): ask for the rest now rather
+          // than next run, as long as each try makes progress. Anything else keeps the partial.
+          const onDisk = await sizeOf(tmp);
+          if (deps.signal?.aborted === true || onDisk <= before || ++resumes > INLINE_RESUMES) throw e;
+          if (onDisk !== have) {
+            // The tap saw bytes the writer never wrote: hash again from what is on disk.
+            await digest.realign(onDisk);
+            have = onDisk;
+          }
         }
       }
+      if (have !== object.size) {
+        // Keep the partial: a short body is a transfer problem, and the next try resumes after it.
+        throw new RemoteError('transient', `${path}: received ${have} bytes, expected ${object.size}`, path);
+      }
+      hash = await digest.digest(have);
+    } finally {
+      await digest.close();
     }
-    if (have !== object.size) {
-      // Keep the partial: a short body is a transfer problem, and the next try resumes after it.
-      throw new RemoteError('transient', `${path}: received ${have} bytes, expected ${object.size}`, path);
-    }
-    const hash = h.digest('hex');
     const wanted = object.meta?.md5 ?? expect.hash;
     if (wanted === undefined || wanted === hash) return { tmp, hash, object, received };
     await unlink(tmp).catch(() => undefined);

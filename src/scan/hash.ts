@@ -15,6 +15,8 @@ const readAsync = promisify(read);
 const closeAsync = promisify(close);
 
 const CHUNK = 256 * 1024;
+/** Reads of a file that filled the first chunk: larger, and two at a time (see below). */
+const BIG_CHUNK = 1024 * 1024;
 
 /** MD5 of the file at `path`, read in chunks so large files never sit in memory whole. */
 export async function hashFile(path: string, signal?: AbortSignal): Promise<ContentHash> {
@@ -23,16 +25,36 @@ export async function hashFile(path: string, signal?: AbortSignal): Promise<Cont
   // O_NOFOLLOW: a file swapped for a link is never read through it. O_NONBLOCK: one swapped for a
   // named pipe fails instead of blocking forever (no effect on regular files).
   const fd = await openAsync(path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+  let pending: Promise<{ bytesRead: number }> | undefined;
   try {
-    const buf = Buffer.allocUnsafe(CHUNK);
+    const first = Buffer.allocUnsafe(CHUNK);
     for (;;) {
-      const { bytesRead } = await readAsync(fd, buf, 0, CHUNK, null);
-      if (bytesRead === 0) break;
-      md5.update(buf.subarray(0, bytesRead));
+      const { bytesRead } = await readAsync(fd, first, 0, CHUNK, null);
+      if (bytesRead === 0) return md5.digest('hex');
+      md5.update(first.subarray(0, bytesRead));
+      if (bytesRead === CHUNK) break;
+      signal?.throwIfAborted();
+    }
+    // A large file (it filled a whole chunk): from here the next chunk is read (by the thread pool)
+    // while this one is hashed, so the hash of a 512 MiB file no longer waits for its reads (a third
+    // of its time). Small files never get here, nor pay for these buffers.
+    let current = Buffer.allocUnsafe(BIG_CHUNK);
+    let next = Buffer.allocUnsafe(BIG_CHUNK);
+    pending = readAsync(fd, current, 0, BIG_CHUNK, null);
+    for (;;) {
+      const { bytesRead: n } = await pending;
+      pending = undefined;
+      if (n === 0) break;
+      // Sequential reads (position null) stay in order: this one starts after the last one ended.
+      pending = readAsync(fd, next, 0, BIG_CHUNK, null);
+      md5.update(current.subarray(0, n));
+      [current, next] = [next, current];
       // Checked per chunk so that aborting stops a multi-gigabyte hash promptly.
       signal?.throwIfAborted();
     }
   } finally {
+    // Never close the descriptor under a read still in flight.
+    await pending?.catch(() => undefined);
     await closeAsync(fd);
   }
   return md5.digest('hex');

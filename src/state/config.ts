@@ -37,7 +37,10 @@ export interface RepoConfig {
   readonly multipartThreshold?: number;
   /** S3 multipart: preferred part size (grown when a file would need more than 10,000 parts). */
   readonly partSize?: number;
-  /** S3 multipart: bytes of parts held in memory at once, across all uploads. */
+  /**
+   * S3: bytes of whole-file request bodies (files below the multipart threshold) held in memory at
+   * once. Multipart parts are streamed from the file and hold no part-sized buffers.
+   */
   readonly partMemory?: number;
 }
 

@@ -2,8 +2,8 @@
  * Resumable multipart uploads (PutOptions.resume) on real servers: an interrupted put continued by
  * the next one, checkpoints that cannot be used, and upload cleanup (listUploads / abortUpload).
  *
- * Files of 16 MiB in 5 MiB parts (5 + 5 + 5 + 1). The interrupted put runs with a memory budget of
- * one part, so parts go one at a time and "abort during part 3" leaves exactly parts 1 and 2.
+ * Files of 16 MiB in 5 MiB parts (5 + 5 + 5 + 1). The interrupted put runs with one request in
+ * flight, so parts go one at a time and "abort during part 3" leaves exactly parts 1 and 2.
  */
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
@@ -67,7 +67,7 @@ for (const kind of serverKinds()) {
     after(() => rm(scratch, { recursive: true, force: true }));
 
     let n = 0;
-    const open = (bucket: string, partMemory: number): S3Remote =>
+    const open = (bucket: string, concurrency: number): S3Remote =>
       new S3Remote({
         bucket,
         prefix: `r${++n}/`,
@@ -76,8 +76,7 @@ for (const kind of serverKinds()) {
         credentials: { accessKeyId: server().accessKeyId, secretAccessKey: server().secretAccessKey },
         multipartThreshold: 5 * MiB,
         partSize: 5 * MiB,
-        partMemory,
-        concurrency: 4,
+        concurrency,
         maxAttempts: 1,
       });
 
@@ -121,7 +120,7 @@ for (const kind of serverKinds()) {
     }
 
     test('an interrupted put is continued: only the missing parts are sent, then the checkpoint is cleared', async () => {
-      const remote = open(await server().createBucket(), 1 * 5 * MiB);
+      const remote = open(await server().createBucket(), 1);
       try {
         const meta = join(scratch, 'repo1', '.lsync');
         await mkdir(meta, { recursive: true });
@@ -151,7 +150,7 @@ for (const kind of serverKinds()) {
     });
 
     test('saves are serialised while parts run in parallel', async () => {
-      const remote = open(await server().createBucket(), 64 * MiB);
+      const remote = open(await server().createBucket(), 4);
       try {
         const { file, data, identity } = await localFile('par.bin');
         const store = memoryStore();
@@ -165,7 +164,7 @@ for (const kind of serverKinds()) {
     });
 
     test('a checkpoint whose upload was aborted on the service: a fresh upload', { skip: skipWithoutAbort(kind) }, async () => {
-      const remote = open(await server().createBucket(), 5 * MiB);
+      const remote = open(await server().createBucket(), 1);
       try {
         const { file, data, identity } = await localFile('gone.bin');
         const store = memoryStore();
@@ -184,7 +183,7 @@ for (const kind of serverKinds()) {
     });
 
     test('a checkpoint for other content is not used, and its upload is aborted', async () => {
-      const remote = open(await server().createBucket(), 5 * MiB);
+      const remote = open(await server().createBucket(), 1);
       try {
         const first = await localFile('other.bin');
         const store = memoryStore();
@@ -204,7 +203,7 @@ for (const kind of serverKinds()) {
     });
 
     test('listUploads, abortUpload and discardUpload', async () => {
-      const remote = open(await server().createBucket(), 5 * MiB);
+      const remote = open(await server().createBucket(), 1);
       try {
         const a = await localFile('a.bin');
         const b = await localFile('b.bin');
@@ -238,7 +237,7 @@ for (const kind of serverKinds()) {
     });
 
     test('a put without resume still aborts its upload on failure', { skip: skipWithoutAbort(kind) }, async () => {
-      const remote = open(await server().createBucket(), 5 * MiB);
+      const remote = open(await server().createBucket(), 1);
       try {
         const { file, data } = await localFile('plain.bin');
         const controller = new AbortController();

@@ -1,5 +1,6 @@
 /**
- * A byte budget for request bodies held in memory (multipart parts and whole small-object puts).
+ * A byte budget for request bodies held in memory: whole-object puts of files below the multipart
+ * threshold (multipart parts are streamed, see multipart.ts).
  *
  * Why not just the request concurrency: at --concurrency 16 with 16 MiB parts that allows 256 MiB
  * of buffers (plus what the allocator keeps around), and the number of sockets that keeps a link

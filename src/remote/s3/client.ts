@@ -39,6 +39,13 @@ export function resolveRegion(explicit: string | undefined, quirks: Quirks, env:
   return quirks.defaultRegion;
 }
 
+/**
+ * Logs nothing, like the SDK's default NoOpLogger; but the SDK prints a warning to the console
+ * for every failed request with a streamed body when its logger is that very class, and lsync
+ * streams multipart parts on purpose (multipart.ts retries them itself).
+ */
+const SILENT = { debug: (): void => undefined, info: (): void => undefined, warn: (): void => undefined, error: (): void => undefined, trace: (): void => undefined };
+
 export function makeClient(settings: ClientSettings, quirks: Quirks): S3Client {
   // lsync supports Node 20; the SDK's "upgrade Node" notice is not something a lsync user can act on.
   process.env['AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED'] ??= 'true';
@@ -57,6 +64,7 @@ export function makeClient(settings: ClientSettings, quirks: Quirks): S3Client {
     responseChecksumValidation: quirks.responseChecksumValidation,
     followRegionRedirects: true,
     maxAttempts: settings.maxAttempts ?? 3,
+    logger: SILENT,
     ...(settings.endpoint !== undefined ? { endpoint: settings.endpoint } : {}),
     ...(region !== undefined ? { region } : {}),
     ...(settings.profile !== undefined ? { profile: settings.profile } : {}),

@@ -19,11 +19,16 @@
  *   (that is the point); a non-resumable one is aborted, as is a resumable one whose checkpoint could
  *   not be saved (nothing would find it again).
  *
- * Memory: each in-flight part is one buffer of its size, granted by a `ByteBudget` shared by all
- * uploads of one S3Remote (independent of the request concurrency), and the number of requests in
- * flight is capped by `limit`. Buffers (not streams) let the SDK retry a part.
+ * Memory and CPU: each part in flight is a stream read from the file in small chunks (no buffer of
+ * the part's size: a 512 MiB file with 16 parts of 16 MiB in flight peaked at 420 MiB RSS with
+ * buffers, 135 MiB streamed), and the number of parts in flight is capped by `limit`. The SDK
+ * neither retries a streamed body nor signs its payload (UNSIGNED-PAYLOAD; AWS, where checksums
+ * are on, gets a CRC32 trailer instead); so parts are retried here, each attempt with a fresh
+ * stream, and each part's ETag is checked against its MD5, computed beside the transfer by a worker
+ * thread reading the same bytes (scan/md5-thread.ts).
  */
 import { setMaxListeners } from 'node:events';
+import { setTimeout as delay } from 'node:timers/promises';
 import {
   AbortMultipartUploadCommand,
   CompleteMultipartUploadCommand,
@@ -33,11 +38,11 @@ import {
   type S3Client,
 } from '@aws-sdk/client-s3';
 import type { LimitFunction } from 'p-limit';
-import type { UploadCheckpointStore } from '../remote.js';
-import type { ByteBudget } from './budget.js';
+import { RemoteError, type UploadCheckpointStore } from '../remote.js';
 import { classify, isAbort } from './errors.js';
 import { quoteEtag, unquoteEtag } from './meta.js';
-import { pace, type Throttle } from './pace.js';
+import { pacedSource, type Throttle } from './pace.js';
+import type { PartSource } from './part-source.js';
 
 export const MiB = 1024 * 1024;
 /** S3 rejects parts below 5 MiB (except the last one). */
@@ -71,14 +76,6 @@ export interface MultipartState {
   readonly parts: readonly PartRecord[];
 }
 
-/**
- * Where part bytes come from: `read(offset, length)` returns exactly that many bytes, read into
- * `into` (of exactly `length` bytes) when given and the source needs a buffer at all.
- */
-export interface PartSource {
-  read(offset: number, length: number, into?: Buffer): Promise<Uint8Array>;
-}
-
 export interface MultipartParams {
   readonly client: S3Client;
   readonly bucket: string;
@@ -88,8 +85,6 @@ export interface MultipartParams {
   readonly source: PartSource;
   /** Shared concurrency limit for part uploads. */
   readonly limit: LimitFunction;
-  /** Shared memory budget: each part holds its size in it while its buffer is alive. */
-  readonly memory: ByteBudget;
   readonly metadata: Record<string, string>;
   /** Sent with CompleteMultipartUpload when the service honours conditional writes. */
   readonly ifMatch?: string;
@@ -331,6 +326,54 @@ async function resumeOrCreate(p: MultipartParams, r: ResumeParams): Promise<Star
   return { uploadId: await createUpload(p), parts: [], resumed: false };
 }
 
+/** First retry delay ceiling of a part (full jitter, doubling). */
+const PART_RETRY_MS = 200;
+const PLAIN_MD5 = /^[0-9a-f]{32}$/i;
+
+/** A failure worth another attempt at the same part: throttling, 5xx, a dropped connection, a bad digest. */
+function retryable(err: unknown): boolean {
+  if (err instanceof RemoteError) return err.kind === 'transient';
+  return classify(err) === 'transient';
+}
+
+/**
+ * One attempt at one part: a fresh stream of its bytes as the body (no buffer of the part's size:
+ * memory does not grow with the part size or the number of parts in flight), then the ETag the
+ * service returns checked against the part's MD5, computed meanwhile by the source (a worker
+ * thread reading the file: the thread streaming the bytes does not hash them too). Resolves to
+ * that ETag.
+ */
+async function sendPart(p: MultipartParams, uploadId: string, partNumber: number, offset: number, length: number, signal: AbortSignal): Promise<string> {
+  const expected = p.source.md5(offset, length);
+  // Awaited only once the part is sent; a failure before that must not count as unhandled.
+  expected.catch(() => undefined);
+  let body = p.source.stream(offset, length);
+  if (p.throttle !== undefined) body = pacedSource(body, p.throttle, signal);
+  // The HTTP handler pipes the body into the request, which never learns that the body failed (the
+  // file shrank): the request would wait for the missing bytes. Abort it with the body's error.
+  const bodyFailed = new AbortController();
+  body.on('error', (err) => bodyFailed.abort(err));
+  let res;
+  try {
+    res = await p.client.send(
+      new UploadPartCommand({ Bucket: p.bucket, Key: p.key, UploadId: uploadId, PartNumber: partNumber, Body: body, ContentLength: length }),
+      { abortSignal: AbortSignal.any([signal, bodyFailed.signal]) },
+    );
+  } catch (err) {
+    throw bodyFailed.signal.aborted ? bodyFailed.signal.reason : err;
+  } finally {
+    body.destroy();
+  }
+  const etag = unquoteEtag(res.ETag);
+  if (etag === '') throw new Error(`UploadPart ${partNumber} returned no ETag`);
+  // A part's ETag is its MD5 except under SSE-KMS / SSE-C (AWS), where nothing can be compared.
+  const md5 = await expected;
+  if (PLAIN_MD5.test(etag) && etag.toLowerCase() !== md5) {
+    throw new RemoteError('transient', `part ${partNumber} of ${p.key}: the service holds other bytes than the file's (ETag ${etag}, MD5 ${md5}; changed while uploading?)`);
+  }
+  return etag;
+}
+
 /** Upload `size` bytes as a multipart object. Errors are raw SDK errors; the caller maps them. */
 export async function uploadMultipart(p: MultipartParams): Promise<MultipartResult> {
   const start: Start =
@@ -373,34 +416,27 @@ async function runUpload(p: MultipartParams, start: Start): Promise<MultipartRes
   // First failure stops parts that have not started yet.
   const stop = new AbortController();
   const signal = p.signal !== undefined ? AbortSignal.any([p.signal, stop.signal]) : stop.signal;
-  // Every part waiting for memory or in flight listens on it: a large file has hundreds of parts.
+  // Every part waiting for its turn or in flight listens on it: a large file has hundreds of parts.
   setMaxListeners(0, signal);
 
+  // The SDK's own retry does not apply to streamed bodies: parts get as many tries as it would give.
+  const attempts = Math.max(1, await p.client.config.maxAttempts());
   const uploadPart = async (partNumber: number): Promise<void> => {
-    signal.throwIfAborted();
     const offset = (partNumber - 1) * p.partSize;
     const length = partLength(partNumber, p.size, p.partSize);
-    // The buffer exists from the read until the request is done: that is what the budget holds.
-    const release = await p.memory.acquire(length, signal);
-    const buffer = p.memory.take(length);
-    let sent = false;
-    let etag: string;
-    try {
-      const body = await p.source.read(offset, length, buffer);
-      const res = await p.client.send(
-        pace(new UploadPartCommand({
-          Bucket: p.bucket, Key: p.key, UploadId: uploadId, PartNumber: partNumber, Body: body, ContentLength: length,
-        }), p.throttle, signal),
-        { abortSignal: signal },
-      );
-      etag = unquoteEtag(res.ETag);
-      sent = true;
-    } finally {
-      // Recycled only when the request is over: after a failure the socket may still hold it.
-      release();
-      if (sent) p.memory.give(buffer);
+    let etag = '';
+    for (let attempt = 1; ; attempt++) {
+      signal.throwIfAborted();
+      try {
+        etag = await sendPart(p, uploadId, partNumber, offset, length, signal);
+        break;
+      } catch (err) {
+        // The SDK does not retry streamed bodies (it cannot rewind them): transient failures are
+        // retried here, each attempt with a fresh stream from the source.
+        if (isAbort(err) || signal.aborted || attempt >= attempts || !retryable(err)) throw err;
+        await delay(PART_RETRY_MS * 2 ** (attempt - 1) * Math.random(), signal);
+      }
     }
-    if (etag === '') throw new Error(`UploadPart ${partNumber} returned no ETag`);
     parts.push({ partNumber, size: length, etag });
     p.onProgress?.(length);
     p.onPart?.(snapshot());

@@ -1,10 +1,12 @@
 /**
  * Pacing an upload's bytes on the wire (PutOptions.throttle), for bandwidth limits.
  *
- * Bodies stay whole buffers up to the HTTP handler, so the SDK can sign, checksum and retry them.
- * The pacing happens at the last moment instead: a middleware just before the handler swaps the
- * signed request's buffer for a stream that awaits the throttle before each slice. Every attempt
- * of the SDK's retry gets a fresh stream over the same buffer (the request is copied, not changed).
+ * Buffer bodies (single-request puts) stay whole buffers up to the HTTP handler, so the SDK can
+ * sign, checksum and retry them. The pacing happens at the last moment instead: a middleware just
+ * before the handler swaps the signed request's buffer for a stream that awaits the throttle before
+ * each slice. Every attempt of the SDK's retry gets a fresh stream over the same buffer (the request
+ * is copied, not changed). Streamed bodies (multipart parts) are paced as they are read
+ * (`pacedSource`).
  */
 import { Readable } from 'node:stream';
 import type { PutObjectCommand, UploadPartCommand } from '@aws-sdk/client-s3';
@@ -38,4 +40,18 @@ export function pace<C extends PutObjectCommand | UploadPartCommand>(command: C,
     { step: 'deserialize', priority: 'low', name: 'lsyncPaceBody' },
   );
   return command;
+}
+
+/** `source` re-sliced into PACE_SLICE pieces, each released when `throttle` allows it. */
+export function pacedSource(source: Readable, throttle: Throttle, signal: AbortSignal | undefined): Readable {
+  async function* slices(): AsyncGenerator<Buffer> {
+    for await (const chunk of source as AsyncIterable<Buffer>) {
+      for (let offset = 0; offset < chunk.byteLength; offset += PACE_SLICE) {
+        const slice = chunk.subarray(offset, Math.min(offset + PACE_SLICE, chunk.byteLength));
+        await throttle(slice.byteLength, signal);
+        yield slice;
+      }
+    }
+  }
+  return Readable.from(slices(), { objectMode: false });
 }

@@ -1,28 +1,102 @@
 /**
- * Reading the bytes of a put: whole buffers of exactly the requested range, so the SDK can retry a
- * request and memory stays at one buffer per request in flight.
+ * Reading the bytes of a put.
+ *
+ * - `read`: one whole buffer of exactly the requested range (single-request puts: the SDK can sign,
+ *   checksum and retry a buffer).
+ * - `stream`: the range as a stream, for multipart parts: memory stays at a few chunks per part in
+ *   flight however large the parts, and every attempt at a part opens a fresh stream (see
+ *   multipart.ts). A file that turns out shorter than its announced size fails the stream, rather
+ *   than leaving a request waiting for bytes that never come.
  */
+import { createHash } from 'node:crypto';
 import type { FileHandle } from 'node:fs/promises';
+import { Readable } from 'node:stream';
+import { RangeHasher } from '../../scan/md5-thread.js';
 import { RemoteError, type PutSource } from '../remote.js';
-import type { PartSource } from './multipart.js';
+
+/** Chunk size of part streams read from files: large enough that per-chunk costs vanish. */
+export const STREAM_CHUNK = 256 * 1024;
+
+export interface PartSource {
+  /** Exactly `length` bytes, read into `into` (of exactly `length` bytes) when given and a buffer is needed at all. */
+  read(offset: number, length: number, into?: Buffer): Promise<Uint8Array>;
+  /** Exactly `length` bytes from `offset`, as a new stream each call. */
+  stream(offset: number, length: number): Readable;
+  /**
+   * The MD5 (lowercase hex) of `length` bytes from `offset`. For files it is computed by a worker
+   * thread reading the file (scan/md5-thread.ts), beside the thread that streams the same bytes.
+   */
+  md5(offset: number, length: number): Promise<string>;
+  /** Releases what `md5` started (a worker thread). */
+  close(): Promise<void>;
+}
+
+function shortFile(source: PutSource & { kind: 'file' }): RemoteError {
+  return new RemoteError('permanent', `${source.file}: file is shorter than ${source.size} bytes (changed while uploading?)`);
+}
+
+/**
+ * A byte range of a file read with positional reads on a handle it does not own. Not
+ * `handle.createReadStream`: destroying such a stream (a request failing mid-part) closes the
+ * handle, even with `autoClose: false`, and the other parts in flight read it too.
+ */
+class RangeStream extends Readable {
+  private position: number;
+  private readonly end: number;
+
+  constructor(private readonly handle: FileHandle, offset: number, length: number, private readonly short: () => Error) {
+    super({ highWaterMark: STREAM_CHUNK });
+    this.position = offset;
+    this.end = offset + length;
+  }
+
+  override _read(): void {
+    const n = Math.min(STREAM_CHUNK, this.end - this.position);
+    if (n === 0) {
+      this.push(null);
+      return;
+    }
+    const buf = Buffer.allocUnsafe(n);
+    this.handle.read(buf, 0, n, this.position).then(
+      ({ bytesRead }) => {
+        if (bytesRead === 0) {
+          this.destroy(this.short());
+          return;
+        }
+        this.position += bytesRead;
+        this.push(bytesRead < n ? buf.subarray(0, bytesRead) : buf);
+      },
+      (err: unknown) => this.destroy(err instanceof Error ? err : new Error(String(err))),
+    );
+  }
+}
 
 /** `handle` must be open on `source.file` for file sources (the caller owns and closes it). */
 export function partSource(source: PutSource, handle: FileHandle | undefined): PartSource {
-  // Bytes are in memory already: a view, no copy (and `into` is not needed).
-  if (source.kind === 'bytes') return { read: async (offset, length) => source.data.subarray(offset, offset + length) };
+  if (source.kind === 'bytes') {
+    // Bytes are in memory already: views, no copies (and `into` is not needed).
+    return {
+      read: async (offset, length) => source.data.subarray(offset, offset + length),
+      stream: (offset, length) => Readable.from([Buffer.from(source.data.buffer, source.data.byteOffset + offset, length)], { objectMode: false }),
+      md5: async (offset, length) => createHash('md5').update(source.data.subarray(offset, offset + length)).digest('hex'),
+      close: async () => undefined,
+    };
+  }
   if (handle === undefined) throw new Error('file source without an open handle');
+  const hasher = new RangeHasher(source.file);
   return {
+    md5: (offset, length) => hasher.md5(offset, length),
+    close: () => hasher.close(),
     async read(offset: number, length: number, into?: Buffer): Promise<Uint8Array> {
       const buf = into !== undefined && into.byteLength === length ? into : Buffer.allocUnsafe(length);
       let done = 0;
       while (done < length) {
         const { bytesRead } = await handle.read(buf, done, length - done, offset + done);
-        if (bytesRead === 0) {
-          throw new RemoteError('permanent', `${source.file}: file is shorter than ${source.size} bytes (changed while uploading?)`);
-        }
+        if (bytesRead === 0) throw shortFile(source);
         done += bytesRead;
       }
       return buf;
     },
+    stream: (offset: number, length: number): Readable => new RangeStream(handle, offset, length, () => shortFile(source)),
   };
 }

@@ -58,7 +58,7 @@ import { classify, isAbort, toRemoteError } from './errors.js';
 import { decodeMeta, encodeMeta, quoteEtag, unquoteEtag } from './meta.js';
 import { choosePartSize, MiB, parseCheckpoint, uploadMultipart, type MultipartState } from './multipart.js';
 import { pace } from './pace.js';
-import { partSource } from './part-source.js';
+import { partSource, type PartSource } from './part-source.js';
 import { listParallel, type PageQuery, type RawItem, type RawPage } from './list-parallel.js';
 import { PresenceCheck, type ListPage, type Presence } from './presence.js';
 import { probeCapabilities, type S3Capabilities } from './probe.js';
@@ -84,12 +84,10 @@ export interface S3RemoteOptions {
   /** Preferred part size (at least 5 MiB; grows so there are at most 10,000 parts). Default 16 MiB. */
   readonly partSize?: number;
   /**
-   * Bytes of request bodies held in memory at once, across all uploads (multipart parts, and whole
-   * files below the multipart threshold), independent of `concurrency`. Default 64 MiB: four
-   * 16 MiB parts in flight. Measured on loopback s3rver, a 512 MiB push peaks at about 190 MiB RSS
-   * with it (about 125 MiB of that is the process itself: SDK, hashing, heap), against about 450 MiB
-   * with sixteen parts; 32 MiB brings it to about 150 MiB. Not lower by default: over a WAN, parts
-   * in flight are what keeps the link busy.
+   * Bytes of request bodies held in memory at once: whole files below the multipart threshold, read
+   * into one buffer each (the SDK signs and retries them), independent of `concurrency`. Default
+   * 64 MiB. Multipart parts do not count: they are streamed from the file (multipart.ts), so a
+   * 512 MiB push with 16 parts of 16 MiB in flight peaks at about 135 MiB RSS on loopback s3rver.
    */
   readonly partMemory?: number;
   /** As recorded by `probeCapabilities()` at init; false (the safe default) means HEAD-then-write. */
@@ -444,11 +442,12 @@ export class S3Remote implements Remote {
       : {};
     const metadata = encodeMeta(options.meta);
     let handle: FileHandle | undefined;
+    let parts: PartSource | undefined;
     let release: (() => void) | undefined;
     let sent: Buffer | undefined;
     try {
       if (source.kind === 'file') handle = await open(source.file, 'r');
-      const parts = partSource(source, handle);
+      parts = partSource(source, handle);
       if (multipart) {
         const done = await uploadMultipart({
           client: this.client,
@@ -458,7 +457,6 @@ export class S3Remote implements Remote {
           partSize: choosePartSize(size, this.partSize),
           source: parts,
           limit: this.partLimit,
-          memory: this.memory,
           metadata,
           ...(native && options.ifMatch !== undefined ? { ifMatch: options.ifMatch } : {}),
           ...(native && options.ifNoneMatch === true ? { ifNoneMatch: true } : {}),
@@ -512,6 +510,7 @@ export class S3Remote implements Remote {
     } finally {
       release?.();
       if (sent !== undefined) this.memory.give(sent);
+      await parts?.close();
       await handle?.close();
     }
   }

@@ -1,0 +1,115 @@
+/**
+ * MD5s computed by a worker thread (md5-worker.ts) that reads the bytes back from the file.
+ *
+ * Measured on a 2-core machine against s3rver with a 512 MiB file: hashing on the thread that
+ * also moves the bytes made that thread the bottleneck of a transfer (~0.8 s of MD5 per 512 MiB,
+ * on top of receiving or sending them). A second thread reading the same bytes from the page cache
+ * costs one more memory copy and runs beside the transfer instead.
+ *
+ * - FileHasher (downloads): the MD5 of a file being appended to, hashed as it grows. Only bytes the
+ *   writer has finished are announced (`written`), and the file only grows by appends, so the
+ *   worker always reads final data: what is hashed is what is on disk.
+ * - RangeHasher (multipart uploads): the MD5 of any byte range of a file, to check each part's
+ *   ETag against.
+ */
+import { Worker } from 'node:worker_threads';
+
+/** Announce progress to the worker at most once per this many bytes (messages cost a few µs). */
+const STEP = 1024 * 1024;
+
+function startWorker(file: string, mode: 'follow' | 'ranges'): Worker {
+  return new Worker(new URL('./md5-worker.js', import.meta.url), { workerData: { file, mode } });
+}
+
+function field(x: unknown, key: string): unknown {
+  return typeof x === 'object' && x !== null ? (x as Record<string, unknown>)[key] : undefined;
+}
+
+export class FileHasher {
+  private readonly worker: Worker;
+  private readonly done: Promise<{ digest: string; bytes: number }>;
+  private announced = 0;
+
+  /** Starts hashing `file` (which must exist) from its first byte. */
+  constructor(readonly file: string) {
+    this.worker = startWorker(file, 'follow');
+    this.done = new Promise((resolve, reject) => {
+      this.worker.once('message', (m: unknown) => {
+        const digest = field(m, 'digest');
+        const bytes = field(m, 'bytes');
+        if (typeof digest === 'string' && typeof bytes === 'number') resolve({ digest, bytes });
+        else reject(new Error('md5 worker: unexpected answer'));
+      });
+      this.worker.once('error', reject);
+      this.worker.once('exit', (code) => reject(new Error(`md5 worker exited (code ${code})`)));
+    });
+    // A failure is reported by `digest()`; until then it must not count as unhandled.
+    this.done.catch(() => undefined);
+  }
+
+  /** The first `bytes` bytes of the file are written and final. */
+  written(bytes: number): void {
+    if (bytes - this.announced < STEP) return;
+    this.announced = bytes;
+    this.worker.postMessage({ upTo: bytes });
+  }
+
+  /** The MD5 (lowercase hex) of the first `bytes` bytes, once they are all written. */
+  async digest(bytes: number): Promise<string> {
+    this.announced = bytes;
+    this.worker.postMessage({ upTo: bytes, end: true });
+    const done = await this.done;
+    if (done.bytes !== bytes) throw new Error(`${this.file}: hashed ${done.bytes} bytes, expected ${bytes}`);
+    return done.digest;
+  }
+
+  /** Stop the worker (always call it: a live worker keeps the process running). */
+  async close(): Promise<void> {
+    await this.worker.terminate();
+  }
+}
+
+export class RangeHasher {
+  private worker: Worker | undefined;
+  private nextId = 0;
+  private readonly waiting = new Map<number, { resolve: (md5: string) => void; reject: (err: Error) => void }>();
+
+  constructor(readonly file: string) {}
+
+  /** The MD5 (lowercase hex) of `length` bytes of the file from `offset`. */
+  md5(offset: number, length: number): Promise<string> {
+    const worker = (this.worker ??= this.start());
+    const id = this.nextId++;
+    return new Promise<string>((resolve, reject) => {
+      this.waiting.set(id, { resolve, reject });
+      worker.postMessage({ id, offset, length });
+    });
+  }
+
+  private start(): Worker {
+    const worker = startWorker(this.file, 'ranges');
+    worker.on('message', (m: unknown) => {
+      const id = field(m, 'id');
+      const waiter = typeof id === 'number' ? this.waiting.get(id) : undefined;
+      if (waiter === undefined || typeof id !== 'number') return;
+      this.waiting.delete(id);
+      const digest = field(m, 'digest');
+      if (typeof digest === 'string') waiter.resolve(digest);
+      else waiter.reject(new Error(String(field(m, 'error') ?? 'md5 worker: unexpected answer')));
+    });
+    const failAll = (err: Error): void => {
+      for (const w of this.waiting.values()) w.reject(err);
+      this.waiting.clear();
+    };
+    worker.on('error', failAll);
+    worker.on('exit', (code) => failAll(new Error(`md5 worker exited (code ${code})`)));
+    return worker;
+  }
+
+  /** Stop the worker, if one was started (always call it: a live worker keeps the process running). */
+  async close(): Promise<void> {
+    const worker = this.worker;
+    this.worker = undefined;
+    await worker?.terminate();
+  }
+}
