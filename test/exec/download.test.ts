@@ -15,9 +15,10 @@ import { fileRemote, md5, MiB, tempDir } from '../remote-wrap/helpers.js';
 
 const SIZE = WORKER_HASH_MIN + 3 * MiB + 17;
 
-async function setup(data: Buffer): Promise<{ remote: Remote; etag: string; tmpDir: string }> {
+/** `recorded`: the MD5 the uploader stored in the object's metadata (default: the right one). */
+async function setup(data: Buffer, recorded = md5(data)): Promise<{ remote: Remote; etag: string; tmpDir: string }> {
   const remote = await fileRemote();
-  await remote.put('big.bin', { kind: 'bytes', data }, { meta: { md5: md5(data) } });
+  await remote.put('big.bin', { kind: 'bytes', data }, { meta: { md5: recorded } });
   const object = await remote.stat('big.bin');
   assert.ok(object !== undefined);
   const tmpDir = join(await tempDir(), 'tmp');
@@ -25,7 +26,7 @@ async function setup(data: Buffer): Promise<{ remote: Remote; etag: string; tmpD
   return { remote, etag: object.etag, tmpDir };
 }
 
-/** `hash`: the MD5 the listing knew (the executor passes the snapshot's; file:// GETs carry none). */
+/** `hash`: the MD5 the listing knew (the executor passes the snapshot's); the GET's metadata, when it has one, wins. */
 async function fetch(remote: Remote, etag: string, tmpDir: string, hash: string): Promise<{ received: number; hash: string; content: Buffer }> {
   const partials = await Partials.open(tmpDir, Date.now());
   const got = await fetchObject('big.bin', { etag, size: SIZE, hash }, { remote, partials, emit: () => undefined });
@@ -80,8 +81,9 @@ describe('large downloads (MD5 in a worker thread)', () => {
 
   test('content that does not match its recorded MD5 fails, and leaves no partial', async () => {
     const data = randomBytes(SIZE);
-    const { remote, etag, tmpDir } = await setup(data);
-    await assert.rejects(fetch(remote, etag, tmpDir, md5(Buffer.from('something else'))), (e: unknown) => e instanceof RemoteError && e.kind === 'permanent' && /recorded MD5/.test(e.message));
+    const wrong = md5(Buffer.from('something else'));
+    const { remote, etag, tmpDir } = await setup(data, wrong);
+    await assert.rejects(fetch(remote, etag, tmpDir, wrong), (e: unknown) => e instanceof RemoteError && e.kind === 'permanent' && /recorded MD5/.test(e.message));
     assert.deepEqual(await readdir(tmpDir), []);
   });
 
