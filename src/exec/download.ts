@@ -200,25 +200,33 @@ class WorkerDigest implements ContentDigest {
  */
 class AppendSink extends Writable {
   private handle: FileHandle | undefined;
+  /** The write under way, if any: destroy waits for it (see _destroy). */
+  private pending: Promise<void> | undefined;
 
   constructor(private readonly file: string, private size: number, private readonly onWritten: (size: number) => void) {
     super({ highWaterMark: WRITE_BATCH });
   }
 
   override _construct(cb: (err?: Error | null) => void): void {
-    // Append: the file stays a contiguous prefix of the object whatever stops us.
-    open(this.file, this.size > 0 ? 'a' : 'w').then((h) => {
+    // Positional writes, not O_APPEND: each byte lands at its own offset in the object whatever
+    // else touched the file, so the partial stays a prefix of the object.
+    open(this.file, this.size > 0 ? 'r+' : 'w').then((h) => {
       this.handle = h;
       cb();
     }, cb);
   }
 
   override _writev(chunks: { chunk: Buffer }[], cb: (err?: Error | null) => void): void {
-    this.append(chunks.map((c) => c.chunk)).then(() => cb(), cb);
+    this.track(this.append(chunks.map((c) => c.chunk))).then(() => cb(), cb);
   }
 
   override _write(chunk: Buffer, _enc: BufferEncoding, cb: (err?: Error | null) => void): void {
-    this.append([chunk]).then(() => cb(), cb);
+    this.track(this.append([chunk])).then(() => cb(), cb);
+  }
+
+  private track(p: Promise<void>): Promise<void> {
+    this.pending = p;
+    return p;
   }
 
   private async append(chunks: Buffer[]): Promise<void> {
@@ -227,7 +235,7 @@ class AppendSink extends Writable {
     let left = chunks;
     let total = left.reduce((n, c) => n + c.byteLength, 0);
     while (total > 0) {
-      const { bytesWritten } = await handle.writev(left);
+      const { bytesWritten } = await handle.writev(left, this.size);
       this.size += bytesWritten;
       this.onWritten(this.size);
       total -= bytesWritten;
@@ -241,10 +249,18 @@ class AppendSink extends Writable {
   }
 
   override _destroy(err: Error | null, cb: (err?: Error | null) => void): void {
+    // A broken body destroys the sink while a write may still be under way: let it land before
+    // the handle closes and the pipeline settles, or the caller's look at the partial's size (the
+    // resume point) would come too early and the write would fail on a closed handle.
     const handle = this.handle;
-    this.handle = undefined;
-    if (handle === undefined) return cb(err);
-    handle.close().then(() => cb(err), () => cb(err));
+    const pending = this.pending ?? Promise.resolve();
+    pending
+      .catch(() => undefined)
+      .then(async () => {
+        this.handle = undefined;
+        await handle?.close();
+      })
+      .then(() => cb(err), () => cb(err));
   }
 }
 

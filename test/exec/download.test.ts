@@ -9,16 +9,33 @@ import { mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { fetchObject, partialName, Partials, WORKER_HASH_MIN } from '../../src/exec/download.js';
-import { RemoteError, type Remote } from '../../src/remote/remote.js';
+import { RemoteError, type GetOptions, type GetResult, type Remote } from '../../src/remote/remote.js';
+import { ForwardingRemote } from '../../src/remote/wrap/forward.js';
 import { withFaults } from '../../src/remote/wrap/index.js';
 import { fileRemote, md5, MiB, tempDir } from '../remote-wrap/helpers.js';
 
 const SIZE = WORKER_HASH_MIN + 3 * MiB + 17;
 
-/** `recorded`: the MD5 the uploader stored in the object's metadata (default: the right one). */
-async function setup(data: Buffer, recorded = md5(data)): Promise<{ remote: Remote; etag: string; tmpDir: string }> {
-  const remote = await fileRemote();
-  await remote.put('big.bin', { kind: 'bytes', data }, { meta: { md5: recorded } });
+/**
+ * A remote whose objects' metadata records another MD5 than their content's (as an object
+ * rewritten by a tool that kept stale metadata would): faked at lsync's Remote interface.
+ */
+class StaleMd5Remote extends ForwardingRemote {
+  constructor(inner: Remote, private readonly recorded: string) {
+    super(inner);
+  }
+
+  override async get(path: string, options?: GetOptions): Promise<GetResult> {
+    const got = await super.get(path, options);
+    return { ...got, object: { ...got.object, meta: { ...got.object.meta, md5: this.recorded } } };
+  }
+}
+
+/** `recorded`: the MD5 the object's metadata claims (default: the right one). */
+async function setup(data: Buffer, recorded?: string): Promise<{ remote: Remote; etag: string; tmpDir: string }> {
+  const files = await fileRemote();
+  await files.put('big.bin', { kind: 'bytes', data }, { meta: { md5: md5(data) } });
+  const remote = recorded === undefined ? files : new StaleMd5Remote(files, recorded);
   const object = await remote.stat('big.bin');
   assert.ok(object !== undefined);
   const tmpDir = join(await tempDir(), 'tmp');
