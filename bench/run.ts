@@ -826,7 +826,12 @@ function rcloneTool(): Tool | Absent {
 function rawTool(): Tool {
   const self = fileURLToPath(import.meta.url);
   const cmd = (ctx: Ctx, mode: string, dir: string, bucket: string, prefix: string): Cmd => ({
-    argv: [process.execPath, self, '--worker', mode, ctx.server.endpoint, bucket, prefix, dir],
+    argv: [
+      process.execPath,
+      // With --profile the raw worker is profiled too: lsync's profile means most next to it.
+      ...(ctx.opts.profile ? ['--cpu-prof', '--cpu-prof-dir', join(ctx.work, 'profiles'), '--cpu-prof-name', `raw-${mode}-${Date.now()}.cpuprofile`] : []),
+      self, '--worker', mode, ctx.server.endpoint, bucket, prefix, dir,
+    ],
     cwd: dir,
     env: ctx.baseEnv,
   });

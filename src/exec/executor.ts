@@ -20,13 +20,13 @@ import { dirBase } from '../core/dirs.js';
 import { assertNever, EMPTY_HASH, type Action, type BaseEntry, type EntryKind, type LocalEntry, type RemoteEntry } from '../core/types.js';
 import { mtimeSeconds } from '../core/mtime.js';
 import type { KeepBoth } from '../core/settle.js';
-import { RemoteError, type Remote, type UploadCheckpoint } from '../remote/remote.js';
+import { RemoteError, type Remote, type RemoteObject, type UploadCheckpoint } from '../remote/remote.js';
 import type { Database } from '../state/database.js';
 import { hashFile } from '../scan/hash.js';
 import { UploadCheckpoints } from './checkpoints.js';
 import { fetchObject, Partials } from './download.js';
 import type { EventSink, ExecActionType } from './events.js';
-import { ensureDir, ensureParentDir, LocalPathError, removeEmptyParents, type Trash } from './localfs.js';
+import { ensureDir, ensureParentDir, LocalPathError, lstatQuiet, removeEmptyParents, type Trash } from './localfs.js';
 
 export type KeepBothAction = KeepBoth;
 
@@ -83,13 +83,9 @@ function errnoCode(e: unknown): string | undefined {
   return (e as NodeJS.ErrnoException | undefined)?.code;
 }
 
+/** Undefined when nothing is there (see lstatQuiet: most of these asks are misses). */
 async function lstatOrUndefined(abs: string): Promise<Stats | undefined> {
-  try {
-    return await lstat(abs);
-  } catch (e) {
-    if (errnoCode(e) === 'ENOENT' || errnoCode(e) === 'ENOTDIR') return undefined;
-    throw e;
-  }
+  return lstatQuiet(abs);
 }
 
 /** The thing at a path is still the one scanned: same kind (a link is never taken for a file), size and mtime. */
@@ -232,26 +228,34 @@ export async function execute(actions: readonly ExecAction[], ctx: ExecContext):
     };
     await checkLocal();
     await ensureParentDir(ctx.root, path, knownDirs);
+    const attributes = (object: RemoteObject): { mode?: number; mtimeMs: number } => {
+      const mode = object.meta?.mode ?? expectLocal?.mode;
+      // Never take setuid/setgid/sticky bits from a shared bucket.
+      return { ...(mode !== undefined ? { mode: mode & 0o777 } : {}), mtimeMs: object.meta?.mtimeMs ?? object.lastModifiedMs };
+    };
     const fetched = await fetchObject(path, remote, {
       remote: ctx.remote,
       partials,
       emit: ctx.emit,
+      attributes,
       ...signalFor(remote.size),
     });
     const { tmp, object } = fetched;
     if (object.meta?.link === true) return installLink(path, fetched, checkLocal);
     let renamed = false;
     try {
-      const mode = object.meta?.mode ?? expectLocal?.mode;
-      // Never take setuid/setgid/sticky bits from a shared bucket.
-      if (mode !== undefined) await chmod(tmp, mode & 0o777);
-      const mtimeMs = object.meta?.mtimeMs ?? object.lastModifiedMs;
-      await utimes(tmp, new Date(), mtimeSeconds(mtimeMs));
+      if (fetched.stats === undefined) {
+        // A large download: its attributes are set here (small ones come with them set).
+        const { mode, mtimeMs } = attributes(object);
+        if (mode !== undefined) await chmod(tmp, mode);
+        await utimes(tmp, new Date(), mtimeSeconds(mtimeMs));
+      }
       const cur = await checkLocal();
       if (cur !== undefined) await ctx.trash.keepCopy(path);
       await rename(tmp, file);
       renamed = true;
-      const st = await lstat(file);
+      // A rename keeps size, mtime and mode: the stat taken before it is the file's.
+      const st = fetched.stats ?? (await lstat(file));
       record(baseFrom(path, st, fetched.hash, object.etag, object.versionId));
       return fetched.received;
     } finally {

@@ -5,7 +5,7 @@
  * `ensureParentDir`, which refuses to create or pass through a symlink, so a key can never make
  * lsync write outside the repository. Replaced and deleted files go to `.lsync/trash/` first.
  */
-import { constants } from 'node:fs';
+import { constants, lstatSync, type Stats } from 'node:fs';
 import { copyFile, link, lstat, mkdir, rename, rmdir, unlink } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 
@@ -15,6 +15,24 @@ export class LocalPathError extends Error {
 
 function code(e: unknown): string | undefined {
   return (e as NodeJS.ErrnoException | undefined)?.code;
+}
+
+/**
+ * lstat that answers undefined for a missing path (or one under a file) instead of throwing.
+ *
+ * Synchronous on purpose: the paths asked about per transferred file (is the target still as
+ * scanned, is there a partial) usually do not exist, and the async lstat builds an Error with a
+ * stack trace for every miss, which a 10,000-file pull profile showed as the largest piece of
+ * lsync's own CPU beside the SDK (~80 µs per miss). A metadata lookup of a local path takes
+ * microseconds; with `throwIfNoEntry: false` a miss costs nothing more.
+ */
+export function lstatQuiet(path: string): Stats | undefined {
+  try {
+    return lstatSync(path, { throwIfNoEntry: false });
+  } catch (e) {
+    if (code(e) === 'ENOTDIR') return undefined;
+    throw e;
+  }
 }
 
 /**
@@ -29,13 +47,11 @@ export async function ensureParentDir(root: string, path: string, known?: Set<st
   for (const s of segments) {
     dir = join(dir, s);
     if (known?.has(dir) === true) continue;
-    try {
-      const st = await lstat(dir);
+    const st = lstatQuiet(dir);
+    if (st !== undefined) {
       if (st.isSymbolicLink()) throw new LocalPathError(`${path}: refusing to write through the symlink ${s}`);
       if (!st.isDirectory()) throw new LocalPathError(`${path}: a file stands where a folder is needed (${s})`);
-    } catch (e) {
-      if (e instanceof LocalPathError) throw e;
-      if (code(e) !== 'ENOENT') throw e;
+    } else {
       try {
         await mkdir(dir);
       } catch (e2) {
