@@ -12,7 +12,7 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
-import type { Stats } from 'node:fs';
+import { readFileSync, type Stats } from 'node:fs';
 import { chmod, link, lstat, lutimes, mkdir, readFile, readlink, rename, rmdir, symlink, unlink, utimes } from 'node:fs/promises';
 import { join } from 'node:path';
 import pLimit from 'p-limit';
@@ -178,7 +178,9 @@ export async function execute(actions: readonly ExecAction[], ctx: ExecContext):
       return target.byteLength;
     }
     if (st.size <= SMALL_FILE) {
-      const data = await readFile(file);
+      // Synchronous, like the small downloads (see download.ts SMALL_OBJECT): a small read from a
+      // local disk costs less than the thread-pool round trips of an async open/fstat/read/close.
+      const data = readFileSync(file);
       const again = await lstatOrUndefined(file);
       if (again === undefined || !sameStat(again, local)) throw new Skip('changed locally while being read');
       hash = md5(data);
