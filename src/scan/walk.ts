@@ -151,7 +151,7 @@ class Walker {
       const st = await this.lstatOrUndefined(dir);
       if (st === undefined) return false;
       if (st.isSymbolicLink()) {
-        this.skip(dir, 'symbolic link (not followed)');
+        this.skip(dir, 'a symbolic link, not followed');
         return false;
       }
       if (!st.isDirectory() || this.rules.ignoresOwn(dir, true)) return false;
@@ -335,7 +335,7 @@ function hasType(d: Dirent): boolean {
 }
 
 function specialKind(st: Stats): string {
-  if (st.isSymbolicLink()) return 'symbolic link (not followed; --links syncs links)';
+  if (st.isSymbolicLink()) return 'a symbolic link, not followed; --links syncs links';
   if (st.isFIFO()) return 'named pipe';
   if (st.isSocket()) return 'socket';
   if (st.isBlockDevice() || st.isCharacterDevice()) return 'device';

@@ -65,8 +65,8 @@ forEachRemote('symbolic links', (world) => {
     assert.equal(r.code, 0, r.stderr);
     const warnings = r.stderr.split('\n').filter((l) => l.startsWith('warning:'));
     assert.deepEqual(warnings, [
-      'warning: to-real: skipped (symbolic link (not followed; --links syncs links))',
-      'warning: to-sub: skipped (symbolic link (not followed; --links syncs links))',
+      'warning: to-real: skipped (a symbolic link, not followed; --links syncs links)',
+      'warning: to-sub: skipped (a symbolic link, not followed; --links syncs links)',
     ]);
     assert.equal(await remoteBytes(w, 'to-real'), undefined);
     assert.equal(await remoteBytes(w, 'to-sub/inner.txt'), undefined, 'a link to a folder is not followed');
@@ -78,7 +78,7 @@ forEachRemote('symbolic links', (world) => {
     await symlink('real.txt', a.abs('doc.txt'));
     r = await a.lsync('sync', '--json');
     assert.equal(r.code, 0, r.stderr);
-    assert.ok(r.stdout.includes('doc.txt: skipped (symbolic link'), r.stdout);
+    assert.ok(r.stdout.includes('doc.txt: skipped (a symbolic link'), r.stdout);
     const summary = Collaborator.json(r).find((e) => e['type'] === 'summary');
     assert.deepEqual(summary?.['planned'], {});
     assert.equal((await remoteBytes(w, 'doc.txt'))?.toString(), 'a document');
