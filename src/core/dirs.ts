@@ -29,7 +29,7 @@
  */
 import { localChange, remoteChange, type PathState } from './classify.js';
 import type { Decision } from './plan.js';
-import { EMPTY_HASH, type Action, type BaseEntry, type LocalEntry, type RemoteEntry, type SideChange, type Snapshot } from './types.js';
+import { assertNever, EMPTY_HASH, type Action, type BaseEntry, type LocalEntry, type RemoteEntry, type SideChange, type Snapshot } from './types.js';
 
 /** What each side holds below a folder (not counting the folder's own marker). */
 export interface DirView {
@@ -249,4 +249,25 @@ function pending(d: DirState, side: 'local' | 'remote'): Decision {
 /** The base record of a dir whose marker has `etag`: a dir has no content, so the hash is of nothing. */
 export function dirBase(path: string, etag: string, versionId: string | undefined, ownMarker: boolean): BaseEntry {
   return { path, kind: 'dir', size: 0, hash: EMPTY_HASH, mtimeMs: 0, mode: 0, etag, ...(versionId !== undefined ? { versionId } : {}), ...(ownMarker ? { ownMarker: true } : {}) };
+}
+
+/** Whether a planned action is on a dir entry (an empty folder or a marker) rather than a file or link. */
+export function actsOnDir(a: Action): boolean {
+  switch (a.type) {
+    case 'upload':
+    case 'delete-local':
+      return a.local.kind === 'dir';
+    case 'download':
+    case 'delete-remote':
+      return a.remote.kind === 'dir';
+    case 'record':
+      return a.local.kind === 'dir' || a.remote.kind === 'dir';
+    case 'forget':
+      return a.base.kind === 'dir';
+    case 'move-remote':
+    case 'move-local':
+      return false;
+    default:
+      return assertNever(a);
+  }
 }

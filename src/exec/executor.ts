@@ -16,7 +16,7 @@ import { readFileSync, type Stats } from 'node:fs';
 import { chmod, link, lstat, lutimes, mkdir, readFile, readlink, rename, rmdir, symlink, unlink, utimes } from 'node:fs/promises';
 import { join } from 'node:path';
 import pLimit from 'p-limit';
-import { dirBase } from '../core/dirs.js';
+import { actsOnDir, dirBase } from '../core/dirs.js';
 import { assertNever, EMPTY_HASH, type Action, type BaseEntry, type EntryKind, type LocalEntry, type RemoteEntry } from '../core/types.js';
 import { mtimeSeconds } from '../core/mtime.js';
 import type { KeepBoth } from '../core/settle.js';
@@ -604,24 +604,7 @@ export async function execute(actions: readonly ExecAction[], ctx: ExecContext):
 
 /** An action on a dir entry (an empty folder, a marker): run in the executor's last phases. */
 export function isDirAction(a: ExecAction): boolean {
-  switch (a.type) {
-    case 'upload':
-    case 'delete-local':
-      return a.local.kind === 'dir';
-    case 'download':
-    case 'delete-remote':
-      return a.remote.kind === 'dir';
-    case 'record':
-      return a.local.kind === 'dir' || a.remote.kind === 'dir';
-    case 'forget':
-      return a.base.kind === 'dir';
-    case 'move-remote':
-    case 'move-local':
-    case 'keep-both':
-      return false;
-    default:
-      return assertNever(a);
-  }
+  return a.type !== 'keep-both' && actsOnDir(a);
 }
 
 /** Groups of actions by path depth, deepest first (`a/b/c` before `a/b`). */

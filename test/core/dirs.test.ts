@@ -4,10 +4,10 @@
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { dirBase } from '../../src/core/dirs.js';
+import { actsOnDir, dirBase } from '../../src/core/dirs.js';
 import { checkNames, CASE_AND_FORM_SENSITIVE } from '../../src/core/names.js';
 import { countDeletes, plan } from '../../src/core/plan.js';
-import type { Action, BaseEntry, LocalEntry, Plan, RemoteEntry } from '../../src/core/types.js';
+import type { BaseEntry, LocalEntry, Plan, RemoteEntry } from '../../src/core/types.js';
 import { BASE_MTIME, file, options, snapshot } from './builders.js';
 
 const emptyDir = (path: string): LocalEntry => ({ path, kind: 'dir', size: 0, mtimeMs: 0, mode: 0 });
@@ -16,24 +16,7 @@ const dirRecord = (path: string, own = false, etag = 'd41d8cd98f00b204e9800998ec
 
 /** `type path` per action, dirs with a trailing slash. */
 function acts(p: Plan): string[] {
-  return p.actions.map((a) => `${a.type} ${a.path}${isDir(a) ? '/' : ''}`);
-}
-
-function isDir(a: Action): boolean {
-  switch (a.type) {
-    case 'upload':
-    case 'delete-local':
-      return a.local.kind === 'dir';
-    case 'download':
-    case 'delete-remote':
-      return a.remote.kind === 'dir';
-    case 'record':
-      return a.remote.kind === 'dir';
-    case 'forget':
-      return a.base.kind === 'dir';
-    default:
-      return false;
-  }
+  return p.actions.map((a) => `${a.type} ${a.path}${actsOnDir(a) ? '/' : ''}`);
 }
 
 describe('dir entries: new folders', () => {

@@ -55,6 +55,18 @@ for (const kind of ['file', ...serverKinds()] as Kind[]) {
       for (const dir of made) await rm(dir, { recursive: true, force: true });
     });
 
+    /** old.txt synced, then renamed locally to new.txt: the plan is one remote move. */
+    async function renamedOldToNew(): Promise<Awaited<ReturnType<typeof setup>> & { plan: Plan }> {
+      const world = await setup();
+      const { root, metaDir, remote, db } = world;
+      await writeFile(join(root, 'old.txt'), 'moving content');
+      await run((await look(root, remote, db)).plan, root, metaDir, remote, db);
+      await rename(join(root, 'old.txt'), join(root, 'new.txt'));
+      const { plan } = await look(root, remote, db);
+      assert.deepEqual(plan.actions.map((a) => `${a.type} ${a.path}`), ['move-remote new.txt']);
+      return { ...world, plan };
+    }
+
     async function setup(): Promise<{ root: string; metaDir: string; remote: Remote; other: Remote; db: Database }> {
       const tmp = await mkdtemp(join(tmpdir(), `lsync-race-${kind}-`));
       made.push(tmp);
@@ -153,12 +165,7 @@ for (const kind of ['file', ...serverKinds()] as Kind[]) {
     });
 
     test('a remote move never overwrites an object a collaborator put at the new path after the listing', async () => {
-      const { root, metaDir, remote, other, db } = await setup();
-      await writeFile(join(root, 'old.txt'), 'moving content');
-      await run((await look(root, remote, db)).plan, root, metaDir, remote, db);
-      await rename(join(root, 'old.txt'), join(root, 'new.txt'));
-      const { plan: p } = await look(root, remote, db);
-      assert.deepEqual(p.actions.map((a) => `${a.type} ${a.path}`), ['move-remote new.txt']);
+      const { root, metaDir, remote, other, db, plan: p } = await renamedOldToNew();
       const racing = raceBefore(remote, 'copy', 'old.txt', async () => {
         await other.put('new.txt', { kind: 'bytes', data: Buffer.from('theirs, at the new name') }, { meta: {} });
       });
@@ -173,12 +180,7 @@ for (const kind of ['file', ...serverKinds()] as Kind[]) {
     });
 
     test('a remote move never copies (or deletes) a source a collaborator rewrote after the listing', async () => {
-      const { root, metaDir, remote, other, db } = await setup();
-      await writeFile(join(root, 'old.txt'), 'moving content');
-      await run((await look(root, remote, db)).plan, root, metaDir, remote, db);
-      await rename(join(root, 'old.txt'), join(root, 'new.txt'));
-      const { plan: p } = await look(root, remote, db);
-      assert.deepEqual(p.actions.map((a) => `${a.type} ${a.path}`), ['move-remote new.txt']);
+      const { root, metaDir, remote, other, db, plan: p } = await renamedOldToNew();
       const racing = raceBefore(remote, 'copy', 'old.txt', async () => {
         await other.put('old.txt', { kind: 'bytes', data: Buffer.from('their edit of the old name') }, { meta: {} });
       });

@@ -99,14 +99,6 @@ async function sync(c: Collaborator, ...args: string[]): Promise<Record<string, 
   return Collaborator.json(r);
 }
 
-async function isClean(c: Collaborator): Promise<void> {
-  const r = await c.lsync('status', '--json');
-  assert.equal(r.code, 0, r.stderr);
-  const s = Collaborator.json(r)[0];
-  assert.deepEqual(s?.['actions'], [], `${c.name} is not clean: ${r.stdout}`);
-  assert.deepEqual(s?.['pending'], [], `${c.name} has pending changes: ${r.stdout}`);
-}
-
 forEachRemote('directories', (world) => {
   test('an empty folder made by A appears at B, as a dir/ marker on the remote; removed by A, it is gone everywhere', async () => {
     const w = await world();
@@ -130,16 +122,16 @@ forEachRemote('directories', (world) => {
     assert.deepEqual(await remoteKeys(w), ['empty/']);
     await sync(b);
     assert.deepEqual(await folders(b), ['empty/']);
-    await isClean(a);
-    await isClean(b);
+    await a.assertClean();
+    await b.assertClean();
 
     await rmdir(a.abs('empty'));
     await sync(a);
     assert.deepEqual(await remoteKeys(w), []);
     await sync(b);
     assert.deepEqual(await folders(b), []);
-    await isClean(a);
-    await isClean(b);
+    await a.assertClean();
+    await b.assertClean();
   });
 
   test('an empty folder made on the remote by another tool appears locally, and its removal there travels', async () => {
@@ -148,12 +140,12 @@ forEachRemote('directories', (world) => {
     await foreignMkdir(w, 'from-console');
     await sync(a);
     assert.deepEqual(await folders(a), ['from-console/']);
-    await isClean(a);
+    await a.assertClean();
     // The other tool removes it again: the local folder, still empty, follows.
     await foreignRmdir(w, 'from-console');
     await sync(a);
     assert.deepEqual(await folders(a), []);
-    await isClean(a);
+    await a.assertClean();
   });
 
   test('nested empty folders a/b/c round trip, and go away together', async () => {
@@ -166,16 +158,16 @@ forEachRemote('directories', (world) => {
     assert.deepEqual(await remoteKeys(w), w.server === undefined ? ['a/', 'a/b/', 'a/b/c/'] : ['a/b/c/']);
     await sync(b);
     assert.deepEqual(await folders(b), ['a/', 'a/b/', 'a/b/c/']);
-    await isClean(a);
-    await isClean(b);
+    await a.assertClean();
+    await b.assertClean();
 
     await b.rm('a');
     await sync(b);
     assert.deepEqual(await remoteKeys(w), []);
     await sync(a);
     assert.deepEqual(await folders(a), [], 'the emptied parents are removed too, deepest first');
-    await isClean(a);
-    await isClean(b);
+    await a.assertClean();
+    await b.assertClean();
   });
 
   test('a folder tree of files deleted by A leaves no empty folder at B and no key on the remote', async () => {
@@ -198,8 +190,8 @@ forEachRemote('directories', (world) => {
     await sync(b);
     assert.deepEqual(await b.tree(), { 'keep.txt': 'stays' });
     assert.deepEqual(await folders(b), [], 'no leftover empty folders');
-    await isClean(a);
-    await isClean(b);
+    await a.assertClean();
+    await b.assertClean();
   });
 
   test('a folder emptied of its files but kept stays, as an empty folder, on both sides', async () => {
@@ -217,8 +209,8 @@ forEachRemote('directories', (world) => {
     await sync(b);
     assert.deepEqual(await b.tree(), {});
     assert.deepEqual(await folders(b), ['box/']);
-    await isClean(a);
-    await isClean(b);
+    await a.assertClean();
+    await b.assertClean();
 
     // Files again: lsync's own marker is redundant once files imply the folder, and goes.
     await b.write('box/z.txt', 'zzz');
@@ -227,8 +219,8 @@ forEachRemote('directories', (world) => {
     await sync(b);
     assert.deepEqual(await a.tree(), { 'box/z.txt': 'zzz' });
     if (w.server !== undefined) assert.deepEqual(await remoteKeys(w), ['box/z.txt']);
-    await isClean(a);
-    await isClean(b);
+    await a.assertClean();
+    await b.assertClean();
   });
 
   test('a file B adds into a folder whose marker A deleted meanwhile is kept', async () => {
@@ -249,8 +241,8 @@ forEachRemote('directories', (world) => {
     assert.ok((await remoteKeys(w)).includes('shared/new.txt'));
     await sync(a);
     assert.equal(await a.read('shared/new.txt'), 'written by b meanwhile');
-    await isClean(a);
-    await isClean(b);
+    await a.assertClean();
+    await b.assertClean();
   });
 
   test('a folder with another tool’s marker and files keeps the marker; ignored folders stay out', async () => {
@@ -266,7 +258,7 @@ forEachRemote('directories', (world) => {
     assert.ok(!(await remoteKeys(w)).some((k) => k.startsWith('scratch')), 'ignored folders are not sent');
     await sync(a);
     if (w.server !== undefined) assert.ok((await remoteKeys(w)).includes('console/'), 'a foreign marker next to files is kept');
-    await isClean(a);
+    await a.assertClean();
     assert.ok(existsSync(a.abs('scratch/tmp')));
   });
 });

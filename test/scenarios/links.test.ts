@@ -13,14 +13,6 @@ import { HeadObjectCommand } from '@aws-sdk/client-s3';
 import { Collaborator, forEachRemote, type World } from '../support/world.js';
 import { foreignPut, rawS3, remoteBytes } from '../support/foreign.js';
 
-async function isClean(c: Collaborator, ...args: string[]): Promise<void> {
-  const r = await c.lsync('status', '--json', ...args);
-  assert.equal(r.code, 0, r.stderr);
-  const s = Collaborator.json(r)[0];
-  assert.deepEqual(s?.['actions'], [], `${c.name} is not clean: ${r.stdout}`);
-  assert.deepEqual(s?.['conflicts'], []);
-}
-
 async function linkAt(c: Collaborator, path: string): Promise<string | undefined> {
   try {
     const st = await lstat(c.abs(path));
@@ -106,7 +98,7 @@ forEachRemote('symbolic links', (world) => {
     assert.equal(await remoteBytes(w, 'to-sub/inner.txt'), undefined, 'never followed');
     assert.equal(await markedAsLink(w, 'to-real'), true);
     assert.equal(await markedAsLink(w, 'real.txt'), false);
-    await isClean(a, '--links');
+    await a.assertClean('--links');
 
     r = await b.lsync('sync', '--links');
     assert.equal(r.code, 0, r.stderr);
@@ -116,7 +108,7 @@ forEachRemote('symbolic links', (world) => {
     assert.equal(await linkAt(b, 'sub/escaping'), '../../outside/x');
     assert.equal(existsSync(join(b.dir, '..', 'outside')), false, 'recreating a link writes nothing where it points');
     assert.deepEqual(await b.tree(), await a.tree());
-    await isClean(b, '--links');
+    await b.assertClean('--links');
 
     // A retargets a link: B's link is retargeted (not replaced by a file).
     await rm(a.abs('to-real'));
@@ -129,8 +121,8 @@ forEachRemote('symbolic links', (world) => {
     assert.equal(r.code, 0, r.stderr);
     assert.equal(await linkAt(b, 'to-real'), 'other.txt');
     assert.equal(await b.read('other.txt'), 'the other file');
-    await isClean(a, '--links');
-    await isClean(b, '--links');
+    await a.assertClean('--links');
+    await b.assertClean('--links');
 
     // A file replaced by a link whose target is the file's very content is still a local change
     // (kinds are compared, not only hashes). (On S3 the new object then has the old one's ETag, the
@@ -144,7 +136,7 @@ forEachRemote('symbolic links', (world) => {
     assert.equal(r.code, 0, r.stderr);
     assert.deepEqual(Collaborator.json(r).find((e) => e['type'] === 'summary')?.['planned'], { upload: 1 });
     assert.equal(await markedAsLink(w, 'same.txt'), true);
-    await isClean(a, '--links');
+    await a.assertClean('--links');
   });
 
   test('a link object on the remote, pulled without --links, is not turned into a file', async () => {
@@ -165,7 +157,7 @@ forEachRemote('symbolic links', (world) => {
     r = await b.lsync('pull');
     assert.equal(r.code, 0, r.stderr);
     assert.equal(await linkAt(b, 'to-real'), 'real.txt');
-    await isClean(b);
+    await b.assertClean();
   });
 
   test('--links never writes through a local link, wherever it points', async () => {

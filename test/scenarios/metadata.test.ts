@@ -17,12 +17,6 @@ const FILES: Readonly<Record<string, { content: string; mode: number }>> = {
   'plain.txt': { content: 'plain text, a bit longer', mode: 0o644 },
 };
 
-function summary(r: { stdout: string }): Record<string, unknown> {
-  const s = Collaborator.json(r).find((e) => e['type'] === 'summary');
-  assert.ok(s, `no summary in ${r.stdout}`);
-  return s;
-}
-
 forEachRemote('metadata', (world) => {
   test('mode bits and mtime are stored on upload and restored on pull', async () => {
     const w = await world();
@@ -71,18 +65,18 @@ forEachRemote('metadata', (world) => {
     await utimes(a.abs('plain.txt'), new Date(), new Date(later));
     let r = await a.lsync('sync', '--json');
     assert.equal(r.code, 0, r.stderr);
-    let s = summary(r);
+    let s = Collaborator.summary(r);
     assert.deepEqual(s['planned'], {});
     assert.equal(s['bytesSent'], 0);
     // The new stat is recorded: the next run trusts it without hashing, and still sends nothing.
     r = await a.lsync('sync', '--json');
-    s = summary(r);
+    s = Collaborator.summary(r);
     assert.deepEqual(s['planned'], {});
     assert.ok(Math.abs((await stat(a.abs('plain.txt'))).mtimeMs - later) < 0.002);
     // B is not asked to fetch anything: its copy keeps the mtime it was given.
     r = await b.lsync('sync', '--json');
     assert.equal(r.code, 0, r.stderr);
-    assert.equal(summary(r)['bytesReceived'], 0);
+    assert.equal(Collaborator.summary(r)['bytesReceived'], 0);
     assert.ok(Math.abs((await stat(b.abs('plain.txt'))).mtimeMs - MTIME) < 0.002, 'B keeps the mtime it was given');
   });
 });

@@ -12,22 +12,8 @@ import { Collaborator, forEachRemote } from '../support/world.js';
 import { HeadObjectCommand } from '@aws-sdk/client-s3';
 import { rawS3, remoteBytes } from '../support/foreign.js';
 
-function summary(r: { stdout: string }): Record<string, unknown> {
-  const s = Collaborator.json(r).find((e) => e['type'] === 'summary');
-  assert.ok(s, `no summary in ${r.stdout}`);
-  return s;
-}
-
 const md5 = (data: Uint8Array): string => createHash('md5').update(data).digest('hex');
 
-
-async function isClean(c: Collaborator): Promise<void> {
-  const r = await c.lsync('status', '--json');
-  assert.equal(r.code, 0, r.stderr);
-  const s = Collaborator.json(r)[0];
-  assert.deepEqual(s?.['actions'], [], `${c.name} is not clean: ${r.stdout}`);
-  assert.deepEqual(s?.['conflicts'], []);
-}
 
 forEachRemote('renames and moves', (world) => {
   test('a renamed file and a renamed folder travel as renames, both ways, without moving a byte', async () => {
@@ -52,7 +38,7 @@ forEachRemote('renames and moves', (world) => {
     assert.match(r.stdout, /move remote\s+drafts\/deep\/notes\.md → final\/deep\/notes\.md/);
     r = await a.lsync('sync', '--json');
     assert.equal(r.code, 0, r.stderr + r.stdout);
-    let s = summary(r);
+    let s = Collaborator.summary(r);
     assert.equal(s['bytesSent'], 0, 'a rename is a server-side copy, not an upload');
     assert.equal(s['failed'], 0);
     assert.deepEqual(s['planned'], { 'move-remote': 14 });
@@ -63,7 +49,7 @@ forEachRemote('renames and moves', (world) => {
 
     r = await b.lsync('sync', '--json');
     assert.equal(r.code, 0, r.stderr + r.stdout);
-    s = summary(r);
+    s = Collaborator.summary(r);
     assert.equal(s['bytesReceived'], 0, 'a remote rename is a local rename, not a download');
     assert.deepEqual(s['planned'], { 'move-local': 14 });
     assert.deepEqual(await b.tree(), await a.tree());
@@ -71,8 +57,8 @@ forEachRemote('renames and moves', (world) => {
     const { existsSync } = await import('node:fs');
     assert.equal(existsSync(b.abs('drafts')), false, 'the emptied folder is removed');
     assert.equal(existsSync(join(b.dir, '.lsync', 'trash')), false, 'nothing was deleted, so nothing is in the trash');
-    await isClean(a);
-    await isClean(b);
+    await a.assertClean();
+    await b.assertClean();
   });
 
   test('a rename while the collaborator edited the file is not a move: the edit is kept', async () => {
@@ -88,7 +74,7 @@ forEachRemote('renames and moves', (world) => {
     await rename(a.abs('doc.txt'), a.abs('renamed.txt'));
     const r = await a.lsync('sync', '--json');
     assert.equal(r.code, 0, r.stderr);
-    assert.equal(summary(r)['planned'] !== undefined && (summary(r)['planned'] as Record<string, number>)['move-remote'], undefined);
+    assert.equal(Collaborator.summary(r)['planned'] !== undefined && (Collaborator.summary(r)['planned'] as Record<string, number>)['move-remote'], undefined);
     assert.equal(await a.read('doc.txt'), 'v2 by b, longer', "b's edit beats a's delete");
     assert.equal(await a.read('renamed.txt'), 'v1');
     assert.equal((await b.lsync('sync')).code, 0);
@@ -122,8 +108,8 @@ forEachRemote('renames and moves', (world) => {
     await rename(a.abs('video.bin'), a.abs('archive/2024/video.bin'));
     let r = await a.lsync('sync', '--json');
     assert.equal(r.code, 0, r.stderr + r.stdout);
-    assert.equal(summary(r)['bytesSent'], 0);
-    assert.deepEqual(summary(r)['planned'], { 'move-remote': 1 });
+    assert.equal(Collaborator.summary(r)['bytesSent'], 0);
+    assert.deepEqual(Collaborator.summary(r)['planned'], { 'move-remote': 1 });
     const moved = await remoteBytes(w, 'archive/2024/video.bin');
     assert.ok(moved !== undefined, 'the new key exists');
     assert.equal(md5(moved), digest, 'with the same content');
@@ -132,10 +118,10 @@ forEachRemote('renames and moves', (world) => {
 
     r = await b.lsync('sync', '--json');
     assert.equal(r.code, 0, r.stderr + r.stdout);
-    assert.equal(summary(r)['bytesReceived'], 0);
-    assert.deepEqual(summary(r)['planned'], { 'move-local': 1 });
+    assert.equal(Collaborator.summary(r)['bytesReceived'], 0);
+    assert.deepEqual(Collaborator.summary(r)['planned'], { 'move-local': 1 });
     assert.equal(md5(await readFile(b.abs('archive/2024/video.bin'))), digest);
-    await isClean(a);
-    await isClean(b);
+    await a.assertClean();
+    await b.assertClean();
   });
 });

@@ -8,12 +8,6 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { Collaborator, forEachRemote } from '../support/world.js';
 
-function summary(r: { stdout: string }): Record<string, unknown> {
-  const s = Collaborator.json(r).find((e) => e['type'] === 'summary');
-  assert.ok(s, `no summary in ${r.stdout}`);
-  return s;
-}
-
 forEachRemote('three-way sync', (world) => {
   test('one-sided adds, edits and deletes travel both ways', async () => {
     const w = await world();
@@ -63,7 +57,7 @@ forEachRemote('three-way sync', (world) => {
     assert.equal((await a.lsync('sync')).code, 0);
     const r = await b.lsync('sync', '--json');
     assert.equal(r.code, 0, r.stderr);
-    const s = summary(r);
+    const s = Collaborator.summary(r);
     assert.equal(s['bytesSent'], 0);
     assert.equal(s['bytesReceived'], 0);
     assert.deepEqual(s['planned'], { record: 1 });
@@ -142,7 +136,7 @@ forEachRemote('three-way sync', (world) => {
     await b.write('diff.txt', 'version B, not the same');
     const r = await b.lsync('sync', '--json');
     assert.equal(r.code, 3, r.stderr);
-    const s = summary(r);
+    const s = Collaborator.summary(r);
     assert.equal(s['bytesSent'], 0);
     assert.equal(s['bytesReceived'], 0);
     assert.deepEqual((s['conflicts'] as { path: string }[]).map((c) => c.path), ['diff.txt']);
@@ -282,6 +276,6 @@ forEachRemote('three-way sync', (world) => {
     await b.write('mine.tmp', 'b temp');
     const r = await b.lsync('sync', '--json');
     assert.equal(r.code, 0);
-    assert.deepEqual(summary(r)['planned'], {});
+    assert.deepEqual(Collaborator.summary(r)['planned'], {});
   });
 });

@@ -13,6 +13,7 @@
  *       });
  *     });
  */
+import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -54,6 +55,23 @@ export class Collaborator {
       .split('\n')
       .filter((l) => l.trim() !== '')
       .map((l) => JSON.parse(l) as Record<string, unknown>);
+  }
+
+  /** The `summary` event of a `--json` run (fails the test when there is none). */
+  static summary(r: { readonly stdout: string }): Record<string, unknown> {
+    const s = Collaborator.json(r).find((e) => e['type'] === 'summary');
+    assert.ok(s, `no summary in ${r.stdout}`);
+    return s;
+  }
+
+  /** `lsync status --json` (plus `args`) finds nothing to do here: no actions, conflicts or pending changes. */
+  async assertClean(...args: string[]): Promise<void> {
+    const r = await this.lsync('status', '--json', ...args);
+    assert.equal(r.code, 0, r.stderr);
+    const s = Collaborator.json(r)[0];
+    assert.deepEqual(s?.['actions'], [], `${this.name} is not clean: ${r.stdout}`);
+    assert.deepEqual(s?.['conflicts'], [], `${this.name} has conflicts: ${r.stdout}`);
+    assert.deepEqual(s?.['pending'], [], `${this.name} has pending changes: ${r.stdout}`);
   }
 
   abs(path: string): string {

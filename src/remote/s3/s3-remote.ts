@@ -113,6 +113,9 @@ const PLAIN_MD5 = /^[0-9a-f]{32}$/;
 /** Default of S3RemoteOptions.partMemory. */
 export const DEFAULT_PART_MEMORY = 64 * MiB;
 
+/** One key of a listing page, with what lsync reads of it. */
+type ListedItem = RawItem & { readonly size: number; readonly etag: string; readonly lastModifiedMs: number };
+
 export class S3Remote implements Remote {
   readonly display: string;
   readonly capabilities: Capabilities;
@@ -230,33 +233,38 @@ export class S3Remote implements Remote {
     yield* all.sort((a, b) => compareKeys(a.path, b.path));
   }
 
+  /**
+   * One ListObjectsV2 page, as the three listings here use it (the whole prefix in parallel, a
+   * scope page by page, the batched overwrite guard). `what` names the path in an error message.
+   */
+  private async page(q: PageQuery, signal: AbortSignal | undefined, what: string): Promise<RawPage<ListedItem>> {
+    let res;
+    try {
+      res = await this.client.send(
+        new ListObjectsV2Command({
+          Bucket: this.bucket,
+          Prefix: q.prefix,
+          ...(q.delimiter !== undefined ? { Delimiter: q.delimiter } : {}),
+          ...(q.startAfter !== undefined ? { StartAfter: q.startAfter } : {}),
+          ...(q.token !== undefined ? { ContinuationToken: q.token } : {}),
+        }),
+        sendOptions(signal),
+      );
+    } catch (err) {
+      throw this.fail(err, 'list', what);
+    }
+    const items: ListedItem[] = [];
+    for (const o of res.Contents ?? []) {
+      if (o.Key === undefined) continue;
+      items.push({ key: o.Key, size: o.Size ?? 0, etag: unquoteEtag(o.ETag), lastModifiedMs: o.LastModified?.getTime() ?? 0 });
+    }
+    const commonPrefixes = (res.CommonPrefixes ?? []).flatMap((p) => (p.Prefix !== undefined ? [p.Prefix] : []));
+    return { items, commonPrefixes, next: res.IsTruncated === true ? res.NextContinuationToken : undefined };
+  }
+
   /** The whole prefix, top-level folders listed side by side where the service allows (list-parallel.ts). */
   private async *listAllParallel(signal: AbortSignal | undefined): AsyncIterable<RemoteObject> {
-    type Item = RawItem & { readonly size: number; readonly etag: string; readonly lastModifiedMs: number };
-    const page = async (q: PageQuery): Promise<RawPage<Item>> => {
-      let res;
-      try {
-        res = await this.client.send(
-          new ListObjectsV2Command({
-            Bucket: this.bucket,
-            Prefix: q.prefix,
-            ...(q.delimiter !== undefined ? { Delimiter: q.delimiter } : {}),
-            ...(q.startAfter !== undefined ? { StartAfter: q.startAfter } : {}),
-            ...(q.token !== undefined ? { ContinuationToken: q.token } : {}),
-          }),
-          sendOptions(signal),
-        );
-      } catch (err) {
-        throw this.fail(err, 'list', '');
-      }
-      const items: Item[] = [];
-      for (const o of res.Contents ?? []) {
-        if (o.Key === undefined) continue;
-        items.push({ key: o.Key, size: o.Size ?? 0, etag: unquoteEtag(o.ETag), lastModifiedMs: o.LastModified?.getTime() ?? 0 });
-      }
-      const commonPrefixes = (res.CommonPrefixes ?? []).flatMap((p) => (p.Prefix !== undefined ? [p.Prefix] : []));
-      return { items, commonPrefixes, next: res.IsTruncated === true ? res.NextContinuationToken : undefined };
-    };
+    const page = (q: PageQuery): Promise<RawPage<ListedItem>> => this.page(q, signal, '');
     for await (const item of listParallel(page, this.prefix, this.listParallelism, [this.prefix + BOOKKEEPING])) {
       if (!item.key.startsWith(this.prefix)) continue;
       const path = item.key.slice(this.prefix.length);
@@ -276,33 +284,16 @@ export class S3Remote implements Remote {
     const folder = under === '' ? undefined : listPrefix + '/';
     let token: string | undefined;
     do {
-      let page;
-      try {
-        page = await this.client.send(
-          new ListObjectsV2Command({
-            Bucket: this.bucket,
-            Prefix: listPrefix,
-            ...(token !== undefined ? { ContinuationToken: token } : {}),
-          }),
-          sendOptions(signal),
-        );
-      } catch (err) {
-        throw this.fail(err, 'list', under === '' ? '' : under);
-      }
-      for (const item of page.Contents ?? []) {
-        const key = item.Key;
-        if (key === undefined || !key.startsWith(this.prefix)) continue;
+      const page = await this.page({ prefix: listPrefix, ...(token !== undefined ? { token } : {}) }, signal, under);
+      for (const item of page.items) {
+        const key = item.key;
+        if (!key.startsWith(this.prefix)) continue;
         if (folder !== undefined && this.quirks.sortedListing && !key.startsWith(folder) && compareKeys(key, folder) > 0) return;
         const path = key.slice(this.prefix.length);
         if (path.startsWith(BOOKKEEPING) || !inScope(path, under)) continue;
-        yield {
-          path,
-          size: item.Size ?? 0,
-          etag: unquoteEtag(item.ETag),
-          lastModifiedMs: item.LastModified?.getTime() ?? 0,
-        };
+        yield { path, size: item.size, etag: item.etag, lastModifiedMs: item.lastModifiedMs };
       }
-      token = page.IsTruncated === true ? page.NextContinuationToken : undefined;
+      token = page.next;
     } while (token !== undefined);
   }
 
@@ -414,17 +405,14 @@ export class S3Remote implements Remote {
 
   /** One ListObjectsV2 page of raw keys, for the batched overwrite guard. */
   private async listPage(prefix: string, startAfter: string | undefined): Promise<ListPage> {
-    const page = await this.client.send(
-      new ListObjectsV2Command({ Bucket: this.bucket, Prefix: prefix, ...(startAfter !== undefined ? { StartAfter: startAfter } : {}) }),
-    );
+    const page = await this.page({ prefix, ...(startAfter !== undefined ? { startAfter } : {}) }, undefined, prefix.slice(this.prefix.length));
     const objects = new Map<string, string>();
     let lastKey: string | undefined;
-    for (const item of page.Contents ?? []) {
-      if (item.Key === undefined) continue;
-      objects.set(item.Key, unquoteEtag(item.ETag));
-      if (lastKey === undefined || compareKeys(item.Key, lastKey) > 0) lastKey = item.Key;
+    for (const item of page.items) {
+      objects.set(item.key, item.etag);
+      if (lastKey === undefined || compareKeys(item.key, lastKey) > 0) lastKey = item.key;
     }
-    return { objects, truncated: page.IsTruncated === true, lastKey };
+    return { objects, truncated: page.next !== undefined, lastKey };
   }
 
   async put(path: string, source: PutSource, options: PutOptions): Promise<PutResult> {
