@@ -83,10 +83,6 @@ function errnoCode(e: unknown): string | undefined {
   return (e as NodeJS.ErrnoException | undefined)?.code;
 }
 
-/** Undefined when nothing is there (see lstatQuiet: most of these asks are misses). */
-async function lstatOrUndefined(abs: string): Promise<Stats | undefined> {
-  return lstatQuiet(abs);
-}
 
 /** The thing at a path is still the one scanned: same kind (a link is never taken for a file), size and mtime. */
 function sameStat(st: Stats, entry: { readonly kind: EntryKind; readonly size: number; readonly mtimeMs: number }): boolean {
@@ -158,7 +154,7 @@ export async function execute(actions: readonly ExecAction[], ctx: ExecContext):
 
   async function upload(path: string, local: LocalEntry, expectRemote: RemoteEntry | undefined): Promise<number> {
     const file = abs(path);
-    const st = await lstatOrUndefined(file);
+    const st = lstatQuiet(file);
     if (st === undefined || !sameStat(st, local)) throw new Skip('changed locally since it was scanned');
     let hash: string;
     let result;
@@ -170,7 +166,7 @@ export async function execute(actions: readonly ExecAction[], ctx: ExecContext):
       if (ctx.links !== true) throw new Ignored(`${path}: a symbolic link, left alone (sync with --links to store it)`);
       // The body is the target itself, never what it points to; the mode of a link means nothing.
       const target = await readlink(file, { encoding: 'buffer' });
-      const again = await lstatOrUndefined(file);
+      const again = lstatQuiet(file);
       if (again === undefined || !sameStat(again, local) || again.ino !== st.ino) throw new Skip('changed locally while being read');
       hash = md5(target);
       result = await ctx.remote.put(path, { kind: 'bytes', data: target }, { meta: { md5: hash, mtimeMs: st.mtimeMs, link: true }, ...cond, onProgress, ...signal });
@@ -181,7 +177,7 @@ export async function execute(actions: readonly ExecAction[], ctx: ExecContext):
       // Synchronous, like the small downloads (see download.ts SMALL_OBJECT): a small read from a
       // local disk costs less than the thread-pool round trips of an async open/fstat/read/close.
       const data = readFileSync(file);
-      const again = await lstatOrUndefined(file);
+      const again = lstatQuiet(file);
       if (again === undefined || !sameStat(again, local)) throw new Skip('changed locally while being read');
       hash = md5(data);
       result = await ctx.remote.put(path, { kind: 'bytes', data }, { meta: { ...meta, md5: hash }, ...cond, onProgress, ...signal });
@@ -205,7 +201,7 @@ export async function execute(actions: readonly ExecAction[], ctx: ExecContext):
           ...signal,
         },
       );
-      const after = await lstatOrUndefined(file);
+      const after = lstatQuiet(file);
       if (after === undefined || !sameStat(after, local)) {
         ctx.emit({ type: 'warning', path, message: `${path}: changed while it was being uploaded; the next run sends it again` });
         return sent;
@@ -220,7 +216,7 @@ export async function execute(actions: readonly ExecAction[], ctx: ExecContext):
   async function download(path: string, remote: RemoteEntry, expectLocal: LocalEntry | undefined): Promise<number> {
     const file = abs(path);
     const checkLocal = async (): Promise<Stats | undefined> => {
-      const cur = await lstatOrUndefined(file);
+      const cur = lstatQuiet(file);
       if (expectLocal === undefined) {
         if (cur !== undefined) throw new Skip(cur.isSymbolicLink() ? 'a symlink stands at this path' : 'appeared locally since the scan');
       } else if (cur === undefined || !sameStat(cur, expectLocal)) {
@@ -298,7 +294,7 @@ export async function execute(actions: readonly ExecAction[], ctx: ExecContext):
   }
 
   async function deleteLocal(path: string, local: LocalEntry): Promise<void> {
-    const cur = await lstatOrUndefined(abs(path));
+    const cur = lstatQuiet(abs(path));
     if (cur !== undefined) {
       if (!sameStat(cur, local)) throw new Skip('changed locally since it was scanned');
       await ctx.trash.moveIn(path);
@@ -319,7 +315,7 @@ export async function execute(actions: readonly ExecAction[], ctx: ExecContext):
    * local file is uploaded instead, with the same guards. Returns the bytes sent.
    */
   async function moveRemote(a: Extract<Action, { type: 'move-remote' }>): Promise<number> {
-    const st = await lstatOrUndefined(abs(a.path));
+    const st = lstatQuiet(abs(a.path));
     if (st === undefined || !sameStat(st, a.local)) throw new Skip('changed locally since it was scanned');
     const signal = signalFor(0);
     let sent = 0;
@@ -360,9 +356,9 @@ export async function execute(actions: readonly ExecAction[], ctx: ExecContext):
   async function moveLocal(a: Extract<Action, { type: 'move-local' }>): Promise<void> {
     const from = abs(a.from);
     const to = abs(a.path);
-    const cur = await lstatOrUndefined(from);
+    const cur = lstatQuiet(from);
     if (cur === undefined || !sameStat(cur, a.local)) throw new Skip(`${a.from} changed locally since it was scanned`);
-    if ((await lstatOrUndefined(to)) !== undefined) throw new Skip('appeared locally since the scan');
+    if ((lstatQuiet(to)) !== undefined) throw new Skip('appeared locally since the scan');
     await ensureParentDir(ctx.root, a.path, knownDirs);
     let linked = false;
     try {
@@ -380,7 +376,7 @@ export async function execute(actions: readonly ExecAction[], ctx: ExecContext):
         if (errnoCode(e) !== 'ENOENT') throw e;
       });
     } else {
-      if ((await lstatOrUndefined(to)) !== undefined) throw new Skip('appeared locally since the scan');
+      if ((lstatQuiet(to)) !== undefined) throw new Skip('appeared locally since the scan');
       await rename(from, to);
     }
     const st = await lstat(to);
@@ -392,7 +388,7 @@ export async function execute(actions: readonly ExecAction[], ctx: ExecContext):
   // --- Dir entries (core/dirs.ts): an empty folder here, a `path/` marker on the remote. ---
 
   async function isFolder(path: string): Promise<boolean> {
-    return (await lstatOrUndefined(abs(path)))?.isDirectory() === true;
+    return (lstatQuiet(abs(path)))?.isDirectory() === true;
   }
 
   /** Put the marker of a local empty folder, if-none-match (or if-match the one it replaces). */
@@ -405,7 +401,7 @@ export async function execute(actions: readonly ExecAction[], ctx: ExecContext):
 
   /** Make the local folder of a marker (or keep the one a pull just emptied). */
   async function makeDir(a: Extract<Action, { type: 'download' }>): Promise<void> {
-    const cur = await lstatOrUndefined(abs(a.path));
+    const cur = lstatQuiet(abs(a.path));
     if (cur !== undefined && !cur.isDirectory()) throw new Skip(cur.isSymbolicLink() ? 'a symlink stands at this path' : 'a file stands at this path');
     // No cache of known folders: the removals of this run's last phases may have taken some.
     if (cur === undefined) await ensureDir(ctx.root, a.path);
@@ -415,7 +411,7 @@ export async function execute(actions: readonly ExecAction[], ctx: ExecContext):
 
   /** rmdir, never anything more: a folder that got files (even ignored ones) meanwhile is kept. */
   async function removeDir(path: string): Promise<void> {
-    const cur = await lstatOrUndefined(abs(path));
+    const cur = lstatQuiet(abs(path));
     if (cur !== undefined) {
       if (!cur.isDirectory()) throw new Skip('no longer a folder here');
       try {
@@ -443,10 +439,10 @@ export async function execute(actions: readonly ExecAction[], ctx: ExecContext):
 
   async function keepBoth(a: KeepBothAction): Promise<number> {
     const file = abs(a.path);
-    const cur = await lstatOrUndefined(file);
+    const cur = lstatQuiet(file);
     if (cur === undefined || !sameStat(cur, a.local)) throw new Skip('changed locally since it was scanned');
     const target = abs(a.conflictPath);
-    if ((await lstatOrUndefined(target)) !== undefined) throw new Skip(`${a.conflictPath} already exists`);
+    if ((lstatQuiet(target)) !== undefined) throw new Skip(`${a.conflictPath} already exists`);
     await rename(file, target);
     const moved = await lstat(target);
     const sent = await upload(a.conflictPath, { ...a.local, mtimeMs: moved.mtimeMs }, undefined);
@@ -474,7 +470,7 @@ export async function execute(actions: readonly ExecAction[], ctx: ExecContext):
       case 'record': {
         const hash = a.local.hash ?? a.remote.hash;
         if (hash === undefined) throw new Skip('content hash unknown');
-        const st = await lstatOrUndefined(abs(a.path));
+        const st = lstatQuiet(abs(a.path));
         if (st === undefined || !sameStat(st, a.local)) throw new Skip('changed locally since it was scanned');
         record(baseFrom(a.path, st, hash, a.remote.etag, a.remote.versionId));
         return [0, 0];
