@@ -1,9 +1,9 @@
 /**
- * End-to-end benchmark: whole processes of lsync next to `aws s3 sync` and `rclone`, against the
+ * End-to-end benchmark: whole processes of lsync next to `aws s3 sync`, `rclone` and `s3cmd sync`, against the
  * same local S3 server (s3rver, or moto with `--server moto`) and the same seeded data on tmpfs.
  *
  *     npx tsc -p . && node dist/bench/run.js [--quick] [--runs N] [--server s3rver|moto]
- *                                         [--tools lsync,aws,rclone,raw] [--out FILE] [--profile] [--keep] [--skip-big]
+ *                                         [--tools lsync,aws,rclone,s3cmd,raw] [--out FILE] [--profile] [--keep] [--skip-big]
  *                                         [--large [N]]
  *
  * Writes a Markdown report (bench/RESULTS.md; bench/RESULTS-quick.md with --quick). See
@@ -371,7 +371,7 @@ async function rawWorker(mode: string, args: WorkerArgs): Promise<void> {
 // ---------------------------------------------------------------------------------------------
 // Options
 
-type ToolName = 'lsync' | 'aws' | 'rclone' | 'raw';
+type ToolName = 'lsync' | 'aws' | 'rclone' | 's3cmd' | 'raw';
 type CaseName = 'push-small' | 'noop' | 'modify' | 'pull-small' | 'push-big' | 'pull-big';
 type ServerKind = 's3rver' | 'moto';
 
@@ -394,12 +394,12 @@ interface Options {
   readonly bigSize: number;
 }
 
-const ALL_TOOLS: readonly ToolName[] = ['lsync', 'aws', 'rclone', 'raw'];
+const ALL_TOOLS: readonly ToolName[] = ['lsync', 'aws', 'rclone', 's3cmd', 'raw'];
 const CASES: readonly CaseName[] = ['push-small', 'noop', 'modify', 'pull-small', 'push-big', 'pull-big'];
 
 function usage(): never {
   process.stderr.write(
-    'usage: node dist/bench/run.js [--quick] [--runs N] [--server s3rver|moto] [--tools lsync,aws,rclone,raw]\n' +
+    'usage: node dist/bench/run.js [--quick] [--runs N] [--server s3rver|moto] [--tools lsync,aws,rclone,s3cmd,raw]\n' +
       '                              [--out FILE] [--profile] [--keep] [--cases small,big] [--skip-big] [--large [N]] [--timeout SECONDS]\n',
   );
   process.exit(2);
@@ -823,6 +823,33 @@ function rcloneTool(): Tool | Absent {
   };
 }
 
+function s3cmdTool(): Tool | Absent {
+  const bin = which('s3cmd');
+  if (bin === undefined) return { name: 's3cmd', why: '`s3cmd` not found on PATH (apt-get install -y s3cmd)' };
+  const v = spawnSync(bin, ['--version'], { encoding: 'utf8' });
+  if (v.status !== 0) return { name: 's3cmd', why: `\`s3cmd --version\` failed: ${firstLine(v.stderr ?? '')}` };
+  // Everything else (endpoint, path style, keys, no HTTPS) is in the config written by
+  // writeToolConfigs; `-c` also keeps it from reading a ~/.s3cfg. s3cmd has no option for parallel
+  // transfers (2.3: files one after the other, multipart parts too, "TODO use num_processes to
+  // thread it" in S3/MultiPart.py), so it runs one at a time; otherwise with its defaults, as a
+  // user would: size + MD5 comparison, 15 MiB multipart chunks, attributes in x-amz-meta-s3cmd-attrs.
+  const config = (ctx: Ctx): string[] => ['-c', join(ctx.work, 's3cmd.cfg')];
+  return {
+    name: 's3cmd',
+    label: 's3cmd sync',
+    version: `${firstLine(v.stdout || v.stderr)} (${bin})`,
+    cases: CASES,
+    // The trailing slashes matter: `s3cmd sync DIR s3://B/P/` uploads to P/DIR-NAME/..., while
+    // `DIR/` uploads DIR's contents, like `aws s3 sync` and `rclone copy` do.
+    push(ctx, dir, bucket, prefix) {
+      return { argv: [bin, ...config(ctx), 'sync', `${dir}/`, `s3://${bucket}/${prefix}`], cwd: dir, env: ctx.baseEnv };
+    },
+    pull(ctx, dir, bucket, prefix) {
+      return { argv: [bin, ...config(ctx), 'sync', `s3://${bucket}/${prefix}`, `${dir}/`], cwd: dir, env: ctx.baseEnv };
+    },
+  };
+}
+
 function rawTool(): Tool {
   const self = fileURLToPath(import.meta.url);
   const cmd = (ctx: Ctx, mode: string, dir: string, bucket: string, prefix: string): Cmd => ({
@@ -883,6 +910,25 @@ async function writeToolConfigs(ctx: Ctx): Promise<void> {
       'force_path_style = true',
       // The buckets exist; rclone's CreateBucket probe gets BucketAlreadyExists from s3rver.
       'no_check_bucket = true',
+      '',
+    ].join('\n'),
+  );
+  const host = new URL(ctx.server.endpoint).host;
+  await writeFile(
+    join(ctx.work, 's3cmd.cfg'),
+    [
+      '[default]',
+      `access_key = ${ctx.server.accessKeyId}`,
+      `secret_key = ${ctx.server.secretAccessKey}`,
+      // Empty: with a token s3cmd refreshes it from the EC2 metadata service before each request.
+      'access_token =',
+      `host_base = ${host}`,
+      // No %(bucket)s in it: path-style requests (http://127.0.0.1:PORT/BUCKET/KEY).
+      `host_bucket = ${host}`,
+      'use_https = False',
+      'signature_v2 = False',
+      // Not the default "US": with it s3cmd first asks for the bucket's location (one more request per process).
+      `bucket_location = ${ctx.server.region}`,
       '',
     ].join('\n'),
   );
@@ -1247,7 +1293,7 @@ function report(opts: Options, command: string, machine: Machine, tools: readonl
     `${started.toISOString().slice(0, 16).replace('T', ' ')} UTC — ${runsDone} of ${opts.runs} run(s), ${elapsedS.toFixed(0)} s in all. ` +
       `Data: ${n} files × ${opts.smallSize / KiB} KiB in 100 folders, and one ${bigMiB} MiB file; seeded, on tmpfs. ` +
       `Every cell is a whole process (start-up included): median seconds (min–max) of the successful runs; lower is better. ` +
-      `${CONCURRENCY} transfers in flight for every tool.`,
+      `${CONCURRENCY} transfers in flight for every tool${tools.some((t) => t.name === 's3cmd') ? ' but s3cmd (it has no option for parallel transfers: one at a time)' : ''}.`,
     '',
   );
   out.push('Command:', '', '```sh', command, '```', '');
@@ -1313,7 +1359,8 @@ function report(opts: Options, command: string, machine: Machine, tools: readonl
   out.push('');
 
   // Targets
-  const peers = tools.filter((t) => t.name === 'aws' || t.name === 'rclone');
+  // Every measured peer, s3cmd included: the no-op target is against the fastest of them.
+  const peers = tools.filter((t) => t.name === 'aws' || t.name === 'rclone' || t.name === 's3cmd');
   const peerNoops = peers.map((t) => ({ t, s: med(t.name, 'noop') })).filter((x) => Number.isFinite(x.s));
   const fastestPeer = peerNoops.sort((a, b) => a.s - b.s)[0];
   const verdict = (ok: boolean | undefined): string => (ok === undefined ? 'n/a' : ok ? '**met**' : '**not met**');
@@ -1402,6 +1449,7 @@ function report(opts: Options, command: string, machine: Machine, tools: readonl
     '- lsync: `lsync init s3://BUCKET/PREFIX --endpoint http://127.0.0.1:PORT` in the folder (untimed), then `lsync push` (cases 1–3, 5) or `lsync pull` in an empty, freshly initialised folder (4, 6); env `LSYNC_S3_PROVIDER` set to the server kind; default concurrency (16).',
     `- aws: \`aws --endpoint-url http://127.0.0.1:PORT s3 sync SRC DST\` with a temporary AWS_CONFIG_FILE: \`s3.max_concurrent_requests = ${CONCURRENCY}\`, path addressing, checksums when required.`,
     `- rclone: \`rclone copy SRC DST --transfers ${CONCURRENCY} --checkers ${CONCURRENCY} --fast-list\` with a temporary config (s3, provider Other, force_path_style, no_check_bucket); otherwise defaults (size + modtime comparison, 5 MiB upload chunks, 4 chunks in flight per file). \`--fast-list\` because s3rver returns an empty page for a delimiter listing over more than 1,000 keys, which breaks rclone's default folder-by-folder listing.`,
+    '- s3cmd: `s3cmd -c CONFIG sync SRC/ s3://BUCKET/PREFIX/` (push) or `s3cmd -c CONFIG sync s3://BUCKET/PREFIX/ DST/` (pull; the trailing slashes make it sync the folder\'s contents, as the others do) with a temporary config: the server\'s keys, `host_base` = `host_bucket` = 127.0.0.1:PORT (no `%(bucket)s`: path-style requests), `use_https = False`, `signature_v2 = False`, `bucket_location = us-east-1` (with the default "US" it first asks for the bucket\'s location), an empty `access_token` (no EC2 metadata look-up). Otherwise its defaults: size + MD5 comparison (not `--no-check-md5`), MIME type guessed per file, attributes kept in `x-amz-meta-s3cmd-attrs`, 15 MiB multipart chunks. **One transfer at a time**: s3cmd 2.3 has no option for parallel transfers (files one after the other, and the parts of a multipart upload too; `--add-destination` only sends the same files to more buckets), so it is the only tool here without 16 in flight. It needed no workaround on s3rver: its recursive listing has no delimiter and pages with `marker` (ListObjects v1), which s3rver answers correctly past 1,000 keys, and its multipart upload works.',
     '- Each tool gets its own bucket per run and its own copy of the data (the 512 MiB file is hard-linked); output goes to a log file. The tool order rotates from run to run. Pulled data is checked (file count, sampled and all rewritten files byte for byte, MD5 of the big file); a run whose check fails counts as failed.',
     '',
   );
@@ -1457,7 +1505,8 @@ async function main(): Promise<void> {
   const tools: Tool[] = [];
   const absent: Absent[] = [];
   for (const name of opts.tools) {
-    const t = name === 'lsync' ? lsyncTool(root) : name === 'aws' ? awsTool() : name === 'rclone' ? rcloneTool() : rawTool();
+    const t =
+      name === 'lsync' ? lsyncTool(root) : name === 'aws' ? awsTool() : name === 'rclone' ? rcloneTool() : name === 's3cmd' ? s3cmdTool() : rawTool();
     if ('why' in t) {
       absent.push(t);
       log(`skipping ${t.name}: ${t.why}`);
