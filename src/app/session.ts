@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import type { Remote, UploadCheckpoint } from '../remote/remote.js';
 import type { Database } from '../state/database.js';
 import { openDatabase } from '../state/db.js';
-import { acquireLock } from '../state/lock.js';
+import { acquireLock, type Lock } from '../state/lock.js';
 import { connect, type RemoteOverrides } from './connect.js';
 import { openRepo, type Repo } from './repo.js';
 import { Trash, stamp } from '../exec/localfs.js';
@@ -44,11 +44,32 @@ export interface SessionOptions {
 
 export async function withSession<T>(o: SessionOptions, fn: (s: Session) => Promise<T>): Promise<T> {
   const repo = await openRepo(o.cwd);
-  const lock = o.readOnly ? undefined : await acquireLock(repo.metaDir, o.command);
+  // Loading the S3 SDK and building its client is the longest step before the first request:
+  // it runs while the lock, the database and the file-system probe are read.
+  const connecting = connect(repo.config, o.overrides, o.concurrency);
+  // Awaited below, or closed if something before that fails: never an unhandled rejection.
+  connecting.catch(() => undefined);
+  const closeUnused = async (): Promise<void> => {
+    await connecting.then((r) => r.close(), () => undefined);
+  };
+  let lock: Lock | undefined;
   try {
-    const db = await openDatabase(repo.metaDir);
+    lock = o.readOnly ? undefined : await acquireLock(repo.metaDir, o.command);
+  } catch (err) {
+    await closeUnused();
+    throw err;
+  }
+  try {
+    let db: Database;
+    let fs: FsBehaviour;
     try {
-      const opened = await connect(repo.config, o.overrides, o.concurrency);
+      [db, fs] = await Promise.all([openDatabase(repo.metaDir), o.fsOverride ?? probeFs(join(repo.metaDir, 'tmp'))]);
+    } catch (err) {
+      await closeUnused();
+      throw err;
+    }
+    try {
+      const opened = await connecting;
       // Retries (with backoff and jitter) and the bandwidth limit wrap the remote here, in one place.
       const remote = wrapRemote(opened, {
         retry: {
@@ -58,7 +79,6 @@ export async function withSession<T>(o: SessionOptions, fn: (s: Session) => Prom
       });
       try {
         const trash = new Trash(repo.root, join(repo.metaDir, 'trash', stamp(new Date())));
-        const fs = o.fsOverride ?? (await probeFs(join(repo.metaDir, 'tmp')));
         const discard = opened.discardUpload?.bind(opened);
         return await fn({ repo, db, remote, trash, host: hostname(), fs, ...(discard !== undefined ? { discardUpload: (c: UploadCheckpoint) => discard(c) } : {}) });
       } finally {
