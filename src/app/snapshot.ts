@@ -39,10 +39,11 @@ export interface TakenSnapshot extends Snapshot {
 const PLAIN_MD5 = /^[0-9a-f]{32}$/;
 
 /** Every remote object in scope, in listing order, deduplicated. */
-async function listRemote(remote: Remote, scopes: readonly string[], signal?: AbortSignal): Promise<RemoteObject[]> {
+async function listRemote(remote: Remote, scopes: readonly string[], base: ReadonlyMap<string, BaseEntry>, signal?: AbortSignal): Promise<RemoteObject[]> {
   if (scopes.length === 0) {
     const all: RemoteObject[] = [];
-    for await (const o of remote.list('', signal)) all.push(o);
+    // The last synced state tells the remote where its keys are: it may list ranges between them side by side.
+    for await (const o of remote.list('', signal, { known: base })) all.push(o);
     return all;
   }
   const found = new Map<string, RemoteObject>();
@@ -78,7 +79,9 @@ function foldersAbove(paths: readonly string[]): Set<string> {
 }
 
 export async function takeSnapshot(o: SnapshotOptions): Promise<TakenSnapshot> {
-  const [scan, objects] = await Promise.all([
+  // The listing first: its first request goes out before the walk's first synchronous stretch.
+  const [objects, scan] = await Promise.all([
+    listRemote(o.remote, o.scopes, o.base, o.signal),
     scanLocal(o.root, {
       base: o.base,
       scopes: o.scopes,
@@ -86,7 +89,6 @@ export async function takeSnapshot(o: SnapshotOptions): Promise<TakenSnapshot> {
       links: o.links ?? false,
       ...(o.signal !== undefined ? { signal: o.signal } : {}),
     }),
-    listRemote(o.remote, o.scopes, o.signal),
   ]);
   for (const s of scan.skipped) o.emit({ type: 'warning', path: s.path, message: `${s.path}: skipped (${s.reason})` });
 

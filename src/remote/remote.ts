@@ -63,6 +63,19 @@ export interface RemoteObject {
   readonly meta?: ObjectMeta;
 }
 
+/**
+ * What the caller already knows about a listing, so a remote can list faster. Only a hint: the
+ * listing is the same with or without it, whatever it holds.
+ */
+export interface ListHints {
+  /**
+   * Paths the caller expects to find (the last synced state), best in byte order (the database's
+   * own). A remote whose listing comes in pages may cut the key space at some of them and list the
+   * ranges side by side (s3/list-parallel.ts `listRanges`). `keys()` is called afresh for each listing.
+   */
+  readonly known?: { keys(): Iterable<string> };
+}
+
 export interface Capabilities {
   /** PutObject honours If-Match / If-None-Match (412 on mismatch). */
   readonly conditionalWrites: boolean;
@@ -171,7 +184,7 @@ export interface Remote {
    * writes them with every method above; a directory remote reports each of its empty
    * directories as one, so a folder made there by hand is seen like another tool's marker.
    */
-  list(under?: string, signal?: AbortSignal): AsyncIterable<RemoteObject>;
+  list(under?: string, signal?: AbortSignal, hints?: ListHints): AsyncIterable<RemoteObject>;
 
   /** HEAD: the object with its metadata, or undefined when it does not exist. */
   stat(path: string, signal?: AbortSignal): Promise<RemoteObject | undefined>;

@@ -42,6 +42,7 @@ import {
   type CopyOptions,
   type GetOptions,
   type GetResult,
+  type ListHints,
   type PutOptions,
   type PutResult,
   type PutSource,
@@ -59,7 +60,7 @@ import { decodeMeta, encodeMeta, quoteEtag, unquoteEtag } from './meta.js';
 import { choosePartSize, MiB, parseCheckpoint, uploadMultipart, type MultipartState } from './multipart.js';
 import { pace } from './pace.js';
 import { partSource, type PartSource } from './part-source.js';
-import { listParallel, type PageQuery, type RawItem, type RawPage } from './list-parallel.js';
+import { chooseSplits, listParallel, listRanges, type PageQuery, type RawItem, type RawPage } from './list-parallel.js';
 import { PresenceCheck, type ListPage, type Presence } from './presence.js';
 import { probeCapabilities, type S3Capabilities } from './probe.js';
 import { detectProvider, quirksFor, type Quirks } from './quirks.js';
@@ -108,6 +109,12 @@ export interface S3RemoteOptions {
 }
 
 const BOOKKEEPING = '.lsync/';
+/** Keys per ListObjectsV2 page (the S3 maximum and default): ranges cut at every 1,000th known key are one request each. */
+const LIST_PAGE = 1000;
+
+function* prefixed(prefix: string, paths: Iterable<string>): Iterable<string> {
+  for (const p of paths) yield prefix + p;
+}
 const PLAIN_MD5 = /^[0-9a-f]{32}$/;
 
 /** Default of S3RemoteOptions.partMemory. */
@@ -223,9 +230,10 @@ export class S3Remote implements Remote {
     }
   }
 
-  async *list(under = '', signal?: AbortSignal): AsyncIterable<RemoteObject> {
+  async *list(under = '', signal?: AbortSignal, hints?: ListHints): AsyncIterable<RemoteObject> {
     if (this.quirks.sortedListing) {
-      yield* this.listPages(under, signal);
+      const splits = under === '' && hints?.known !== undefined ? chooseSplits(prefixed(this.prefix, hints.known.keys()), LIST_PAGE) : [];
+      yield* splits.length > 0 ? this.listAllRanges(splits, signal) : this.listPages(under, signal);
       return;
     }
     const all: RemoteObject[] = [];
@@ -266,6 +274,17 @@ export class S3Remote implements Remote {
   private async *listAllParallel(signal: AbortSignal | undefined): AsyncIterable<RemoteObject> {
     const page = (q: PageQuery): Promise<RawPage<ListedItem>> => this.page(q, signal, '');
     for await (const item of listParallel(page, this.prefix, this.listParallelism, [this.prefix + BOOKKEEPING])) {
+      if (!item.key.startsWith(this.prefix)) continue;
+      const path = item.key.slice(this.prefix.length);
+      if (path.startsWith(BOOKKEEPING)) continue;
+      yield { path, size: item.size, etag: item.etag, lastModifiedMs: item.lastModifiedMs };
+    }
+  }
+
+  /** The whole prefix as ranges between known keys, side by side (list-parallel.ts listRanges). */
+  private async *listAllRanges(splits: readonly string[], signal: AbortSignal | undefined): AsyncIterable<RemoteObject> {
+    const page = (q: PageQuery): Promise<RawPage<ListedItem>> => this.page(q, signal, '');
+    for await (const item of listRanges(page, this.prefix, splits, this.listParallelism)) {
       if (!item.key.startsWith(this.prefix)) continue;
       const path = item.key.slice(this.prefix.length);
       if (path.startsWith(BOOKKEEPING)) continue;

@@ -5,7 +5,7 @@
  * read; a listing counts as one call.
  */
 import { Transform, type Readable, type TransformCallback } from 'node:stream';
-import type { GetOptions, GetResult, PutOptions, PutResult, PutSource, Remote, RemoteObject } from '../remote.js';
+import type { GetOptions, GetResult, PutOptions, PutResult, PutSource, ListHints, Remote, RemoteObject } from '../remote.js';
 import { ForwardingRemote, pipeThrough, type CopyOptions, type DeleteOptions, type RemoteOp } from './forward.js';
 
 export interface OpCount {
@@ -41,9 +41,9 @@ class CountedRemote extends ForwardingRemote implements CountingRemote {
     return super.check();
   }
 
-  override list(under?: string, signal?: AbortSignal): AsyncIterable<RemoteObject> {
+  override list(under?: string, signal?: AbortSignal, hints?: ListHints): AsyncIterable<RemoteObject> {
     this.counters.list.calls++;
-    return super.list(under, signal);
+    return super.list(under, signal, hints);
   }
 
   override stat(path: string, signal?: AbortSignal): Promise<RemoteObject | undefined> {

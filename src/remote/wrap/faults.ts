@@ -10,7 +10,7 @@
  * or a broken listing.
  */
 import { Transform, type Readable, type TransformCallback } from 'node:stream';
-import { RemoteError, type GetOptions, type GetResult, type PutOptions, type PutResult, type PutSource, type Remote, type RemoteErrorKind, type RemoteObject } from '../remote.js';
+import { RemoteError, type GetOptions, type GetResult, type PutOptions, type PutResult, type PutSource, type ListHints, type Remote, type RemoteErrorKind, type RemoteObject } from '../remote.js';
 import { ForwardingRemote, pipeThrough, sleep, type CopyOptions, type DeleteOptions, type RemoteOp } from './forward.js';
 
 /** The call a rule is looking at. `path` is the `under` of a listing and the source of a copy. */
@@ -160,11 +160,11 @@ class FaultingRemote extends ForwardingRemote implements FaultyRemote {
     return this.around('check', '', undefined, () => this.inner.check());
   }
 
-  override async *list(under = '', signal?: AbortSignal): AsyncIterable<RemoteObject> {
+  override async *list(under = '', signal?: AbortSignal, hints?: ListHints): AsyncIterable<RemoteObject> {
     const selected = await this.before('list', under, signal);
     const breaks = selected.filter((s) => s.fault.type === 'break-list');
     let yielded = 0;
-    for await (const object of this.inner.list(under, signal)) {
+    for await (const object of this.inner.list(under, signal, hints)) {
       for (const s of breaks) {
         if (s.fault.type === 'break-list' && yielded === s.fault.afterItems) {
           this.note(s);

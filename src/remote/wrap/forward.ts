@@ -3,7 +3,7 @@
  * only the calls it changes.
  */
 import type { Readable, Transform } from 'node:stream';
-import type { Capabilities, CopyOptions, GetOptions, GetResult, PutOptions, PutResult, PutSource, Remote, RemoteObject } from '../remote.js';
+import type { Capabilities, CopyOptions, GetOptions, GetResult, PutOptions, PutResult, PutSource, ListHints, Remote, RemoteObject } from '../remote.js';
 
 /** The operations of the Remote interface, by name (for counters, fault rules, retry messages). */
 export type RemoteOp = 'check' | 'list' | 'stat' | 'get' | 'put' | 'copy' | 'delete';
@@ -26,8 +26,8 @@ export class ForwardingRemote implements Remote {
     return this.inner.check();
   }
 
-  list(under?: string, signal?: AbortSignal): AsyncIterable<RemoteObject> {
-    return this.inner.list(under, signal);
+  list(under?: string, signal?: AbortSignal, hints?: ListHints): AsyncIterable<RemoteObject> {
+    return this.inner.list(under, signal, hints);
   }
 
   stat(path: string, signal?: AbortSignal): Promise<RemoteObject | undefined> {

@@ -17,7 +17,7 @@
  * - `delete`, `copy`, `stat`, `check`: idempotent.
  */
 import { compareKeys } from '../../core/paths.js';
-import { RemoteError, type GetOptions, type GetResult, type PutOptions, type PutResult, type PutSource, type Remote, type RemoteObject } from '../remote.js';
+import { RemoteError, type GetOptions, type GetResult, type PutOptions, type PutResult, type PutSource, type ListHints, type Remote, type RemoteObject } from '../remote.js';
 import { ForwardingRemote, sleep as realSleep, type CopyOptions, type DeleteOptions, type RemoteOp } from './forward.js';
 
 export interface RetryInfo {
@@ -106,13 +106,13 @@ class RetryingRemote extends ForwardingRemote {
     return this.run('check', undefined, undefined, () => this.inner.check());
   }
 
-  override async *list(under = '', signal?: AbortSignal): AsyncIterable<RemoteObject> {
+  override async *list(under = '', signal?: AbortSignal, hints?: ListHints): AsyncIterable<RemoteObject> {
     let last: string | undefined;
     for (let attempt = 1; ; attempt++) {
       signal?.throwIfAborted();
       let progressed = false;
       try {
-        for await (const object of this.inner.list(under, signal)) {
+        for await (const object of this.inner.list(under, signal, hints)) {
           if (last !== undefined && compareKeys(object.path, last) <= 0) continue; // yielded before the restart
           last = object.path;
           progressed = true;
