@@ -175,8 +175,15 @@ export function checkNames(input: NameInput): NameCheck {
     for (const f of foldersOf(p)) if (folders.has(f)) return true;
     return false;
   };
-  const keys = [...nodes.keys()].sort(compareKeys);
-  for (const key of keys) {
+  // Only a name with several spellings, or one spelling that is both a file and a folder, can be a
+  // problem (the others pass the checks below untouched): sort just those, in the order that puts
+  // ancestors first. On a 10,000-file no-op this is a handful of names instead of 20,000.
+  const suspects: string[] = [];
+  for (const [key, node] of nodes) {
+    if (node.spellings.size > 1) suspects.push(key);
+    else for (const s of node.spellings.values()) if (s.file && s.folder) suspects.push(key);
+  }
+  for (const key of suspects.sort(compareKeys)) {
     const node = nodes.get(key);
     if (node === undefined) continue;
     const all = [...node.spellings.entries()].sort(([a], [b]) => compareKeys(a, b));
@@ -241,9 +248,11 @@ export function checkNames(input: NameInput): NameCheck {
       });
       paths.add(p);
     };
-    for (const p of localPaths.sort(compareKeys)) tooLong(p, 0);
+    // A UTF-16 code unit is at most 3 bytes of UTF-8: most paths are short enough without encoding them.
+    const mayBeTooLong = (p: string, extraBytes: number): boolean => prefixBytes + p.length * 3 + extraBytes > max;
+    for (const p of localPaths.filter((q) => mayBeTooLong(q, 0)).sort(compareKeys)) tooLong(p, 0);
     // A folder marker's key is its path and a slash.
-    for (const p of [...(input.localDirs ?? [])].sort(compareKeys)) tooLong(p, 1);
+    for (const p of [...(input.localDirs ?? [])].filter((q) => mayBeTooLong(q, 1)).sort(compareKeys)) tooLong(p, 1);
   }
 
   const folderList = [...folders].sort(compareKeys);
