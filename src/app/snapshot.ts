@@ -9,7 +9,7 @@ import { CASE_AND_FORM_SENSITIVE, checkNames, isRefused, type FsBehaviour, type 
 import { compareKeys, inAnyScope, pathProblem } from '../core/paths.js';
 import type { BaseEntry, LocalEntry, RemoteEntry, Snapshot } from '../core/types.js';
 import type { Remote, RemoteObject } from '../remote/remote.js';
-import { scanLocal } from '../scan/local.js';
+import { hashLater, scanLocal } from '../scan/local.js';
 import type { EventSink } from '../exec/events.js';
 import { matchesMultipartEtag } from './multipart-etag.js';
 
@@ -29,6 +29,8 @@ export interface SnapshotOptions {
   readonly fs?: FsBehaviour;
   /** Bytes of the remote's key prefix, when keys have a length limit (S3); undefined otherwise. */
   readonly keyPrefixBytes?: number;
+  /** Files the scan may leave unhashed (ScanOptions.deferHash); hashed here where the plan needs them. */
+  readonly deferHash?: (size: number) => boolean;
 }
 
 export interface TakenSnapshot extends Snapshot {
@@ -87,6 +89,7 @@ export async function takeSnapshot(o: SnapshotOptions): Promise<TakenSnapshot> {
       scopes: o.scopes,
       useGitignore: o.useGitignore,
       links: o.links ?? false,
+      ...(o.deferHash !== undefined ? { deferHash: o.deferHash } : {}),
       ...(o.signal !== undefined ? { signal: o.signal } : {}),
     }),
   ]);
@@ -153,6 +156,23 @@ export async function takeSnapshot(o: SnapshotOptions): Promise<TakenSnapshot> {
     for (const path of [...local.keys()]) if (isRefused(names, path)) local.delete(path);
   }
   const refused = (path: string): boolean => names.problems.length > 0 && isRefused(names, path);
+
+  // Files the scan left unhashed (`deferHash`: new, and large enough to go up in parts, an upload
+  // that hashes them anyway) are hashed now where the plan compares their content: an object at
+  // the same path on the remote, or a file of the same size gone from here since the base (a
+  // rename, done on the remote as a copy).
+  const goneSizes = new Set<number>();
+  for (const [path, b] of o.base) if (b.kind === 'file' && !local.has(path)) goneSizes.add(b.size);
+  const deferred = [...local.values()].filter((l) => l.kind === 'file' && l.hash === undefined && (remote.has(l.path) || goneSizes.has(l.size)));
+  const hashing = pLimit(4);
+  await Promise.all(
+    deferred.map((l) =>
+      hashing(async () => {
+        const hashed = await hashLater(o.root, l, o.signal);
+        if (hashed !== undefined) local.set(l.path, hashed);
+      }),
+    ),
+  );
 
   // Content hashes for remote objects: from the base when the ETag is unchanged, from the ETag
   // when it is a plain MD5; otherwise a HEAD (lsync's metadata), only when a local file has to

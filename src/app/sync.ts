@@ -94,6 +94,9 @@ export async function runSync(req: SyncRequest, emit: EventSink): Promise<SyncOu
         ...(req.signal !== undefined ? { signal: req.signal } : {}),
         fs: s.fs,
         ...keyPrefix(s.repo.config.remote),
+        // A new file the remote takes in parts is hashed by its upload, whole and part by part in
+        // one pass (executor.ts): not by the scan as well.
+        deferHash: (size) => s.remote.partSizeFor?.(size) !== undefined,
       });
       const plan = makePlan(snapshot, {
         mode: modeOf(req.verb),

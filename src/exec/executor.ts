@@ -20,9 +20,10 @@ import { actsOnDir, dirBase } from '../core/dirs.js';
 import { assertNever, EMPTY_HASH, type Action, type BaseEntry, type EntryKind, type LocalEntry, type RemoteEntry } from '../core/types.js';
 import { mtimeSeconds } from '../core/mtime.js';
 import type { KeepBoth } from '../core/settle.js';
-import { RemoteError, type Remote, type RemoteObject, type UploadCheckpoint } from '../remote/remote.js';
+import { RemoteError, type PartDigests, type Remote, type RemoteObject, type UploadCheckpoint } from '../remote/remote.js';
 import type { Database } from '../state/database.js';
 import { hashFile } from '../scan/hash.js';
+import { fileDigests } from '../scan/md5-thread.js';
 import { UploadCheckpoints } from './checkpoints.js';
 import { fetchObject, Partials } from './download.js';
 import type { EventSink, ExecActionType } from './events.js';
@@ -182,7 +183,23 @@ export async function execute(actions: readonly ExecAction[], ctx: ExecContext):
       hash = md5(data);
       result = await ctx.remote.put(path, { kind: 'bytes', data }, { meta: { ...meta, md5: hash }, ...cond, onProgress, ...signal });
     } else {
-      hash = local.hash ?? (await hashFile(file, ctx.signal));
+      let partMd5s: PartDigests | undefined;
+      if (local.hash !== undefined) hash = local.hash;
+      else {
+        // Left unhashed by the scan (a new file the remote takes in parts): the whole-file MD5 (for
+        // the metadata, before the upload starts) and each part's (to check the part ETags) in one
+        // pass of two threads, so the upload does not hash each part again as it sends it.
+        const partSize = ctx.remote.partSizeFor?.(st.size);
+        if (partSize !== undefined) {
+          const digests = await fileDigests(file, st.size, partSize, ctx.signal);
+          hash = digests.md5;
+          partMd5s = digests.parts;
+        } else {
+          hash = await hashFile(file, ctx.signal);
+        }
+        const again = lstatQuiet(file);
+        if (again === undefined || !sameStat(again, local)) throw new Skip('changed locally while being read');
+      }
       // Large files upload resumably: an interrupted upload continues from its stored parts on the
       // next run, and only the bytes really sent are counted.
       let sent = 0;
@@ -198,6 +215,7 @@ export async function execute(actions: readonly ExecAction[], ctx: ExecContext):
             onProgress(bytes);
           },
           resume,
+          ...(partMd5s !== undefined ? { partMd5s } : {}),
           ...signal,
         },
       );

@@ -119,7 +119,20 @@ export interface PutOptions {
    * write in one piece ignore it.
    */
   readonly resume?: UploadCheckpointStore;
+  /**
+   * The MD5 of each part, computed by the caller beside the whole-file MD5 (`meta.md5`) from the
+   * same file: where the implementation uploads in parts of exactly `partSize` (see
+   * `Remote.partSizeFor`), each part's ETag is checked against these instead of hashing the part
+   * again while it is sent. Ignored otherwise.
+   */
+  readonly partMd5s?: PartDigests;
   readonly signal?: AbortSignal;
+}
+
+/** MD5s (lowercase hex) of consecutive parts of `partSize` bytes (the last one shorter). */
+export interface PartDigests {
+  readonly partSize: number;
+  readonly md5s: readonly string[];
 }
 
 /** What a resumable upload needs to continue: opaque to callers, owned by the implementation. */
@@ -185,6 +198,13 @@ export interface Remote {
    * directories as one, so a folder made there by hand is seen like another tool's marker.
    */
   list(under?: string, signal?: AbortSignal, hints?: ListHints): AsyncIterable<RemoteObject>;
+
+  /**
+   * The part size a put of `size` bytes would use, or undefined when it goes in one request (or the
+   * remote has no parts at all). Lets the caller hash the parts while it hashes the file (PutOptions
+   * `partMd5s`), instead of the upload hashing them again as it sends them.
+   */
+  partSizeFor?(size: number): number | undefined;
 
   /** HEAD: the object with its metadata, or undefined when it does not exist. */
   stat(path: string, signal?: AbortSignal): Promise<RemoteObject | undefined>;

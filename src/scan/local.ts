@@ -35,6 +35,13 @@ export interface ScanOptions {
   readonly links?: boolean;
   /** Files hashed at once (default 8). */
   readonly hashConcurrency?: number;
+  /**
+   * Leave unhashed a file of this size that has no record in the base: a new file the remote
+   * would upload in parts. Its upload hashes it anyway, whole and part by part in one pass
+   * (md5-thread.ts fileDigests), so hashing it here too would read it twice; the snapshot hashes
+   * it after all where the plan needs its content (`hashLater`).
+   */
+  readonly deferHash?: (size: number) => boolean;
   readonly signal?: AbortSignal;
 }
 
@@ -80,6 +87,10 @@ export async function scanLocal(root: string, options: ScanOptions): Promise<Loc
       entries.set(path, toEntry(path, st, record.hash));
       return;
     }
+    if (record === undefined && options.deferHash?.(st.size) === true) {
+      entries.set(path, { path, kind: 'file', size: st.size, mtimeMs: st.mtimeMs, mode: st.mode & 0o7777 });
+      return;
+    }
     const task = limit(async () => {
       const r = await hashSettled(`${absRoot}/${path}`, st, signal);
       if (r.kind === 'ok') entries.set(path, toEntry(path, r.stats, r.hash));
@@ -111,6 +122,24 @@ export async function scanLocal(root: string, options: ScanOptions): Promise<Loc
     skipped,
     emptyDirs: walked.emptyDirs.sort(compareKeys),
   };
+}
+
+/**
+ * The entry of a file the scan left unhashed (ScanOptions.deferHash), now hashed; undefined when
+ * the file changed since the scan or cannot be read (the caller keeps it unhashed: the plan then
+ * treats its content as unknown, which never overwrites anything).
+ */
+export async function hashLater(root: string, entry: LocalEntry, signal?: AbortSignal): Promise<LocalEntry | undefined> {
+  const abs = `${resolve(root)}/${entry.path}`;
+  let st: Stats;
+  try {
+    st = await lstatAsync(abs);
+  } catch {
+    return undefined;
+  }
+  if (!st.isFile() || st.size !== entry.size || st.mtimeMs !== entry.mtimeMs) return undefined;
+  const r = await hashSettled(abs, st, signal);
+  return r.kind === 'ok' && r.stats.size === entry.size && r.stats.mtimeMs === entry.mtimeMs ? toEntry(entry.path, r.stats, r.hash) : undefined;
 }
 
 function toEntry(path: string, st: Stats, hash: ContentHash): LocalEntry {

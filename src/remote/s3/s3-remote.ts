@@ -59,7 +59,7 @@ import { classify, isAbort, toRemoteError } from './errors.js';
 import { decodeMeta, encodeMeta, quoteEtag, unquoteEtag } from './meta.js';
 import { choosePartSize, MiB, parseCheckpoint, uploadMultipart, type MultipartState } from './multipart.js';
 import { pace } from './pace.js';
-import { partSource, type PartSource } from './part-source.js';
+import { partSource, withKnownDigests, type PartSource } from './part-source.js';
 import { chooseSplits, listParallel, listRanges, type PageQuery, type RawItem, type RawPage } from './list-parallel.js';
 import { PresenceCheck, type ListPage, type Presence } from './presence.js';
 import { probeCapabilities, type S3Capabilities } from './probe.js';
@@ -434,6 +434,10 @@ export class S3Remote implements Remote {
     return { objects, truncated: page.next !== undefined, lastKey };
   }
 
+  partSizeFor(size: number): number | undefined {
+    return size >= this.threshold ? choosePartSize(size, this.partSize) : undefined;
+  }
+
   async put(path: string, source: PutSource, options: PutOptions): Promise<PutResult> {
     const size = source.kind === 'file' ? source.size : source.data.byteLength;
     const multipart = size >= this.threshold;
@@ -456,13 +460,14 @@ export class S3Remote implements Remote {
       if (source.kind === 'file') handle = await open(source.file, 'r');
       parts = partSource(source, handle);
       if (multipart) {
+        const partSize = choosePartSize(size, this.partSize);
         const done = await uploadMultipart({
           client: this.client,
           bucket: this.bucket,
           key: this.key(path),
           size,
-          partSize: choosePartSize(size, this.partSize),
-          source: parts,
+          partSize,
+          source: withKnownDigests(parts, partSize, size, options.partMd5s),
           limit: this.partLimit,
           metadata,
           ...(native && options.ifMatch !== undefined ? { ifMatch: options.ifMatch } : {}),

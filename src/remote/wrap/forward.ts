@@ -30,6 +30,10 @@ export class ForwardingRemote implements Remote {
     return this.inner.list(under, signal, hints);
   }
 
+  partSizeFor(size: number): number | undefined {
+    return this.inner.partSizeFor?.(size);
+  }
+
   stat(path: string, signal?: AbortSignal): Promise<RemoteObject | undefined> {
     return this.inner.stat(path, signal);
   }
