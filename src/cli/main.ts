@@ -111,6 +111,19 @@ export function reportError(e: unknown, io: Io, verbose: boolean, json: boolean)
 
 class UsageFailure extends Error {}
 
+/**
+ * yargs renders the whole help text each time a command's handler starts, in case `showHelp()` is
+ * called after the command ran (yargs/build/lib/command.js: `cacheHelpMessage`): 20 ms of every
+ * lsync run, spent while the command waits on its first file read. lsync prints help only from
+ * the parse itself (--help, usage errors), never after a handler started, so the cache is never
+ * read: skip filling it. Looked up defensively: another yargs version simply keeps its behaviour.
+ */
+function skipHelpCache(cli: Argv): void {
+  type Internals = { getInternalMethods?: () => { getUsageInstance?: () => { cacheHelpMessage?: () => void } } };
+  const usage = (cli as unknown as Internals).getInternalMethods?.().getUsageInstance?.();
+  if (usage !== undefined && typeof usage.cacheHelpMessage === 'function') usage.cacheHelpMessage = (): void => undefined;
+}
+
 export async function main(argv: readonly string[], io: Io): Promise<number> {
   let exitCode: number = EXIT.ok;
   let verbose = argv.includes('--verbose');
@@ -158,6 +171,8 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
       },
     );
   }
+
+  skipHelpCache(cli);
 
   let usageError: string | undefined;
   let handlerError: { error: unknown } | undefined;
