@@ -6,9 +6,9 @@
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import type { S3Client } from '@aws-sdk/client-s3';
 import { compareKeys } from '../../src/core/paths.js';
-import { S3Remote } from '../../src/remote/s3/s3-remote.js';
+import { watchRequests } from '../support/requests.js';
+import { s3RemoteOn } from '../support/s3-remote.js';
 import { serverKinds, useServer } from '../support/servers.js';
 import { listAll } from './contract.js';
 
@@ -20,24 +20,15 @@ for (const kind of serverKinds()) {
       // s3rver pages in the order of its directory walk, and its continuation past 1,000 keys loses
       // some of them (quirks.ts sortedListing): its listing is not the thing under test here.
       if (kind === 's3rver') return t.skip('s3rver listings past 1,000 keys are unreliable (see quirks.ts)');
-      const remote = new S3Remote({
+      const remote = s3RemoteOn(server(), {
         bucket: await server().createBucket(),
         prefix: 'p/',
-        endpoint: server().endpoint,
-        provider: kind,
-        credentials: { accessKeyId: server().accessKeyId, secretAccessKey: server().secretAccessKey },
         concurrency: 16,
       });
       let delimited = 0;
-      const client = (remote as unknown as { client: S3Client }).client;
-      client.middlewareStack.add(
-        (next) => async (args) => {
-          const input = args.input as { Delimiter?: string };
-          if (input.Delimiter !== undefined) delimited++;
-          return next(args);
-        },
-        { step: 'initialize', name: 'lsyncTestDelimiterCounter' },
-      );
+      watchRequests(remote, (command, input) => {
+        if (command === 'ListObjectsV2Command' && input['Delimiter'] !== undefined) delimited++;
+      });
       try {
         // The first page (1,000 keys) ends inside `m/`; loose keys and folders whose names sort
         // around '/' ('.' and '-' before it, '0' after) on both sides of that point; a folder with

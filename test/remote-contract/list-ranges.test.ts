@@ -7,11 +7,11 @@
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import type { S3Client } from '@aws-sdk/client-s3';
 import fc from 'fast-check';
 import { compareKeys } from '../../src/core/paths.js';
 import { chooseSplits, listRanges, type PageQuery, type RawPage } from '../../src/remote/s3/list-parallel.js';
-import { S3Remote } from '../../src/remote/s3/s3-remote.js';
+import { watchRequests } from '../support/requests.js';
+import { s3RemoteOn } from '../support/s3-remote.js';
 import { serverKinds, useServer } from '../support/servers.js';
 import { listAll } from './contract.js';
 
@@ -100,26 +100,17 @@ for (const kind of serverKinds()) {
       // Ranges stop at their upper bound, which needs a sorted listing: s3rver's is not (quirks.ts
       // sortedListing), so there lsync never lists this way.
       if (kind === 's3rver') return t.skip('s3rver listings are not in byte order: ranged listing is not used there');
-      const remote = new S3Remote({
+      const remote = s3RemoteOn(server(), {
         bucket: await server().createBucket(),
         prefix: 'p/',
-        endpoint: server().endpoint,
-        provider: kind,
-        credentials: { accessKeyId: server().accessKeyId, secretAccessKey: server().secretAccessKey },
         concurrency: 16,
       });
       const listings: string[] = [];
-      const client = (remote as unknown as { client: S3Client }).client;
-      client.middlewareStack.add(
-        (next) => async (args) => {
-          if (args.input !== null && typeof args.input === 'object' && 'Prefix' in args.input) {
-            const input = args.input as { StartAfter?: string; ContinuationToken?: string };
-            listings.push(input.StartAfter ?? (input.ContinuationToken !== undefined ? '(continued)' : '(start)'));
-          }
-          return next(args);
-        },
-        { step: 'initialize', name: 'lsyncTestListCounter' },
-      );
+      watchRequests(remote, (command, input) => {
+        if (command !== 'ListObjectsV2Command') return;
+        const after = input['StartAfter'];
+        listings.push(typeof after === 'string' ? after : input['ContinuationToken'] !== undefined ? '(continued)' : '(start)');
+      });
       try {
         // A flat folder of 2,500 keys (where the delimiter-based parallel listing cannot help),
         // plus keys that sort around '/'.

@@ -9,6 +9,7 @@ import { describe, test } from 'node:test';
 import { S3Remote } from '../../src/remote/s3/s3-remote.js';
 import type { Remote } from '../../src/remote/remote.js';
 import { countRequests } from '../support/requests.js';
+import { s3RemoteOn } from '../support/s3-remote.js';
 import { serverKinds, useServer } from '../support/servers.js';
 import { readAll, rejectsKind } from './contract.js';
 
@@ -23,12 +24,10 @@ for (const kind of serverKinds()) {
   describe(`batched overwrite guard on ${kind}`, () => {
     const server = useServer(kind);
     const open = (bucket: string, provider: string = kind): S3Remote =>
-      new S3Remote({
+      s3RemoteOn(server(), {
         bucket,
         prefix: 'p/',
-        endpoint: server().endpoint,
         provider,
-        credentials: { accessKeyId: server().accessKeyId, secretAccessKey: server().secretAccessKey },
         concurrency: 16,
         conditionalWrites: false,
       });

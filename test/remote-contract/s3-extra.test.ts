@@ -5,7 +5,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { S3Remote } from '../../src/remote/s3/s3-remote.js';
+import { s3RemoteOn } from '../support/s3-remote.js';
 import { serverKinds, useServer } from '../support/servers.js';
 import { listAll, rejectsKind } from './contract.js';
 
@@ -21,12 +21,9 @@ for (const kind of serverKinds()) {
     after(() => rm(scratch, { recursive: true, force: true }));
 
     const open = (bucket: string, prefix = '') =>
-      new S3Remote({
+      s3RemoteOn(server(), {
         bucket,
         prefix,
-        endpoint: server().endpoint,
-        provider: kind,
-        credentials: { accessKeyId: server().accessKeyId, secretAccessKey: server().secretAccessKey },
         multipartThreshold: 5 * MiB,
         partSize: 5 * MiB,
         concurrency: 2,

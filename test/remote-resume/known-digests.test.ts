@@ -14,6 +14,7 @@ import { S3Remote } from '../../src/remote/s3/s3-remote.js';
 import { withKnownDigests, type PartSource } from '../../src/remote/s3/part-source.js';
 import { RemoteError } from '../../src/remote/remote.js';
 import { fileDigests } from '../../src/scan/md5-thread.js';
+import { s3RemoteOn } from '../support/s3-remote.js';
 import { serverKinds, useServer } from '../support/servers.js';
 
 const MiB = 1024 * 1024;
@@ -87,12 +88,9 @@ for (const kind of serverKinds()) {
   describe(`multipart upload with known part digests on ${kind}`, () => {
     const server = useServer(kind);
     const open = async (): Promise<S3Remote> =>
-      new S3Remote({
+      s3RemoteOn(server(), {
         bucket: await server().createBucket(),
         prefix: 'p/',
-        endpoint: server().endpoint,
-        provider: kind,
-        credentials: { accessKeyId: server().accessKeyId, secretAccessKey: server().secretAccessKey },
         concurrency: 8,
         multipartThreshold: 5 * MiB,
         partSize: 5 * MiB,

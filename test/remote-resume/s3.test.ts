@@ -15,6 +15,7 @@ import { UploadCheckpoints } from '../../src/exec/checkpoints.js';
 import type { UploadCheckpoint, UploadCheckpointStore } from '../../src/remote/remote.js';
 import { parseCheckpoint } from '../../src/remote/s3/multipart.js';
 import { S3Remote } from '../../src/remote/s3/s3-remote.js';
+import { s3RemoteOn } from '../support/s3-remote.js';
 import { serverKinds, useServer, type ServerKind } from '../support/servers.js';
 
 const MiB = 1024 * 1024;
@@ -68,12 +69,9 @@ for (const kind of serverKinds()) {
 
     let n = 0;
     const open = (bucket: string, concurrency: number): S3Remote =>
-      new S3Remote({
+      s3RemoteOn(server(), {
         bucket,
         prefix: `r${++n}/`,
-        endpoint: server().endpoint,
-        provider: kind,
-        credentials: { accessKeyId: server().accessKeyId, secretAccessKey: server().secretAccessKey },
         multipartThreshold: 5 * MiB,
         partSize: 5 * MiB,
         concurrency,

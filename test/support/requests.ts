@@ -5,17 +5,23 @@
 import assert from 'node:assert/strict';
 import type { S3Client } from '@aws-sdk/client-s3';
 
-export function countRequests(remote: object): Map<string, number> {
-  const counts = new Map<string, number>();
+/** Calls `seen` with the command name and input of every request the remote's client sends. */
+export function watchRequests(remote: object, seen: (command: string, input: Readonly<Record<string, unknown>>) => void): void {
   const client = Reflect.get(remote, 'client') as S3Client | undefined;
   assert.ok(client, 'an S3Remote holds its SDK client as `client`');
   client.middlewareStack.add(
     (next, context) => async (args) => {
-      const name = context.commandName ?? '?';
-      counts.set(name, (counts.get(name) ?? 0) + 1);
+      const input = typeof args.input === 'object' && args.input !== null ? (args.input as Record<string, unknown>) : {};
+      seen(context.commandName ?? '?', input);
       return next(args);
     },
-    { step: 'initialize', name: 'lsyncTestCounter' },
+    { step: 'initialize', name: `lsyncTestWatch${++watchers}` },
   );
+}
+let watchers = 0;
+
+export function countRequests(remote: object): Map<string, number> {
+  const counts = new Map<string, number>();
+  watchRequests(remote, (name) => counts.set(name, (counts.get(name) ?? 0) + 1));
   return counts;
 }
