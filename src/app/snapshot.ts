@@ -157,14 +157,13 @@ export async function takeSnapshot(o: SnapshotOptions): Promise<TakenSnapshot> {
   }
   const refused = (path: string): boolean => names.problems.length > 0 && isRefused(names, path);
 
-  // Files the scan left unhashed (`deferHash`: new, and large enough to go up in parts, an upload
-  // that hashes them anyway) are hashed now where the plan compares their content: an object at
-  // the same path on the remote, or a file of the same size gone from here since the base (a
-  // rename, done on the remote as a copy).
+  // Files the scan left unhashed (`deferHash`: new, and read by their upload anyway) are hashed
+  // now where the plan compares their content: an object at the same path on the remote, or a
+  // file of the same size gone from here since the base (a rename, done on the remote as a copy).
   const goneSizes = new Set<number>();
   for (const [path, b] of o.base) if (b.kind === 'file' && !local.has(path)) goneSizes.add(b.size);
   const deferred = [...local.values()].filter((l) => l.kind === 'file' && l.hash === undefined && (remote.has(l.path) || goneSizes.has(l.size)));
-  const hashing = pLimit(4);
+  const hashing = pLimit(8);
   await Promise.all(
     deferred.map((l) =>
       hashing(async () => {

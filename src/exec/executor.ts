@@ -61,7 +61,7 @@ export interface ExecResult {
 }
 
 /** Files up to this size are read into memory, hashed and sent from one buffer: what is sent is what is hashed. */
-const SMALL_FILE = 8 * 1024 * 1024;
+export const SMALL_FILE = 8 * 1024 * 1024;
 /**
  * After the first Ctrl-C, actions already running that move little (small files, deletes, moves)
  * get this long to finish before they are aborted too; large transfers stop at once, since they

@@ -36,10 +36,10 @@ export interface ScanOptions {
   /** Files hashed at once (default 8). */
   readonly hashConcurrency?: number;
   /**
-   * Leave unhashed a file of this size that has no record in the base: a new file the remote
-   * would upload in parts. Its upload hashes it anyway, whole and part by part in one pass
-   * (md5-thread.ts fileDigests), so hashing it here too would read it twice; the snapshot hashes
-   * it after all where the plan needs its content (`hashLater`).
+   * Leave unhashed a file of this size that has no record in the base: a new file whose upload
+   * hashes it anyway (a small one read whole into memory, a large one hashed whole and part by
+   * part in one pass, md5-thread.ts fileDigests), so hashing it here too would read it twice. The
+   * snapshot hashes it after all where the plan needs its content (`hashLater`).
    */
   readonly deferHash?: (size: number) => boolean;
   readonly signal?: AbortSignal;
