@@ -7,7 +7,7 @@
  * Pure: no `node:*` imports.
  */
 
-import { compareKeys } from './paths.js';
+import { sortKeys } from './paths.js';
 import type { BaseEntry, LocalEntry, RemoteEntry, SideChange, Snapshot } from './types.js';
 
 /** One path as the three sides show it, with each side's change against the base. */
@@ -71,18 +71,16 @@ export function classify(snapshot: Snapshot): PathState[] {
   for (const p of snapshot.local.keys()) paths.add(p);
   for (const p of snapshot.base.keys()) paths.add(p);
   for (const p of snapshot.remote.keys()) paths.add(p);
-  const sorted = [...paths].sort(compareKeys);
-  return sorted.map((path) => {
+  return sortKeys([...paths]).map((path) => {
     const local = snapshot.local.get(path);
     const base = snapshot.base.get(path);
     const remote = snapshot.remote.get(path);
-    return {
-      path,
-      ...(local !== undefined ? { local } : {}),
-      ...(base !== undefined ? { base } : {}),
-      ...(remote !== undefined ? { remote } : {}),
-      localChange: localChange(local, base),
-      remoteChange: remoteChange(remote, base),
-    };
+    // Filled in place rather than with conditional spreads: this runs once per path of the
+    // repository on every run (a third of the planner's time at 100,000 paths with spreads).
+    const state: { -readonly [K in keyof PathState]: PathState[K] } = { path, localChange: localChange(local, base), remoteChange: remoteChange(remote, base) };
+    if (local !== undefined) state.local = local;
+    if (base !== undefined) state.base = base;
+    if (remote !== undefined) state.remote = remote;
+    return state;
   });
 }

@@ -120,9 +120,17 @@ function foldersOf(path: string): string[] {
   return out;
 }
 
+/** Which sides have a spelling, and whether it is a file or a folder there. */
+interface Flags {
+  local: boolean;
+  remote: boolean;
+  file: boolean;
+  folder: boolean;
+}
+
 interface Node {
-  /** Spelling → which sides have it, and whether it is a file or a folder there. */
-  readonly spellings: Map<string, { local: boolean; remote: boolean; file: boolean; folder: boolean }>;
+  /** Spelling → its flags. */
+  readonly spellings: Map<string, Flags>;
 }
 
 export function checkNames(input: NameInput): NameCheck {
@@ -133,17 +141,30 @@ export function checkNames(input: NameInput): NameCheck {
   // Every file and every folder above one, grouped by how the local file system sees its name.
   // A folder is identified by its full path, so `x/Docs` and `y/docs` are not compared.
   const nodes = new Map<string, Node>();
+  // Where the file system tells every spelling apart (Linux, mostly), a name is its only spelling:
+  // one map of flags, not a map of maps (a third of the time and far less garbage at 100,000 paths).
+  const literal = !input.fs.caseInsensitive && !input.fs.normalisationInsensitive;
+  const flat = new Map<string, Flags>();
   const add = (path: string, side: 'local' | 'remote', kind: 'file' | 'folder'): void => {
-    const key = foldName(path, input.fs);
-    let node = nodes.get(key);
-    if (node === undefined) {
-      node = { spellings: new Map() };
-      nodes.set(key, node);
-    }
-    let s = node.spellings.get(path);
-    if (s === undefined) {
-      s = { local: false, remote: false, file: false, folder: false };
-      node.spellings.set(path, s);
+    let s: Flags | undefined;
+    if (literal) {
+      s = flat.get(path);
+      if (s === undefined) {
+        s = { local: false, remote: false, file: false, folder: false };
+        flat.set(path, s);
+      }
+    } else {
+      const key = foldName(path, input.fs);
+      let node = nodes.get(key);
+      if (node === undefined) {
+        node = { spellings: new Map() };
+        nodes.set(key, node);
+      }
+      s = node.spellings.get(path);
+      if (s === undefined) {
+        s = { local: false, remote: false, file: false, folder: false };
+        node.spellings.set(path, s);
+      }
     }
     s[side] = true;
     s[kind] = true;
@@ -179,14 +200,16 @@ export function checkNames(input: NameInput): NameCheck {
   // problem (the others pass the checks below untouched): sort just those, in the order that puts
   // ancestors first. On a 10,000-file no-op this is a handful of names instead of 20,000.
   const suspects: string[] = [];
+  for (const [key, s] of flat) if (s.file && s.folder) suspects.push(key);
   for (const [key, node] of nodes) {
     if (node.spellings.size > 1) suspects.push(key);
     else for (const s of node.spellings.values()) if (s.file && s.folder) suspects.push(key);
   }
   for (const key of suspects.sort(compareKeys)) {
-    const node = nodes.get(key);
-    if (node === undefined) continue;
-    const all = [...node.spellings.entries()].sort(([a], [b]) => compareKeys(a, b));
+    const single = flat.get(key);
+    const spellings = single !== undefined ? new Map([[key, single]]) : nodes.get(key)?.spellings;
+    if (spellings === undefined) continue;
+    const all = [...spellings.entries()].sort(([a], [b]) => compareKeys(a, b));
     // Below a folder already refused: left out with it, and said once (ancestors sort first).
     if (all.every(([p]) => belowRefused(p))) continue;
     const spell = (path: string, s: { local: boolean; remote: boolean }): Spelling => ({

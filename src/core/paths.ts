@@ -27,6 +27,21 @@ export function compareKeys(a: string, b: string): number {
   return a.length - b.length;
 }
 
+/**
+ * Where UTF-16 order (the engine's native string sort) and UTF-8 byte order (compareKeys) can
+ * disagree: surrogates against U+E000..U+FFFF.
+ */
+const ORDER_SENSITIVE = /[\ud800-\uffff]/;
+
+/**
+ * `keys` sorted in place in compareKeys order. Without characters where the two orders differ
+ * (nearly always) the native sort gives the same order several times faster: it calls no
+ * JavaScript per comparison (100,000 paths: ~25 ms instead of ~100 ms).
+ */
+export function sortKeys(keys: string[]): string[] {
+  return keys.some((k) => ORDER_SENSITIVE.test(k)) ? keys.sort(compareKeys) : keys.sort();
+}
+
 /** The folder holding a repository's own state; never synchronised, at any depth. */
 export const META_DIR = '.lsync';
 

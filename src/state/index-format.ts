@@ -12,7 +12,7 @@
  * every entry the same way, and a bad file throws `corrupt-database` naming the line: never a
  * partial load.
  */
-import { compareKeys } from '../core/paths.js';
+import { sortKeys } from '../core/paths.js';
 import type { BaseEntry } from '../core/types.js';
 import { corrupt } from './corrupt.js';
 import { decodeEntry, encodeEntry, isObject } from './entry-codec.js';
@@ -29,16 +29,8 @@ const ENTRY_PREFIX = '  - ';
 /** Lines per output chunk: big enough to amortise writes, small enough to never build one huge string. */
 const CHUNK_LINES = 4096;
 
-/**
- * Where UTF-16 order (the engine's native string sort) and UTF-8 byte order (compareKeys) can
- * disagree: surrogates against U+E000..U+FFFF. Without such characters the native sort, which
- * calls no JavaScript per comparison, gives the same order several times faster.
- */
-const ORDER_SENSITIVE = /[\ud800-\uffff]/;
-
 function sortedPaths(entries: ReadonlyMap<string, BaseEntry>): string[] {
-  const paths = Array.from(entries.keys());
-  return paths.some((p) => ORDER_SENSITIVE.test(p)) ? paths.sort(compareKeys) : paths.sort();
+  return sortKeys(Array.from(entries.keys()));
 }
 
 /**
