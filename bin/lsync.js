@@ -31,6 +31,10 @@ for (const stream of [process.stdout, process.stderr]) {
   });
 }
 
+// --verbose prints stack traces: make them name the TypeScript sources, not lines of the bundle
+// (its source map chains through tsc's). Only then: reading the maps costs start-up time.
+if (process.argv.includes('--verbose') || process.argv.includes('-v')) process.setSourceMapsEnabled(true);
+
 // LSYNC_MAIN: tests built into another out dir (`tsc --outDir dist-crash`) run the CLI they built.
 // Otherwise the esbuild bundle (scripts/bundle.ts; it starts several times faster than the ~300
 // files tsc emits), unless tsc has rebuilt dist/src since the bundle was made: then the fresh tsc
