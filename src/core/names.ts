@@ -145,27 +145,26 @@ export function checkNames(input: NameInput): NameCheck {
   // one map of flags, not a map of maps (a third of the time and far less garbage at 100,000 paths).
   const literal = !input.fs.caseInsensitive && !input.fs.normalisationInsensitive;
   const flat = new Map<string, Flags>();
+  const flagsIn = (spellings: Map<string, Flags>, path: string): Flags => {
+    let s = spellings.get(path);
+    if (s === undefined) {
+      s = { local: false, remote: false, file: false, folder: false };
+      spellings.set(path, s);
+    }
+    return s;
+  };
   const add = (path: string, side: 'local' | 'remote', kind: 'file' | 'folder'): void => {
-    let s: Flags | undefined;
-    if (literal) {
-      s = flat.get(path);
-      if (s === undefined) {
-        s = { local: false, remote: false, file: false, folder: false };
-        flat.set(path, s);
-      }
-    } else {
+    let spellings = flat;
+    if (!literal) {
       const key = foldName(path, input.fs);
       let node = nodes.get(key);
       if (node === undefined) {
         node = { spellings: new Map() };
         nodes.set(key, node);
       }
-      s = node.spellings.get(path);
-      if (s === undefined) {
-        s = { local: false, remote: false, file: false, folder: false };
-        node.spellings.set(path, s);
-      }
+      spellings = node.spellings;
     }
+    const s = flagsIn(spellings, path);
     s[side] = true;
     s[kind] = true;
   };

@@ -16,12 +16,13 @@
  *   otherwise hash each part a second time while sending it.
  */
 import { Worker } from 'node:worker_threads';
+import type { PartDigests } from '../remote/remote.js';
 
 /** Announce progress to the worker at most once per this many bytes (messages cost a few µs). */
 const STEP = 1024 * 1024;
 
-function startWorker(file: string, mode: 'follow' | 'ranges' | 'parts', partSize?: number): Worker {
-  return new Worker(new URL('./md5-worker.js', import.meta.url), { workerData: { file, mode, ...(partSize !== undefined ? { partSize } : {}) } });
+function startWorker(file: string, mode: 'follow' | 'ranges'): Worker {
+  return new Worker(new URL('./md5-worker.js', import.meta.url), { workerData: { file, mode } });
 }
 
 function field(x: unknown, key: string): unknown {
@@ -120,42 +121,33 @@ export class RangeHasher {
 /** The MD5 of a whole file and of each part of `partSize` bytes (see PutOptions `partMd5s`). */
 export interface FileDigests {
   readonly md5: string;
-  readonly parts: { readonly partSize: number; readonly md5s: readonly string[] };
+  readonly parts: PartDigests;
 }
 
 /**
  * The MD5 of the first `size` bytes of `file` and of each of their parts, computed by two worker
- * threads at once (an MD5 cannot be split, but the two hashes are independent). Aborting stops both.
+ * threads at once (an MD5 cannot be split, but the two hashes are independent): a FileHasher for
+ * the whole, a RangeHasher for the parts (asked for all of them at once, it hashes them in order).
+ * Aborting stops both.
  */
 export async function fileDigests(file: string, size: number, partSize: number, signal?: AbortSignal): Promise<FileDigests> {
   signal?.throwIfAborted();
   const whole = new FileHasher(file);
-  const parts = startWorker(file, 'parts', partSize);
-  const partsDone = new Promise<string[]>((resolve, reject) => {
-    parts.once('message', (m: unknown) => {
-      const digests = field(m, 'digests');
-      if (Array.isArray(digests) && field(m, 'bytes') === size && digests.every((d): d is string => typeof d === 'string')) resolve(digests);
-      else reject(new Error(`${file}: ${String(field(m, 'error') ?? 'md5 worker: unexpected answer')}`));
-    });
-    parts.once('error', reject);
-    parts.once('exit', (code) => reject(new Error(`md5 worker exited (code ${code})`)));
+  const ranges = new RangeHasher(file);
+  const offsets: number[] = [];
+  for (let at = 0; at === 0 || at < size; at += partSize) offsets.push(at);
+  let onAbort: (() => void) | undefined;
+  // An abort stops the workers; it is reported as itself, not as "worker exited".
+  const aborted = new Promise<never>((_, reject) => {
+    onAbort = () => reject(signal?.reason);
+    signal?.addEventListener('abort', onAbort, { once: true });
   });
-  partsDone.catch(() => undefined);
-  const stop = (): void => {
-    void parts.terminate();
-    void whole.close();
-  };
-  signal?.addEventListener('abort', stop, { once: true });
+  aborted.catch(() => undefined);
   try {
-    parts.postMessage({ size });
-    const [md5, md5s] = await Promise.race([
-      Promise.all([whole.digest(size), partsDone]),
-      // An abort terminates the workers; say so rather than "worker exited".
-      new Promise<never>((_, reject) => signal?.addEventListener('abort', () => reject(signal.reason), { once: true })),
-    ]);
+    const [md5, md5s] = await Promise.race([Promise.all([whole.digest(size), Promise.all(offsets.map((at) => ranges.md5(at, Math.min(partSize, size - at))))]), aborted]);
     return { md5, parts: { partSize, md5s } };
   } finally {
-    signal?.removeEventListener('abort', stop);
-    await Promise.all([parts.terminate(), whole.close()]);
+    if (onAbort !== undefined) signal?.removeEventListener('abort', onAbort);
+    await Promise.all([ranges.close(), whole.close()]);
   }
 }

@@ -7,8 +7,6 @@
  *   `{ upTo, end: true }` asks for the MD5 of them all, answered with `{ digest, bytes }`.
  * - 'ranges': `{ id, offset, length }` asks for the MD5 of that range, answered with
  *   `{ id, digest }` (or `{ id, error }`), in the order asked.
- * - 'parts' (workerData also has `partSize`): `{ size }` asks for the MD5 of each part of the
- *   first `size` bytes, answered with `{ digests, bytes }` (or `{ error }`).
  */
 import { createHash, type Hash } from 'node:crypto';
 import { closeSync, openSync, readSync } from 'node:fs';
@@ -16,7 +14,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 
 const READ = 1024 * 1024;
 const port = parentPort;
-const { file, mode, partSize } = workerData as { file: string; mode: 'follow' | 'ranges' | 'parts'; partSize?: number };
+const { file, mode } = workerData as { file: string; mode: 'follow' | 'ranges' };
 if (port === null) throw new Error('md5-worker runs as a worker thread');
 const fd = openSync(file, 'r');
 const buf = Buffer.allocUnsafe(READ);
@@ -43,26 +41,6 @@ if (mode === 'follow') {
     if (m.end === true) {
       closeSync(fd);
       port.postMessage({ digest: md5.digest('hex'), bytes: position });
-    }
-  });
-} else if (mode === 'parts') {
-  port.on('message', (m: { size: number }) => {
-    try {
-      const step = partSize ?? 0;
-      if (!(step > 0)) throw new Error('parts mode needs a part size');
-      const digests: string[] = [];
-      let position = 0;
-      do {
-        const md5 = createHash('md5');
-        const length = Math.min(step, m.size - position);
-        if (feed(md5, position, position + length) !== length) throw new Error(`${file}: shorter than ${m.size} bytes`);
-        digests.push(md5.digest('hex'));
-        position += length;
-      } while (position < m.size);
-      closeSync(fd);
-      port.postMessage({ digests, bytes: position });
-    } catch (err) {
-      port.postMessage({ error: err instanceof Error ? err.message : String(err) });
     }
   });
 } else {

@@ -271,20 +271,20 @@ export class S3Remote implements Remote {
   }
 
   /** The whole prefix, top-level folders listed side by side where the service allows (list-parallel.ts). */
-  private async *listAllParallel(signal: AbortSignal | undefined): AsyncIterable<RemoteObject> {
+  private listAllParallel(signal: AbortSignal | undefined): AsyncIterable<RemoteObject> {
     const page = (q: PageQuery): Promise<RawPage<ListedItem>> => this.page(q, signal, '');
-    for await (const item of listParallel(page, this.prefix, this.listParallelism, [this.prefix + BOOKKEEPING])) {
-      if (!item.key.startsWith(this.prefix)) continue;
-      const path = item.key.slice(this.prefix.length);
-      if (path.startsWith(BOOKKEEPING)) continue;
-      yield { path, size: item.size, etag: item.etag, lastModifiedMs: item.lastModifiedMs };
-    }
+    return this.repositoryObjects(listParallel(page, this.prefix, this.listParallelism, [this.prefix + BOOKKEEPING]));
   }
 
   /** The whole prefix as ranges between known keys, side by side (list-parallel.ts listRanges). */
-  private async *listAllRanges(splits: readonly string[], signal: AbortSignal | undefined): AsyncIterable<RemoteObject> {
+  private listAllRanges(splits: readonly string[], signal: AbortSignal | undefined): AsyncIterable<RemoteObject> {
     const page = (q: PageQuery): Promise<RawPage<ListedItem>> => this.page(q, signal, '');
-    for await (const item of listRanges(page, this.prefix, splits, this.listParallelism)) {
+    return this.repositoryObjects(listRanges(page, this.prefix, splits, this.listParallelism));
+  }
+
+  /** Listed keys as repository objects: the prefix taken off, the remote's own bookkeeping left out. */
+  private async *repositoryObjects(items: AsyncIterable<ListedItem>): AsyncIterable<RemoteObject> {
+    for await (const item of items) {
       if (!item.key.startsWith(this.prefix)) continue;
       const path = item.key.slice(this.prefix.length);
       if (path.startsWith(BOOKKEEPING)) continue;
