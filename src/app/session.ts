@@ -73,7 +73,7 @@ export async function withSession<T>(o: SessionOptions, fn: (s: Session) => Prom
       // Retries (with backoff and jitter) and the bandwidth limit wrap the remote here, in one place.
       const remote = wrapRemote(opened, {
         retry: {
-          onRetry: (i) => o.onRetry?.(`retrying ${i.op}${i.path !== undefined ? ` ${i.path}` : ''} in ${(i.delayMs / 1000).toFixed(1)} s (attempt ${i.attempt + 1}): ${i.error.message}`),
+          onRetry: (i) => o.onRetry?.(`retrying ${i.op}${i.path !== undefined && i.path !== '' ? ` ${i.path}` : ''} in ${(i.delayMs / 1000).toFixed(1)} s (attempt ${i.attempt + 1}): ${i.error.message}`),
         },
         ...(o.bwlimit !== undefined ? { bwlimit: o.bwlimit } : {}),
       });
