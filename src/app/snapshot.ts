@@ -9,7 +9,7 @@ import { CASE_AND_FORM_SENSITIVE, checkNames, isRefused, type FsBehaviour, type 
 import { compareKeys, inAnyScope, pathProblem } from '../core/paths.js';
 import type { BaseEntry, LocalEntry, RemoteEntry, Snapshot } from '../core/types.js';
 import type { Remote, RemoteObject } from '../remote/remote.js';
-import { hashLater, scanLocal } from '../scan/local.js';
+import { hashLater, scanLocal, type LocalScan } from '../scan/local.js';
 import type { EventSink } from '../exec/events.js';
 import { matchesMultipartEtag } from './multipart-etag.js';
 
@@ -40,13 +40,16 @@ export interface TakenSnapshot extends Snapshot {
 
 const PLAIN_MD5 = /^[0-9a-f]{32}$/;
 
-/** Every remote object in scope, in listing order, deduplicated. */
-async function listRemote(remote: Remote, scopes: readonly string[], base: ReadonlyMap<string, BaseEntry>, signal?: AbortSignal): Promise<RemoteObject[]> {
+/**
+ * Every remote object in scope, each handed to `take` once. The whole prefix comes as the service
+ * lists it (`anyOrder`: the caller files objects by path), page by page, so the caller's work on
+ * one page overlaps the wait for the next; scopes are deduplicated and handed out in byte order.
+ */
+async function listRemote(remote: Remote, scopes: readonly string[], base: ReadonlyMap<string, BaseEntry>, take: (o: RemoteObject) => void, signal?: AbortSignal): Promise<void> {
   if (scopes.length === 0) {
-    const all: RemoteObject[] = [];
     // The last synced state tells the remote where its keys are: it may list ranges between them side by side.
-    for await (const o of remote.list('', signal, { known: base })) all.push(o);
-    return all;
+    for await (const o of remote.list('', signal, { known: base, anyOrder: true })) take(o);
+    return;
   }
   const found = new Map<string, RemoteObject>();
   await Promise.all(
@@ -61,7 +64,7 @@ async function listRemote(remote: Remote, scopes: readonly string[], base: Reado
       if (single !== undefined) found.set(single.path, single);
     }),
   );
-  return [...found.values()].sort((a, b) => compareKeys(a.path, b.path));
+  for (const o of [...found.values()].sort((a, b) => compareKeys(a.path, b.path))) take(o);
 }
 
 function isInside(path: string, folders: readonly string[]): boolean {
@@ -80,50 +83,48 @@ function foldersAbove(paths: readonly string[]): Set<string> {
   return out;
 }
 
-export async function takeSnapshot(o: SnapshotOptions): Promise<TakenSnapshot> {
-  // The listing first: its first request goes out before the walk's first synchronous stretch.
-  const [objects, scan] = await Promise.all([
-    listRemote(o.remote, o.scopes, o.base, o.signal),
-    scanLocal(o.root, {
-      base: o.base,
-      scopes: o.scopes,
-      useGitignore: o.useGitignore,
-      links: o.links ?? false,
-      ...(o.deferHash !== undefined ? { deferHash: o.deferHash } : {}),
-      ...(o.signal !== undefined ? { signal: o.signal } : {}),
-    }),
-  ]);
-  for (const s of scan.skipped) o.emit({ type: 'warning', path: s.path, message: `${s.path}: skipped (${s.reason})` });
+/**
+ * Paths the walk skipped (symlinks, special files, unreadable folders, files changing while
+ * scanned) are unknown, not absent: on all three sides they are left out of the plan, so a skipped
+ * file is never taken for a deletion, and nothing is ever written through a symlink. Folders
+ * holding something the walk could not judge (skipped entries, nested repositories) exist here
+ * whatever the entries say: their markers and dir records are left alone.
+ */
+interface UnknownPaths {
+  readonly blocked: readonly string[];
+  readonly blockedSet: ReadonlySet<string>;
+  readonly occupied: ReadonlySet<string>;
+}
 
-  // Paths the walk skipped (symlinks, special files, unreadable folders, files changing while
-  // scanned) are unknown, not absent: on all three sides they are left out of the plan, so a skipped
-  // file is never taken for a deletion, and nothing is ever written through a symlink.
+function unknownPaths(scan: LocalScan): UnknownPaths {
   const blocked = scan.skipped.map((s) => s.path);
-  const blockedSet = new Set(blocked);
-  // Folders holding something the walk could not judge (skipped entries, nested repositories)
-  // exist here whatever the entries say: their markers and dir records are left alone.
-  const occupied = foldersAbove([...blocked, ...scan.nested]);
-  const remote = new Map<string, RemoteEntry>();
-  // Folder markers (`dir/` keys), apart: S3 can hold a file `a` and a marker `a/` at once.
-  const markers = new Map<string, RemoteEntry>();
-  for (const obj of objects) {
+  return { blocked, blockedSet: new Set(blocked), occupied: foldersAbove([...blocked, ...scan.nested]) };
+}
+
+/** Files each listed object into `remote` or `markers`, or leaves it out (with a warning where a user should know). */
+function remoteFiler(scan: LocalScan, unknown: UnknownPaths, o: SnapshotOptions, remote: Map<string, RemoteEntry>, markers: Map<string, RemoteEntry>): (obj: RemoteObject) => void {
+  const { blocked, blockedSet, occupied } = unknown;
+  return (obj) => {
     const marker = obj.path.endsWith('/');
     const path = marker ? obj.path.slice(0, -1) : obj.path;
     const problem = pathProblem(path);
     if (problem !== undefined) {
       // A shared bucket is input from other people: never let a key escape the tree or reach .lsync/.
       o.emit({ type: 'warning', path: obj.path, message: `remote key ${JSON.stringify(obj.path)} ignored: ${problem}` });
-      continue;
+      return;
     }
     if (marker && obj.size > 0) {
       // Not a folder marker but data under a name no local file can have: never deleted, never fetched.
       o.emit({ type: 'warning', path: obj.path, message: `remote key ${JSON.stringify(obj.path)} ignored: it ends in "/" but holds ${obj.size} bytes` });
-      continue;
+      return;
     }
-    if (scan.ignore.ignores(path, marker)) continue;
-    if (isInside(path, scan.nested)) continue;
-    if (isAtOrInside(path, blockedSet, blocked)) continue;
-    if (marker && occupied.has(path)) continue;
+    if (scan.ignore.ignores(path, marker)) return;
+    if (isInside(path, scan.nested)) return;
+    if (isAtOrInside(path, blockedSet, blocked)) return;
+    if (marker && occupied.has(path)) return;
+    // An object unchanged since the base is what the base says it is (its kind and content hash).
+    const b = marker ? undefined : o.base.get(path);
+    const known = b !== undefined && b.etag === obj.etag ? { kind: b.kind, hash: b.hash } : undefined;
     (marker ? markers : remote).set(path, {
       path,
       kind: marker ? 'dir' : 'file',
@@ -131,8 +132,43 @@ export async function takeSnapshot(o: SnapshotOptions): Promise<TakenSnapshot> {
       etag: obj.etag,
       lastModifiedMs: obj.lastModifiedMs,
       ...(obj.versionId !== undefined ? { versionId: obj.versionId } : {}),
+      ...known,
     });
-  }
+  };
+}
+
+export async function takeSnapshot(o: SnapshotOptions): Promise<TakenSnapshot> {
+  const remote = new Map<string, RemoteEntry>();
+  // Folder markers (`dir/` keys), apart: S3 can hold a file `a` and a marker `a/` at once.
+  const markers = new Map<string, RemoteEntry>();
+  // Remote objects are filed as they arrive once the walk is done (which keys count depends on
+  // its ignore rules and skipped paths); those that arrive before wait here.
+  let file: ((obj: RemoteObject) => void) | undefined;
+  const early: RemoteObject[] = [];
+  const take = (obj: RemoteObject): void => {
+    if (file !== undefined) file(obj);
+    else early.push(obj);
+  };
+  // The listing first: its first request goes out before the walk's first synchronous stretch.
+  const [, scanned] = await Promise.all([
+    listRemote(o.remote, o.scopes, o.base, take, o.signal),
+    scanLocal(o.root, {
+      base: o.base,
+      scopes: o.scopes,
+      useGitignore: o.useGitignore,
+      links: o.links ?? false,
+      ...(o.deferHash !== undefined ? { deferHash: o.deferHash } : {}),
+      ...(o.signal !== undefined ? { signal: o.signal } : {}),
+    }).then((scan) => {
+      for (const s of scan.skipped) o.emit({ type: 'warning', path: s.path, message: `${s.path}: skipped (${s.reason})` });
+      const unknown = unknownPaths(scan);
+      file = remoteFiler(scan, unknown, o, remote, markers);
+      for (const obj of early) file(obj);
+      early.length = 0;
+      return { ...unknown, scan };
+    }),
+  ]);
+  const { scan, blocked, blockedSet, occupied } = scanned;
 
   // Names that would collide here, or keys S3 cannot hold: refused, never merged. Checked before
   // any HEAD so refused objects cost nothing, and left out of all three sides like skipped paths.
@@ -190,7 +226,9 @@ export async function takeSnapshot(o: SnapshotOptions): Promise<TakenSnapshot> {
   for (const [path, r] of remote) {
     if (r.kind === 'dir') continue; // no content to identify
     const b = o.base.get(path);
-    if (b !== undefined && b.etag === r.etag) remote.set(path, { ...r, kind: b.kind, hash: b.hash });
+    if (b !== undefined && b.etag === r.etag) {
+      if (r.kind !== b.kind || r.hash !== b.hash) remote.set(path, { ...r, kind: b.kind, hash: b.hash }); // else filed so already
+    }
     else if (local.get(path)?.kind === 'link') heads.push(path);
     else if (PLAIN_MD5.test(r.etag)) remote.set(path, { ...r, hash: r.etag });
     else if (local.has(path)) heads.push(path);

@@ -74,6 +74,12 @@ export interface ListHints {
    * ranges side by side (s3/list-parallel.ts `listRanges`). `keys()` is called afresh for each listing.
    */
   readonly known?: { keys(): Iterable<string> };
+  /**
+   * The caller does not need byte order (it files objects by path). A remote whose service lists
+   * in another order (s3rver) then hands out each page as it arrives instead of sorting the whole
+   * listing first, so the caller's work on a page overlaps the wait for the next one.
+   */
+  readonly anyOrder?: boolean;
 }
 
 export interface Capabilities {

@@ -3,9 +3,31 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import fc from 'fast-check';
 import { compareKeys } from '../../src/core/paths.js';
-import { RemoteError } from '../../src/remote/remote.js';
+import { RemoteError, type ListHints, type Remote, type RemoteObject } from '../../src/remote/remote.js';
 import { withCounters, withFaults, withRetry, wrapRemote, type FaultRule, type RetryInfo } from '../../src/remote/wrap/index.js';
 import { fileRemote, listPaths, md5, putText, readAll } from './helpers.js';
+import { ForwardingRemote } from '../../src/remote/wrap/forward.js';
+
+/** Lists in a fixed scrambled order when the caller allows any order (as s3rver's walk does); in byte order otherwise. */
+class ServiceOrder extends ForwardingRemote {
+  constructor(inner: Remote, private readonly seed: number) {
+    super(inner);
+  }
+
+  override async *list(under?: string, signal?: AbortSignal, hints?: ListHints): AsyncIterable<RemoteObject> {
+    const all: RemoteObject[] = [];
+    for await (const o of this.inner.list(under, signal, hints)) all.push(o);
+    if (hints?.anyOrder !== true) return yield* all;
+    // A deterministic shuffle: the same permutation on every call.
+    let x = this.seed;
+    for (let i = all.length - 1; i > 0; i--) {
+      x = (x * 1103515245 + 12345) % 2147483648;
+      const j = x % (i + 1);
+      [all[i], all[j]] = [all[j] as RemoteObject, all[i] as RemoteObject];
+    }
+    yield* all;
+  }
+}
 
 /** Retry options for tests: no real waiting, a fixed jitter, the waits recorded. */
 function instant(retries: RetryInfo[] = []): { random: () => number; sleep: () => Promise<void>; onRetry: (i: RetryInfo) => void } {
@@ -104,6 +126,24 @@ describe('withRetry', () => {
         assert.deepEqual(await listPaths(remote), sorted);
       }),
       { numRuns: 40 },
+    );
+  });
+
+  test('property: a listing in the service\'s own order (anyOrder), broken at random points, yields every object once', async () => {
+    const base = await fileRemote();
+    const paths = ['a', 'a.b', 'a0/b', 'b', 'c/\u{1F600}', 'c/\uFFFD', 'd', 'e/f/g', 'h', 'i'];
+    for (const p of paths) await putText(base, p, p);
+    await fc.assert(
+      fc.asyncProperty(fc.array(fc.nat({ max: paths.length }), { maxLength: 6 }), fc.integer({ min: 1, max: 1000 }), async (breaks, seed) => {
+        const rules: FaultRule[] = breaks.map((afterItems, i) => ({ op: 'list', calls: [i + 1], fault: { type: 'break-list', afterItems } }));
+        // The same order on every attempt, as a service walking its storage gives (s3rver).
+        const remote = withRetry(withFaults(new ServiceOrder(base, seed), { rules, seed }), { ...instant(), attempts: 10 });
+        const listed: string[] = [];
+        for await (const o of remote.list('', undefined, { anyOrder: true })) listed.push(o.path);
+        // Restarted listings skip by path, not by byte order: nothing lost, nothing twice.
+        assert.deepEqual([...listed].sort(compareKeys), [...paths].sort(compareKeys));
+      }),
+      { numRuns: 60 },
     );
   });
 

@@ -113,7 +113,7 @@ export class FileRemote implements Remote {
 
   private fail(err: unknown, what: string, path?: string): unknown {
     if (isAbort(err)) return err;
-    return toRemoteError(err, path !== undefined ? `${what} "${path}" in ${this.display}` : `${what} ${this.display}`, path);
+    return toRemoteError(err, path !== undefined && path !== '' ? `${what} "${path}" in ${this.display}` : `${what} ${this.display}`, path);
   }
 
   private changed(what: string, path: string): RemoteError {

@@ -70,5 +70,11 @@ export function makeClient(settings: ClientSettings, quirks: Quirks): S3Client {
     ...(settings.profile !== undefined ? { profile: settings.profile } : {}),
     ...(settings.credentials !== undefined ? { credentials: settings.credentials } : {}),
   };
-  return new S3Client(config);
+  const client = new S3Client(config);
+  // The SDK's logger middleware builds a redacted copy of every request and response for
+  // logger.info, even for a logger that drops it: for a 1,000-key listing page that is a walk of
+  // every entry (~3 ms a page here, and a share of every small PUT and GET). lsync never reads SDK
+  // logs, so the middleware goes; the logger above stays for the SDK's other warnings.
+  client.middlewareStack.remove('loggerMiddleware');
+  return client;
 }

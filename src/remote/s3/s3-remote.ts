@@ -191,7 +191,7 @@ export class S3Remote implements Remote {
   /** The error to throw for `err` (aborts pass through unchanged so callers see an AbortError). */
   private fail(err: unknown, what: string, path?: string): unknown {
     if (isAbort(err)) return err;
-    return toRemoteError(err, path !== undefined ? `${what} "${path}" in ${this.display}` : `${what} ${this.display}`, path);
+    return toRemoteError(err, path !== undefined && path !== '' ? `${what} "${path}" in ${this.display}` : `${what} ${this.display}`, path);
   }
 
   async check(): Promise<void> {
@@ -234,6 +234,10 @@ export class S3Remote implements Remote {
     if (this.quirks.sortedListing) {
       const splits = under === '' && hints?.known !== undefined ? chooseSplits(prefixed(this.prefix, hints.known.keys()), LIST_PAGE) : [];
       yield* splits.length > 0 ? this.listAllRanges(splits, signal) : this.listPages(under, signal);
+      return;
+    }
+    if (hints?.anyOrder === true) {
+      yield* this.listPages(under, signal);
       return;
     }
     const all: RemoteObject[] = [];

@@ -107,14 +107,22 @@ class RetryingRemote extends ForwardingRemote {
   }
 
   override async *list(under = '', signal?: AbortSignal, hints?: ListHints): AsyncIterable<RemoteObject> {
+    // A restarted listing begins again; what was yielded before the restart is skipped. In byte
+    // order that is everything up to the last path yielded; in any order, a set of the paths.
     let last: string | undefined;
+    const seen = hints?.anyOrder === true ? new Set<string>() : undefined;
     for (let attempt = 1; ; attempt++) {
       signal?.throwIfAborted();
       let progressed = false;
       try {
         for await (const object of this.inner.list(under, signal, hints)) {
-          if (last !== undefined && compareKeys(object.path, last) <= 0) continue; // yielded before the restart
-          last = object.path;
+          if (seen !== undefined) {
+            if (seen.has(object.path)) continue;
+            seen.add(object.path);
+          } else {
+            if (last !== undefined && compareKeys(object.path, last) <= 0) continue;
+            last = object.path;
+          }
           progressed = true;
           yield object;
         }
