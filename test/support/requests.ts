@@ -4,6 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import type { S3Client } from '@aws-sdk/client-s3';
+import { middlewareChanged } from '../../src/remote/s3/client.js';
 
 /** Calls `seen` with the command name and input of every request the remote's client sends. */
 export function watchRequests(remote: object, seen: (command: string, input: Readonly<Record<string, unknown>>) => void): void {
@@ -17,6 +18,8 @@ export function watchRequests(remote: object, seen: (command: string, input: Rea
     },
     { step: 'initialize', name: `lsyncTestWatch${++watchers}` },
   );
+  // Requests already sent resolved the stack without this middleware (client.ts sendCached).
+  middlewareChanged(client);
 }
 let watchers = 0;
 

@@ -53,7 +53,7 @@ import {
 import type { PendingUpload } from '../open.js';
 import { displayRemote } from '../spec.js';
 import { ByteBudget } from './budget.js';
-import { makeClient, resolveEndpoint, type ClientSettings } from './client.js';
+import { makeClient, resolveEndpoint, sendCached, type ClientSettings } from './client.js';
 import { COPY_OBJECT_LIMIT, copyMultipart, DEFAULT_COPY_PART } from './copy.js';
 import { classify, isAbort, toRemoteError } from './errors.js';
 import { decodeMeta, encodeMeta, quoteEtag, unquoteEtag } from './meta.js';
@@ -252,7 +252,8 @@ export class S3Remote implements Remote {
   private async page(q: PageQuery, signal: AbortSignal | undefined, what: string): Promise<RawPage<ListedItem>> {
     let res;
     try {
-      res = await this.client.send(
+      res = await sendCached(
+        this.client,
         new ListObjectsV2Command({
           Bucket: this.bucket,
           Prefix: q.prefix,
@@ -260,7 +261,7 @@ export class S3Remote implements Remote {
           ...(q.startAfter !== undefined ? { StartAfter: q.startAfter } : {}),
           ...(q.token !== undefined ? { ContinuationToken: q.token } : {}),
         }),
-        sendOptions(signal),
+        signal,
       );
     } catch (err) {
       throw this.fail(err, 'list', what);
@@ -322,7 +323,7 @@ export class S3Remote implements Remote {
 
   async stat(path: string, signal?: AbortSignal): Promise<RemoteObject | undefined> {
     try {
-      const head = await this.client.send(new HeadObjectCommand({ Bucket: this.bucket, Key: this.key(path) }), sendOptions(signal));
+      const head = await sendCached(this.client, new HeadObjectCommand({ Bucket: this.bucket, Key: this.key(path) }), signal);
       return {
         path,
         size: head.ContentLength ?? 0,
@@ -350,14 +351,15 @@ export class S3Remote implements Remote {
       options.start === undefined && options.end === undefined ? undefined : `bytes=${start}-${options.end !== undefined ? options.end - 1 : ''}`;
     let res;
     try {
-      res = await this.client.send(
+      res = await sendCached(
+        this.client,
         new GetObjectCommand({
           Bucket: this.bucket,
           Key: this.key(path),
           ...(range !== undefined ? { Range: range } : {}),
           ...(options.ifMatch !== undefined ? { IfMatch: quoteEtag(options.ifMatch) } : {}),
         }),
-        sendOptions(options.signal),
+        options.signal,
       );
     } catch (err) {
       throw this.fail(err, 'get', path);
@@ -498,7 +500,8 @@ export class S3Remote implements Remote {
       const md5 = options.meta.md5;
       // Not every server checks Content-MD5 (s3rver and moto do not): check here too.
       if (md5 !== undefined && createHash('md5').update(body).digest('hex') !== md5.toLowerCase()) throw badDigest(path, this.display);
-      const res = await this.client.send(
+      const res = await sendCached(
+        this.client,
         pace(new PutObjectCommand({
           Bucket: this.bucket,
           Key: this.key(path),
@@ -511,7 +514,7 @@ export class S3Remote implements Remote {
           ...(md5 !== undefined && /^[0-9a-f]{32}$/.test(md5) ? { ContentMD5: Buffer.from(md5, 'hex').toString('base64') } : {}),
           ...conditions,
         }), options.throttle, options.signal),
-        sendOptions(options.signal),
+        options.signal,
       );
       // The request is over: its buffer can serve the next one (see finally).
       sent = buffer;
@@ -553,7 +556,8 @@ export class S3Remote implements Remote {
     const copySource = `${this.bucket}/${encodeCopyKey(this.key(from), this.quirks)}`;
     try {
       if (size >= this.copyThreshold) return await this.copyInParts(from, to, size, copySource, options);
-      const res = await this.client.send(
+      const res = await sendCached(
+        this.client,
         new CopyObjectCommand({
           Bucket: this.bucket,
           Key: this.key(to),
@@ -562,7 +566,7 @@ export class S3Remote implements Remote {
           ...(native && ifMatch !== undefined ? { CopySourceIfMatch: quoteEtag(ifMatch) } : {}),
           ...(native && options.ifNoneMatch === true ? { IfNoneMatch: '*' } : {}),
         }),
-        sendOptions(signal),
+        signal,
       );
       const copied = {
         etag: unquoteEtag(res.CopyObjectResult?.ETag),
@@ -593,7 +597,7 @@ export class S3Remote implements Remote {
   /** Copies at or above `copyThreshold`: see copy.ts. The HEAD brings the metadata to carry over. */
   private async copyInParts(from: string, to: string, size: number, copySource: string, options: CopyOptions): Promise<PutResult> {
     if (!this.quirks.partCopy) throw this.unsupportedCopy(from);
-    const head = await this.client.send(new HeadObjectCommand({ Bucket: this.bucket, Key: this.key(from) }), sendOptions(options.signal));
+    const head = await sendCached(this.client, new HeadObjectCommand({ Bucket: this.bucket, Key: this.key(from) }), options.signal);
     const etag = unquoteEtag(head.ETag);
     if (options.ifMatch !== undefined && etag !== options.ifMatch) throw this.changed('copy', from);
     try {
@@ -632,13 +636,14 @@ export class S3Remote implements Remote {
       if (current !== options.ifMatch) throw this.changed('delete', path);
     }
     try {
-      await this.client.send(
+      await sendCached(
+        this.client,
         new DeleteObjectCommand({
           Bucket: this.bucket,
           Key: this.key(path),
           ...(this.conditionalDeletes && options.ifMatch !== undefined ? { IfMatch: quoteEtag(options.ifMatch) } : {}),
         }),
-        sendOptions(options.signal),
+        options.signal,
       );
     } catch (err) {
       const kind = classify(err);
@@ -659,14 +664,15 @@ export class S3Remote implements Remote {
     for (;;) {
       let page;
       try {
-        page = await this.client.send(
+        page = await sendCached(
+          this.client,
           new ListMultipartUploadsCommand({
             Bucket: this.bucket,
             Prefix: this.prefix,
             ...(keyMarker !== undefined ? { KeyMarker: keyMarker } : {}),
             ...(uploadIdMarker !== undefined ? { UploadIdMarker: uploadIdMarker } : {}),
           }),
-          sendOptions(signal),
+          signal,
         );
       } catch (err) {
         throw this.fail(err, 'list uploads in');
