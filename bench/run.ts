@@ -990,10 +990,16 @@ async function verifySmall(pulled: string, reference: string, count: number): Pr
   return undefined;
 }
 
-async function runTool(tool: Tool, run: number, ctx: Ctx, admin: Admin, dataSmall: string, bigFile: string, state: State): Promise<void> {
+/**
+ * One tool's cases of one phase of a run: the small-file cases, or the big-file ones. A run does
+ * every tool's small phase, then every tool's big phase, so that the big-file runs of all tools
+ * (a few seconds each, and compared with the raw SDK's) lie within a minute of each other instead
+ * of several minutes apart on a machine whose speed drifts.
+ */
+async function runTool(tool: Tool, run: number, ctx: Ctx, admin: Admin, dataSmall: string, bigFile: string, state: State, phase: 'small' | 'big'): Promise<void> {
   const { opts } = ctx;
   const bucket = `bench-${tool.name}-${run}`;
-  await admin.createBucket(bucket);
+  if (phase === 'small' || !opts.small) await admin.createBucket(bucket);
   const base = join(ctx.work, `${tool.name}-${run}`);
   const logs = join(ctx.work, 'logs', `${tool.name}-${run}`);
   await mkdir(base, { recursive: true });
@@ -1038,7 +1044,7 @@ async function runTool(tool: Tool, run: number, ctx: Ctx, admin: Admin, dataSmal
   };
 
   // Small files: push, no-op, modify, pull.
-  if (opts.small) {
+  if (opts.small && phase === 'small') {
     const prefix = 'small/';
     const work = join(base, 'small');
     let pushed = false;
@@ -1090,7 +1096,7 @@ async function runTool(tool: Tool, run: number, ctx: Ctx, admin: Admin, dataSmal
   }
 
   // One big file: push, pull.
-  if (opts.big) {
+  if (opts.big && phase === 'big') {
     const prefix = 'big/';
     const work = join(base, 'big');
     await mkdir(work, { recursive: true });
@@ -1450,7 +1456,7 @@ function report(opts: Options, command: string, machine: Machine, tools: readonl
     `- aws: \`aws --endpoint-url http://127.0.0.1:PORT s3 sync SRC DST\` with a temporary AWS_CONFIG_FILE: \`s3.max_concurrent_requests = ${CONCURRENCY}\`, path addressing, checksums when required.`,
     `- rclone: \`rclone copy SRC DST --transfers ${CONCURRENCY} --checkers ${CONCURRENCY} --fast-list\` with a temporary config (s3, provider Other, force_path_style, no_check_bucket); otherwise defaults (size + modtime comparison, 5 MiB upload chunks, 4 chunks in flight per file). \`--fast-list\` because s3rver returns an empty page for a delimiter listing over more than 1,000 keys, which breaks rclone's default folder-by-folder listing.`,
     '- s3cmd: `s3cmd -c CONFIG sync SRC/ s3://BUCKET/PREFIX/` (push) or `s3cmd -c CONFIG sync s3://BUCKET/PREFIX/ DST/` (pull; the trailing slashes make it sync the folder\'s contents, as the others do) with a temporary config: the server\'s keys, `host_base` = `host_bucket` = 127.0.0.1:PORT (no `%(bucket)s`: path-style requests), `use_https = False`, `signature_v2 = False`, `bucket_location = us-east-1` (with the default "US" it first asks for the bucket\'s location), an empty `access_token` (no EC2 metadata look-up). Otherwise its defaults: size + MD5 comparison (not `--no-check-md5`), MIME type guessed per file, attributes kept in `x-amz-meta-s3cmd-attrs`, 15 MiB multipart chunks. **One transfer at a time**: s3cmd 2.3 has no option for parallel transfers (files one after the other, and the parts of a multipart upload too; `--add-destination` only sends the same files to more buckets), so it is the only tool here without 16 in flight. It needed no workaround on s3rver: its recursive listing has no delimiter and pages with `marker` (ListObjects v1), which s3rver answers correctly past 1,000 keys, and its multipart upload works.',
-    '- Each tool gets its own bucket per run and its own copy of the data (the 512 MiB file is hard-linked); output goes to a log file. The tool order rotates from run to run. Pulled data is checked (file count, sampled and all rewritten files byte for byte, MD5 of the big file); a run whose check fails counts as failed.',
+    '- Each tool gets its own bucket per run and its own copy of the data (the 512 MiB file is hard-linked); output goes to a log file. The tool order rotates from run to run; a run does the small-file cases of every tool first, then the big-file cases of every tool (so the big-file runs being compared are close in time). Pulled data is checked (file count, sampled and all rewritten files byte for byte, MD5 of the big file); a run whose check fails counts as failed.',
     '',
   );
   const wroteCells = (kase: CaseName): string =>
@@ -1544,7 +1550,7 @@ async function main(): Promise<void> {
     for (let run = 1; run <= opts.runs; run++) {
       log(`run ${run} of ${opts.runs}`);
       const order = tools.map((_, i) => tools[(i + run - 1) % tools.length]).filter((t): t is Tool => t !== undefined);
-      for (const tool of order) await runTool(tool, run, ctx, admin, dataSmall, bigFile, state);
+      for (const phase of ['small', 'big'] as const) for (const tool of order) await runTool(tool, run, ctx, admin, dataSmall, bigFile, state, phase);
       await write(run);
     }
     if (opts.large > 0) {
