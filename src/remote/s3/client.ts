@@ -1,7 +1,8 @@
 /**
  * Building the S3Client: endpoint and region resolution, provider quirks, and a keep-alive HTTP
  * agent sized to lsync's concurrency (the SDK default of 50 sockets without keep-alive tuning
- * either wastes handshakes or queues requests with a "socket acquisition" warning).
+ * either wastes handshakes or queues requests with a "socket acquisition" warning). And sending
+ * through it without re-resolving the SDK's middleware for every request (`sendCached`).
  */
 import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
@@ -92,6 +93,14 @@ const resolved = new WeakMap<S3Client, WeakMap<object, Handlers>>();
 const NO_SIGNAL = {};
 
 /**
+ * Forget the handlers resolved for `client`: to be called by whoever changes its middleware stack
+ * after requests were sent (lsync itself never does; tests that watch requests do).
+ */
+export function middlewareChanged(client: S3Client): void {
+  resolved.delete(client);
+}
+
+/**
  * `client.send(command, { abortSignal: signal })`, with the middleware stack resolved once per
  * command class and signal instead of for every request.
  *
@@ -103,14 +112,6 @@ const NO_SIGNAL = {};
  * context: fine for one client on one bucket, and the reason a command with middleware of its own
  * (pace.ts) is sent the ordinary way.
  */
-/**
- * Forget the handlers resolved for `client`: to be called by whoever changes its middleware stack
- * after requests were sent (lsync itself never does; tests that watch requests do).
- */
-export function middlewareChanged(client: S3Client): void {
-  resolved.delete(client);
-}
-
 export async function sendCached<I, O>(client: S3Client, command: Sendable<I, O>, signal?: AbortSignal): Promise<O> {
   const options = signal !== undefined ? { abortSignal: signal } : undefined;
   if (command.middlewareStack.identify().length > 0) return (await command.resolveMiddleware(client.middlewareStack, client.config, options)(command)).output;
