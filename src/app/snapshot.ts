@@ -226,10 +226,8 @@ export async function takeSnapshot(o: SnapshotOptions): Promise<TakenSnapshot> {
   for (const [path, r] of remote) {
     if (r.kind === 'dir') continue; // no content to identify
     const b = o.base.get(path);
-    if (b !== undefined && b.etag === r.etag) {
-      if (r.kind !== b.kind || r.hash !== b.hash) remote.set(path, { ...r, kind: b.kind, hash: b.hash }); // else filed so already
-    }
-    else if (local.get(path)?.kind === 'link') heads.push(path);
+    if (b !== undefined && b.etag === r.etag) continue; // filed with the base's kind and hash (remoteFiler)
+    if (local.get(path)?.kind === 'link') heads.push(path);
     else if (PLAIN_MD5.test(r.etag)) remote.set(path, { ...r, hash: r.etag });
     else if (local.has(path)) heads.push(path);
     else if (b === undefined && vanishedSizes.has(r.size)) heads.push(path);

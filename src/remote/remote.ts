@@ -23,6 +23,14 @@ export type RemoteErrorKind =
   | 'unsupported' // the service does not implement this request (501): the caller may fall back
   | 'permanent'; // anything else: retrying will not help
 
+/**
+ * How messages name an operation: `get "a/b.txt" in s3://bucket/prefix`, or `list s3://bucket/prefix`
+ * for the whole repository (the empty path). Every remote and wrapper words its errors this way.
+ */
+export function describeOp(op: string, path: string | undefined, display: string): string {
+  return path !== undefined && path !== '' ? `${op} "${path}" in ${display}` : `${op} ${display}`;
+}
+
 export class RemoteError extends Error {
   override readonly name = 'RemoteError';
   constructor(

@@ -111,6 +111,8 @@ describe('withRetry', () => {
   test('a listing that fails before its first object uses up the attempts', async () => {
     const remote = withRetry(withFaults(await fileRemote(), { rules: [{ op: 'list', fault: { type: 'fail' } }] }), { ...instant(), attempts: 2 });
     await assert.rejects(listPaths(remote, 'photos'), /^RemoteError: list "photos" in file:\/\/\/\S+: gave up after 2 attempts/);
+    // The whole repository's listing names the remote alone, once (describeOp), never `list ""`.
+    await assert.rejects(listPaths(remote), /^RemoteError: list file:\/\/\/\S+: gave up after 2 attempts: injected transient fault/);
   });
 
   test('property: listings broken at random points yield exactly the listing', async () => {

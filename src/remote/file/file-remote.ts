@@ -25,6 +25,7 @@ import { Readable } from 'node:stream';
 import { mtimeSeconds } from '../../core/mtime.js';
 import { compareKeys } from '../../core/paths.js';
 import {
+  describeOp,
   RemoteError,
   type Capabilities,
   type CopyOptions,
@@ -113,7 +114,7 @@ export class FileRemote implements Remote {
 
   private fail(err: unknown, what: string, path?: string): unknown {
     if (isAbort(err)) return err;
-    return toRemoteError(err, path !== undefined && path !== '' ? `${what} "${path}" in ${this.display}` : `${what} ${this.display}`, path);
+    return toRemoteError(err, describeOp(what, path, this.display), path);
   }
 
   private changed(what: string, path: string): RemoteError {

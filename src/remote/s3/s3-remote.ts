@@ -37,6 +37,7 @@ import {
 import pLimit, { type LimitFunction } from 'p-limit';
 import { compareKeys, inScope } from '../../core/paths.js';
 import {
+  describeOp,
   RemoteError,
   type Capabilities,
   type CopyOptions,
@@ -191,7 +192,7 @@ export class S3Remote implements Remote {
   /** The error to throw for `err` (aborts pass through unchanged so callers see an AbortError). */
   private fail(err: unknown, what: string, path?: string): unknown {
     if (isAbort(err)) return err;
-    return toRemoteError(err, path !== undefined && path !== '' ? `${what} "${path}" in ${this.display}` : `${what} ${this.display}`, path);
+    return toRemoteError(err, describeOp(what, path, this.display), path);
   }
 
   async check(): Promise<void> {

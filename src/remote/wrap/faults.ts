@@ -10,7 +10,7 @@
  * or a broken listing.
  */
 import { Transform, type Readable, type TransformCallback } from 'node:stream';
-import { RemoteError, type GetOptions, type GetResult, type PutOptions, type PutResult, type PutSource, type ListHints, type Remote, type RemoteErrorKind, type RemoteObject } from '../remote.js';
+import { describeOp, RemoteError, type GetOptions, type GetResult, type PutOptions, type PutResult, type PutSource, type ListHints, type Remote, type RemoteErrorKind, type RemoteObject } from '../remote.js';
 import { ForwardingRemote, pipeThrough, sleep, type CopyOptions, type DeleteOptions, type RemoteOp } from './forward.js';
 
 /** The call a rule is looking at. `path` is the `under` of a listing and the source of a copy. */
@@ -111,7 +111,7 @@ class FaultingRemote extends ForwardingRemote implements FaultyRemote {
 
   private error(call: FaultCall, kind: RemoteErrorKind | undefined, what: string): RemoteError {
     const k = kind ?? 'transient';
-    return new RemoteError(k, `${call.op} "${call.path}" in ${this.display}: injected ${k} fault (${what}, call ${call.n})`, call.path);
+    return new RemoteError(k, `${describeOp(call.op, call.path, this.display)}: injected ${k} fault (${what}, call ${call.n})`, call.path);
   }
 
   private note(s: Selected): void {

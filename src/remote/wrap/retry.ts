@@ -17,7 +17,7 @@
  * - `delete`, `copy`, `stat`, `check`: idempotent.
  */
 import { compareKeys } from '../../core/paths.js';
-import { RemoteError, type GetOptions, type GetResult, type PutOptions, type PutResult, type PutSource, type ListHints, type Remote, type RemoteObject } from '../remote.js';
+import { describeOp, RemoteError, type GetOptions, type GetResult, type PutOptions, type PutResult, type PutSource, type ListHints, type Remote, type RemoteObject } from '../remote.js';
 import { ForwardingRemote, sleep as realSleep, type CopyOptions, type DeleteOptions, type RemoteOp } from './forward.js';
 
 export interface RetryInfo {
@@ -94,10 +94,9 @@ class RetryingRemote extends ForwardingRemote {
 
   /** One line: what, where, how many tries, and the last reason (without repeating the what/where). */
   private gaveUp(op: RemoteOp, path: string | undefined, attempts: number, last: RemoteError): RemoteError {
-    const what = path !== undefined && path !== '' ? `${op} "${path}" in ${this.display}` : `${op} ${this.display}`;
-    // Implementations word a whole-remote listing as `list "" in …`: strip either form.
-    const prefix = [`${what}: `, `${op} "${path ?? ''}" in ${this.display}: `].find((p) => last.message.startsWith(p));
-    const reason = prefix !== undefined ? last.message.slice(prefix.length) : last.message;
+    const what = describeOp(op, path, this.display);
+    // The inner remote's message starts with the same what/where (describeOp): keep only its reason.
+    const reason = last.message.startsWith(`${what}: `) ? last.message.slice(what.length + 2) : last.message;
     const message = `${what}: gave up after ${attempts} attempts: ${reason}`.replace(/\s*[\r\n]+\s*/g, ' ');
     return new RemoteError('transient', message, path, { cause: last });
   }
