@@ -79,8 +79,9 @@ export async function withSession<T>(o: SessionOptions, fn: (s: Session) => Prom
       });
       try {
         const trash = new Trash(repo.root, join(repo.metaDir, 'trash', stamp(new Date())));
-        const discard = opened.discardUpload?.bind(opened);
-        return await fn({ repo, db, remote, trash, host: hostname(), fs, ...(discard !== undefined ? { discardUpload: (c: UploadCheckpoint) => discard(c) } : {}) });
+        // Through the wrappers (retry), like every other call: discardUpload is part of the Remote contract.
+        const discard = remote.discardUpload !== undefined ? { discardUpload: async (c: UploadCheckpoint) => remote.discardUpload?.(c) } : {};
+        return await fn({ repo, db, remote, trash, host: hostname(), fs, ...discard });
       } finally {
         await remote.close();
       }

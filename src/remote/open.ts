@@ -3,7 +3,7 @@
  * remote is opened: a file:// run (and every command that never touches the remote) starts without
  * paying for it.
  */
-import type { Capabilities, Remote, UploadCheckpoint } from './remote.js';
+import type { Capabilities, Remote } from './remote.js';
 import type { RemoteSpec } from './spec.js';
 import type { S3RemoteOptions } from './s3/s3-remote.js';
 
@@ -34,8 +34,9 @@ export interface PendingUpload {
 /**
  * A Remote plus what `init`, `doctor` and upload cleanup need.
  *
- * The three upload methods are optional: only remotes that upload in parts (S3) have them, and a
- * caller checks for them (`remote.listUploads?.(...)`). Where the service lacks the API (s3rver)
+ * The upload methods are optional: only remotes that upload in parts (S3) have them, and a
+ * caller checks for them (`remote.listUploads?.(...)`; `discardUpload` is part of Remote itself,
+ * so that it passes through the wrappers). Where the service lacks the API (s3rver)
  * they exist but find nothing / do nothing.
  */
 export interface OpenedRemote extends Remote {
@@ -47,11 +48,6 @@ export interface OpenedRemote extends Remote {
   listUploads?(signal?: AbortSignal): AsyncIterable<PendingUpload>;
   /** Abort one upload (its parts are deleted); fine when it is already gone. */
   abortUpload?(path: string, uploadId: string, signal?: AbortSignal): Promise<void>;
-  /**
-   * Abort the upload a resumable put's checkpoint describes (e.g. one UploadCheckpoints.stale()
-   * reported), without the caller having to understand the checkpoint. Unknown states are ignored.
-   */
-  discardUpload?(checkpoint: UploadCheckpoint, signal?: AbortSignal): Promise<void>;
 }
 
 export async function openRemote(spec: RemoteSpec, options: OpenOptions = {}): Promise<OpenedRemote> {

@@ -188,7 +188,75 @@ export interface CopyOptions {
   readonly signal?: AbortSignal;
 }
 
-export interface Remote {
+/**
+ * One version of an object, as `listVersions()` reports it. A version is what a write left behind
+ * (S3 object versions where the bucket keeps them; copies the implementation kept elsewhere), and
+ * a delete marker is a version too: the point where the object was deleted.
+ */
+export interface RemoteVersion {
+  /** Stable, opaque id (S3 VersionId): what `getVersion()` takes. */
+  readonly id: string;
+  /** Bytes (0 for a delete marker). */
+  readonly size: number;
+  /** When this version was written (S3 LastModified), ms since the epoch. */
+  readonly mtimeMs: number;
+  /** Content MD5, lowercase hex, where the listing tells it (a plain ETag or lsync's metadata). */
+  readonly hash?: string;
+  /** lsync's metadata of this version, where known ({} where the listing does not carry it). */
+  readonly metadata: ObjectMeta;
+  /** A delete marker: no content, the object was deleted here. */
+  readonly isDelete: boolean;
+}
+
+export interface IfChangedOptions {
+  /** Largest body accepted (the read is meant for small objects). Default 1 MiB; larger → 'permanent'. */
+  readonly maxBytes?: number;
+  readonly signal?: AbortSignal;
+}
+
+/** What `getIfChanged()` found. */
+export type IfChanged =
+  /** The object still has the ETag the caller gave (S3: 304 Not Modified); no body was sent. */
+  | { readonly state: 'unchanged' }
+  /** There is no such object. */
+  | { readonly state: 'missing' }
+  /** The object differs from the ETag given (or none was given): here it is, whole. */
+  | { readonly state: 'changed'; readonly object: RemoteObject; readonly data: Buffer };
+
+/**
+ * The optional part of the contract: methods a remote may lack (a caller checks with `?.`). Every
+ * wrapper passes each one through, changed as it must be (wrap/forward.ts `OptionalWrapping`
+ * makes forgetting one a compile error); a wrapper around a remote that lacks one lacks it too.
+ */
+export interface OptionalOps {
+  /**
+   * Abort the upload a resumable put's checkpoint describes (e.g. one UploadCheckpoints.stale()
+   * reported), without the caller having to understand the checkpoint. Unknown states are ignored;
+   * an upload already gone is fine. Only remotes that upload in parts (S3) have it.
+   */
+  discardUpload(checkpoint: UploadCheckpoint, signal?: AbortSignal): Promise<void>;
+  /**
+   * Every version of exactly `path` (not of paths below it), newest first, delete markers
+   * included; [] when it never existed. Remotes that keep no versions lack it.
+   */
+  listVersions(path: string, signal?: AbortSignal): Promise<readonly RemoteVersion[]>;
+  /**
+   * One version's content, as `get()` reads the current one (range and signal as in GetOptions;
+   * `ifMatch` is ignored: a version never changes). Unknown id or a delete marker → 'not-found'.
+   */
+  getVersion(path: string, id: string, options?: GetOptions): Promise<GetResult>;
+  /**
+   * A cheap conditional read of a small object (a polled head, say): with the ETag last seen,
+   * 'unchanged' costs no body (S3: GET with If-None-Match answered 304); otherwise the whole
+   * object, at most `maxBytes`. `etag` undefined: always read.
+   */
+  getIfChanged(path: string, etag: string | undefined, options?: IfChangedOptions): Promise<IfChanged>;
+}
+
+/** The names of the optional methods, for tables that must cover each (counters, fault rules, wrappers). */
+export type OptionalOp = keyof OptionalOps;
+
+export interface Remote extends Partial<OptionalOps> {
   /** For messages: `s3://bucket/prefix` or `file:///dir`. Never contains credentials. */
   readonly display: string;
   readonly capabilities: Capabilities;

@@ -13,7 +13,7 @@ import { compareKeys } from '../../src/core/paths.js';
 import type { BaseEntry } from '../../src/core/types.js';
 import { openRemote, parseRemoteUrl } from '../../src/remote/open.js';
 import type { ListHints, Remote, RemoteObject } from '../../src/remote/remote.js';
-import { ForwardingRemote } from '../../src/remote/wrap/forward.js';
+import { ForwardingRemote, PASS_THROUGH } from '../../src/remote/wrap/forward.js';
 
 const made: string[] = [];
 after(async () => {
@@ -30,7 +30,7 @@ class Listed extends ForwardingRemote {
     private readonly objects: readonly RemoteObject[],
     private readonly wait: () => Promise<void>,
   ) {
-    super(inner);
+    super(inner, PASS_THROUGH);
   }
 
   override async *list(under?: string, signal?: AbortSignal, hints?: ListHints): AsyncIterable<RemoteObject> {

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { fetchObject, partialName, Partials, WORKER_HASH_MIN } from '../../src/exec/download.js';
 import { RemoteError, type GetOptions, type GetResult, type Remote } from '../../src/remote/remote.js';
-import { ForwardingRemote } from '../../src/remote/wrap/forward.js';
+import { ForwardingRemote, PASS_THROUGH } from '../../src/remote/wrap/forward.js';
 import { withFaults } from '../../src/remote/wrap/index.js';
 import { fileRemote, md5, MiB, tempDir } from '../remote-wrap/helpers.js';
 
@@ -22,7 +22,7 @@ const SIZE = WORKER_HASH_MIN + 3 * MiB + 17;
  */
 class StaleMd5Remote extends ForwardingRemote {
   constructor(inner: Remote, private readonly recorded: string) {
-    super(inner);
+    super(inner, PASS_THROUGH);
   }
 
   override async get(path: string, options?: GetOptions): Promise<GetResult> {

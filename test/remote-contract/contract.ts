@@ -87,14 +87,25 @@ export const TRICKY_NAMES: readonly string[] = [
   Array.from({ length: 5 }, (_, i) => `${i}`.repeat(199)).join('/').slice(0, 1000),
 ];
 
-export function remoteContract(name: string, makeTarget: () => Promise<ContractTarget>): void {
+export interface ContractOptions {
+  /**
+   * The stack under test around each opened remote (e.g. wrapRemote's retry and bandwidth limit):
+   * the contract holds through the wrappers too. Absent: the bare remote.
+   */
+  readonly wrap?: (remote: OpenedRemote) => Remote;
+}
+
+export function remoteContract(name: string, makeTarget: () => Promise<ContractTarget>, options: ContractOptions = {}): void {
+  const wrap = options.wrap ?? ((r: OpenedRemote): Remote => r);
   describe(`Remote contract: ${name}`, () => {
     let target: ContractTarget;
-    let remote: OpenedRemote;
+    let opened: OpenedRemote;
+    let remote: Remote;
     let scratch: string;
     before(async () => {
       target = await makeTarget();
-      remote = await target.open();
+      opened = await target.open();
+      remote = wrap(opened);
       scratch = await mkdtemp(join(tmpdir(), 'lsync-contract-'));
     });
     after(async () => {
@@ -262,7 +273,7 @@ export function remoteContract(name: string, makeTarget: () => Promise<ContractT
     });
 
     test('large put goes multipart; md5 metadata and content are right', async () => {
-      const big = await target.open({ multipartThreshold: 5 * MiB, partSize: 5 * MiB });
+      const big = wrap(await target.open({ multipartThreshold: 5 * MiB, partSize: 5 * MiB }));
       try {
         const file = join(scratch, 'big.bin');
         const data = randomBytes(11 * MiB + 12345);
@@ -291,8 +302,31 @@ export function remoteContract(name: string, makeTarget: () => Promise<ContractT
       }
     });
 
+    test('getIfChanged: unchanged without a body, changed with the whole object, missing', async () => {
+      const read = remote.getIfChanged?.bind(remote);
+      assert.ok(read !== undefined, 'every remote lsync ships has the conditional read');
+      const first = await putBytes(remote, 'head/h.json', '{"n":1}');
+      const fresh = await read('head/h.json', undefined);
+      assert.equal(fresh.state, 'changed');
+      if (fresh.state !== 'changed') return;
+      assert.equal(fresh.data.toString(), '{"n":1}');
+      assert.equal(fresh.object.etag, first.etag);
+      assert.equal(fresh.object.path, 'head/h.json');
+      assert.deepEqual(await read('head/h.json', first.etag), { state: 'unchanged' });
+      const second = await putBytes(remote, 'head/h.json', '{"n":2}');
+      const changed = await read('head/h.json', first.etag);
+      assert.equal(changed.state, 'changed');
+      if (changed.state === 'changed') {
+        assert.equal(changed.data.toString(), '{"n":2}');
+        assert.equal(changed.object.etag, second.etag);
+      }
+      assert.deepEqual(await read('head/none.json', first.etag), { state: 'missing' });
+      assert.deepEqual(await read('head/none.json', undefined), { state: 'missing' });
+      await rejectsKind(read('head/h.json', 'stale', { maxBytes: 3 }), 'permanent');
+    });
+
     test('missing bucket → no-bucket', async () => {
-      const missing = await target.openMissing();
+      const missing = wrap(await target.openMissing());
       try {
         const err = await rejectsKind(missing.check(), 'no-bucket');
         assert.match(err.message, /does not exist/);
@@ -304,7 +338,7 @@ export function remoteContract(name: string, makeTarget: () => Promise<ContractT
 
     test('refused credentials → auth, secret never in the message', async (t) => {
       if (target.openBadCredentials === undefined) return t.skip('this service accepts any credentials');
-      const bad = await target.openBadCredentials();
+      const bad = wrap(await target.openBadCredentials());
       try {
         const err = await rejectsKind(bad.check(), 'auth');
         assert.doesNotMatch(err.message, /not-the-secret/);
@@ -315,7 +349,7 @@ export function remoteContract(name: string, makeTarget: () => Promise<ContractT
     });
 
     test('probeCapabilities reports what the service does', async () => {
-      const caps = await remote.probeCapabilities();
+      const caps = await opened.probeCapabilities();
       assert.deepEqual(caps, target.expectedCapabilities);
       const all = (await listAll(remote)).map((o) => o.path);
       assert.ok(!all.some((p) => p.includes('probe-')), 'probe object removed');

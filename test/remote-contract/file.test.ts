@@ -1,20 +1,4 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { openRemote } from '../../src/remote/open.js';
 import { remoteContract } from './contract.js';
+import { fileTarget } from './file-target.js';
 
-remoteContract('file://', async () => {
-  const dir = await mkdtemp(join(tmpdir(), 'lsync-file-remote-'));
-  let n = 0;
-  return {
-    expectedCapabilities: { conditionalWrites: true, versioning: false, serverSideCopy: true },
-    open: async () => {
-      const remote = await openRemote({ kind: 'file', root: join(dir, `r${++n}`) });
-      await remote.createBucket();
-      return remote;
-    },
-    openMissing: () => openRemote({ kind: 'file', root: join(dir, 'does-not-exist') }),
-    close: () => rm(dir, { recursive: true, force: true }),
-  };
-});
+remoteContract('file://', fileTarget);

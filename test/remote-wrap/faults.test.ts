@@ -58,6 +58,10 @@ describe('withCounters', () => {
       put: { calls: 1, bytes: 100_000 },
       copy: { calls: 0, bytes: 0 },
       delete: { calls: 1, bytes: 0 },
+      discardUpload: { calls: 0, bytes: 0 },
+      listVersions: { calls: 0, bytes: 0 },
+      getVersion: { calls: 0, bytes: 0 },
+      getIfChanged: { calls: 0, bytes: 0 },
     });
   });
 });

@@ -6,12 +6,12 @@ import { compareKeys } from '../../src/core/paths.js';
 import { RemoteError, type ListHints, type Remote, type RemoteObject } from '../../src/remote/remote.js';
 import { withCounters, withFaults, withRetry, wrapRemote, type FaultRule, type RetryInfo } from '../../src/remote/wrap/index.js';
 import { fileRemote, listPaths, md5, putText, readAll } from './helpers.js';
-import { ForwardingRemote } from '../../src/remote/wrap/forward.js';
+import { ForwardingRemote, PASS_THROUGH } from '../../src/remote/wrap/forward.js';
 
 /** Lists in a fixed scrambled order when the caller allows any order (as s3rver's walk does); in byte order otherwise. */
 class ServiceOrder extends ForwardingRemote {
   constructor(inner: Remote, private readonly seed: number) {
-    super(inner);
+    super(inner, PASS_THROUGH);
   }
 
   override async *list(under?: string, signal?: AbortSignal, hints?: ListHints): AsyncIterable<RemoteObject> {

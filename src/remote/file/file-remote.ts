@@ -31,6 +31,8 @@ import {
   type CopyOptions,
   type GetOptions,
   type GetResult,
+  type IfChanged,
+  type IfChangedOptions,
   type ObjectMeta,
   type PutOptions,
   type PutResult,
@@ -38,6 +40,7 @@ import {
   type Remote,
   type RemoteObject,
 } from '../remote.js';
+import { readIfChangedByGet } from '../small-read.js';
 import { displayRemote } from '../spec.js';
 import { errnoCode, isAbort, toRemoteError } from './errors.js';
 import { readSidecar, removeSidecar, sidecarName, writeSidecar } from './sidecar.js';
@@ -283,6 +286,11 @@ export class FileRemote implements Remote {
       if (errnoCode(err) === 'ELOOP') throw new RemoteError('not-found', `get "${path}" in ${this.display}: a symlink, not an object`, path);
       throw this.fail(err, 'get', path);
     }
+  }
+
+  /** Opening the file is the cheap part here: its ETag comes from the open handle, the read follows only if it differs. */
+  getIfChanged(path: string, etag: string | undefined, options: IfChangedOptions = {}): Promise<IfChanged> {
+    return readIfChangedByGet((p, o) => this.get(p, o), path, etag, describeOp('get', path, this.display), options);
   }
 
   async put(path: string, source: PutSource, options: PutOptions): Promise<PutResult> {

@@ -62,6 +62,12 @@ export function classify(err: unknown): RemoteErrorKind {
   return 'permanent';
 }
 
+/** A conditional GET's "not modified" (304): the SDK throws it as an error without a body. */
+export function isNotModified(err: unknown): boolean {
+  const f = facts(err);
+  return f.status === 304 || f.name === 'NotModified' || f.code === 'NotModified';
+}
+
 /** Aborts are not failures of the remote: let them through unchanged so callers see AbortError. */
 export function isAbort(err: unknown): boolean {
   return field(err, 'name') === 'AbortError';

@@ -43,6 +43,8 @@ import {
   type CopyOptions,
   type GetOptions,
   type GetResult,
+  type IfChanged,
+  type IfChangedOptions,
   type ListHints,
   type PutOptions,
   type PutResult,
@@ -64,6 +66,7 @@ import { partSource, withKnownDigests, type PartSource } from './part-source.js'
 import { chooseSplits, listParallel, listRanges, type PageQuery, type RawItem, type RawPage } from './list-parallel.js';
 import { PresenceCheck, type ListPage, type Presence } from './presence.js';
 import { probeCapabilities, type S3Capabilities } from './probe.js';
+import { objectOfGet, readIfChanged } from './read-small.js';
 import { detectProvider, quirksFor, type Quirks } from './quirks.js';
 
 export type { S3Capabilities } from './probe.js';
@@ -373,18 +376,12 @@ export class S3Remote implements Remote {
       body.destroy();
       throw this.changed('get', path);
     }
-    const total = /\/(\d+)$/.exec(res.ContentRange ?? '')?.[1];
-    return {
-      body,
-      object: {
-        path,
-        size: total !== undefined ? Number(total) : (res.ContentLength ?? 0),
-        etag,
-        lastModifiedMs: res.LastModified?.getTime() ?? 0,
-        ...(res.VersionId !== undefined && res.VersionId !== 'null' ? { versionId: res.VersionId } : {}),
-        meta: decodeMeta(res.Metadata),
-      },
-    };
+    return { body, object: objectOfGet(path, res) };
+  }
+
+  async getIfChanged(path: string, etag: string | undefined, options: IfChangedOptions = {}): Promise<IfChanged> {
+    const what = describeOp('get', path, this.display);
+    return readIfChanged({ client: this.client, bucket: this.bucket, key: this.key(path), path, what, fail: (err) => this.fail(err, 'get', path) }, etag, options);
   }
 
   private changed(what: string, path: string): RemoteError {

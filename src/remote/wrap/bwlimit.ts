@@ -8,6 +8,9 @@
  *   implementation as `PutOptions.throttle`, which the implementation awaits before each slice it
  *   sends (see remote.ts).
  *
+ * - Optional reads: a version's body is paced like a get()'s; a getIfChanged() answer (small, read
+ *   whole by the implementation) takes its tokens once it has arrived, so the reads after it wait.
+ *
  * The bucket holds at most `burstSeconds` of rate (default 1 s) and starts empty, so the rate
  * holds over any window of a few seconds: a W-second window carries at most (W + burst) × rate.
  * Takers may overdraw it: each waits until the balance is back at zero, which queues concurrent
@@ -15,7 +18,7 @@
  */
 import { Transform, type Readable, type TransformCallback } from 'node:stream';
 import type { GetOptions, GetResult, PutOptions, PutResult, PutSource, Remote } from '../remote.js';
-import { ForwardingRemote, pipeThrough, sleep as realSleep } from './forward.js';
+import { ForwardingRemote, pipeThrough, sleep as realSleep, type OptionalWrapping } from './forward.js';
 
 const SLICE = 64 * 1024;
 
@@ -63,9 +66,23 @@ export function withBandwidthLimit(remote: Remote, bytesPerSecond: number, optio
   return new LimitedRemote(remote, new TokenBucket(bytesPerSecond, options));
 }
 
-class LimitedRemote extends ForwardingRemote {
-  constructor(inner: Remote, private readonly bucket: TokenBucket) {
-    super(inner);
+const LIMIT_OPTIONAL: OptionalWrapping<LimitedRemote> = {
+  discardUpload: (_self, inner) => inner,
+  listVersions: (_self, inner) => inner,
+  getVersion: (self, inner) => async (path, id, options) => {
+    const result = await inner(path, id, options);
+    return { ...result, body: paced(result.body, self.bucket, options?.signal) };
+  },
+  getIfChanged: (self, inner) => async (path, etag, options) => {
+    const answer = await inner(path, etag, options);
+    if (answer.state === 'changed') await self.bucket.take(answer.data.byteLength, options?.signal);
+    return answer;
+  },
+};
+
+class LimitedRemote extends ForwardingRemote<LimitedRemote> {
+  constructor(inner: Remote, readonly bucket: TokenBucket) {
+    super(inner, LIMIT_OPTIONAL);
   }
 
   override async get(path: string, options?: GetOptions): Promise<GetResult> {

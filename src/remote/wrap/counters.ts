@@ -2,15 +2,15 @@
  * Counting, for tests and benchmarks: how many calls of each op reached the wrapped Remote, and
  * how many bytes they moved. A put counts its source size when it is called (so every retried
  * attempt counts again: that is what goes over the wire); a get counts its body bytes as they are
- * read; a listing counts as one call.
+ * read; a listing counts as one call. The optional methods are counted under their own names.
  */
 import { Transform, type Readable, type TransformCallback } from 'node:stream';
 import type { GetOptions, GetResult, PutOptions, PutResult, PutSource, ListHints, Remote, RemoteObject } from '../remote.js';
-import { ForwardingRemote, pipeThrough, type CopyOptions, type DeleteOptions, type RemoteOp } from './forward.js';
+import { ForwardingRemote, pipeThrough, REMOTE_OPS, type CopyOptions, type DeleteOptions, type OptionalWrapping, type RemoteOp } from './forward.js';
 
 export interface OpCount {
   calls: number;
-  /** put: bytes offered to send; get: body bytes received; other ops: 0. */
+  /** put: bytes offered to send; get, getVersion, getIfChanged: body bytes received; other ops: 0. */
   bytes: number;
 }
 
@@ -24,15 +24,38 @@ export function withCounters(remote: Remote): CountingRemote {
   return new CountedRemote(remote);
 }
 
-const OPS: readonly RemoteOp[] = ['check', 'list', 'stat', 'get', 'put', 'copy', 'delete'];
+/** Each optional call counted; a version's body bytes and a changed small object's bytes as get bytes of their own op. */
+const COUNT_OPTIONAL: OptionalWrapping<CountedRemote> = {
+  discardUpload: (self, inner) => (checkpoint, signal) => {
+    self.counters.discardUpload.calls++;
+    return inner(checkpoint, signal);
+  },
+  listVersions: (self, inner) => (path, signal) => {
+    self.counters.listVersions.calls++;
+    return inner(path, signal);
+  },
+  getVersion: (self, inner) => async (path, id, options) => {
+    const count = self.counters.getVersion;
+    count.calls++;
+    const result = await inner(path, id, options);
+    return { ...result, body: counted(result.body, (n) => (count.bytes += n)) };
+  },
+  getIfChanged: (self, inner) => async (path, etag, options) => {
+    const count = self.counters.getIfChanged;
+    count.calls++;
+    const answer = await inner(path, etag, options);
+    if (answer.state === 'changed') count.bytes += answer.data.byteLength;
+    return answer;
+  },
+};
 
-class CountedRemote extends ForwardingRemote implements CountingRemote {
+class CountedRemote extends ForwardingRemote<CountedRemote> implements CountingRemote {
   readonly counters: Record<RemoteOp, OpCount>;
 
   constructor(inner: Remote) {
-    super(inner);
+    super(inner, COUNT_OPTIONAL);
     const counters: Partial<Record<RemoteOp, OpCount>> = {};
-    for (const op of OPS) counters[op] = { calls: 0, bytes: 0 };
+    for (const op of REMOTE_OPS) counters[op] = { calls: 0, bytes: 0 };
     this.counters = counters as Record<RemoteOp, OpCount>;
   }
 

@@ -7,11 +7,12 @@
  * number among the calls it matches, or a fraction drawn from the plan's seeded random) and does
  * one thing to them. On a call, every selecting rule applies, in this order: hooks and delays (in
  * rule order), a failure before the call, the call itself, then a failure after it, a broken body
- * or a broken listing.
+ * or a broken listing. The optional methods are calls like the others (rules name them by op; a
+ * version's body breaks like a get()'s; `path` of a discardUpload is '').
  */
 import { Transform, type Readable, type TransformCallback } from 'node:stream';
 import { describeOp, RemoteError, type GetOptions, type GetResult, type PutOptions, type PutResult, type PutSource, type ListHints, type Remote, type RemoteErrorKind, type RemoteObject } from '../remote.js';
-import { ForwardingRemote, pipeThrough, sleep, type CopyOptions, type DeleteOptions, type RemoteOp } from './forward.js';
+import { ForwardingRemote, pipeThrough, sleep, type CopyOptions, type DeleteOptions, type OptionalWrapping, type RemoteOp } from './forward.js';
 
 /** The call a rule is looking at. `path` is the `under` of a listing and the source of a copy. */
 export interface FaultCall {
@@ -82,14 +83,21 @@ interface Selected {
   readonly fault: Fault;
 }
 
-class FaultingRemote extends ForwardingRemote implements FaultyRemote {
+const FAULT_OPTIONAL: OptionalWrapping<FaultingRemote> = {
+  discardUpload: (self, inner) => (checkpoint, signal) => self.around('discardUpload', '', signal, () => inner(checkpoint, signal)),
+  listVersions: (self, inner) => (path, signal) => self.around('listVersions', path, signal, () => inner(path, signal)),
+  getVersion: (self, inner) => (path, id, options) => self.read('getVersion', path, options?.signal, () => inner(path, id, options)),
+  getIfChanged: (self, inner) => (path, etag, options) => self.around('getIfChanged', path, options?.signal, () => inner(path, etag, options)),
+};
+
+class FaultingRemote extends ForwardingRemote<FaultingRemote> implements FaultyRemote {
   readonly injected: InjectedFault[] = [];
   private readonly rules: readonly FaultRule[];
   private readonly counts: number[];
   private readonly random: () => number;
 
   constructor(inner: Remote, plan: FaultPlan) {
-    super(inner);
+    super(inner, FAULT_OPTIONAL);
     this.rules = plan.rules;
     this.counts = plan.rules.map(() => 0);
     this.random = seeded(plan.seed ?? 1);
@@ -149,7 +157,7 @@ class FaultingRemote extends ForwardingRemote implements FaultyRemote {
     }
   }
 
-  private async around<T>(op: RemoteOp, path: string, signal: AbortSignal | undefined, fn: () => Promise<T>): Promise<T> {
+  async around<T>(op: RemoteOp, path: string, signal: AbortSignal | undefined, fn: () => Promise<T>): Promise<T> {
     const selected = await this.before(op, path, signal);
     const result = await fn();
     this.lost(selected);
@@ -181,9 +189,14 @@ class FaultingRemote extends ForwardingRemote implements FaultyRemote {
     return this.around('stat', path, signal, () => this.inner.stat(path, signal));
   }
 
-  override async get(path: string, options?: GetOptions): Promise<GetResult> {
-    const selected = await this.before('get', path, options?.signal);
-    const result = await this.inner.get(path, options);
+  override get(path: string, options?: GetOptions): Promise<GetResult> {
+    return this.read('get', path, options?.signal, () => this.inner.get(path, options));
+  }
+
+  /** A call that answers with a body: failures around it, or the body broken. */
+  async read(op: RemoteOp, path: string, signal: AbortSignal | undefined, fn: () => Promise<GetResult>): Promise<GetResult> {
+    const selected = await this.before(op, path, signal);
+    const result = await fn();
     try {
       this.lost(selected);
     } catch (err) {

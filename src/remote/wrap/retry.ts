@@ -15,10 +15,12 @@
  *   content is indistinguishable, and also harmless: the object holds what we meant to write.
  * - `get`: the request is retried; a body stream that breaks later is the caller's to handle.
  * - `delete`, `copy`, `stat`, `check`: idempotent.
+ * - The optional methods: `discardUpload`, `listVersions`, `getVersion` and `getIfChanged` only
+ *   read or abort, so each is retried whole like `get` (a version list is one answer, not a stream).
  */
 import { compareKeys } from '../../core/paths.js';
 import { describeOp, RemoteError, type GetOptions, type GetResult, type PutOptions, type PutResult, type PutSource, type ListHints, type Remote, type RemoteObject } from '../remote.js';
-import { ForwardingRemote, sleep as realSleep, type CopyOptions, type DeleteOptions, type RemoteOp } from './forward.js';
+import { ForwardingRemote, sleep as realSleep, type CopyOptions, type DeleteOptions, type OptionalWrapping, type RemoteOp } from './forward.js';
 
 export interface RetryInfo {
   readonly op: RemoteOp;
@@ -52,7 +54,15 @@ function isKind(err: unknown, kind: RemoteError['kind']): err is RemoteError {
   return err instanceof RemoteError && err.kind === kind;
 }
 
-class RetryingRemote extends ForwardingRemote {
+/** Each optional method retried whole, as the required ones are. */
+const RETRY_OPTIONAL: OptionalWrapping<RetryingRemote> = {
+  discardUpload: (self, inner) => (checkpoint, signal) => self.retried('discardUpload', undefined, signal, () => inner(checkpoint, signal)),
+  listVersions: (self, inner) => (path, signal) => self.retried('listVersions', path, signal, () => inner(path, signal)),
+  getVersion: (self, inner) => (path, id, options) => self.retried('getVersion', path, options?.signal, () => inner(path, id, options)),
+  getIfChanged: (self, inner) => (path, etag, options) => self.retried('getIfChanged', path, options?.signal, () => inner(path, etag, options)),
+};
+
+class RetryingRemote extends ForwardingRemote<RetryingRemote> {
   private readonly attempts: number;
   private readonly baseMs: number;
   private readonly maxMs: number;
@@ -61,7 +71,7 @@ class RetryingRemote extends ForwardingRemote {
   private readonly onRetry: RetryOptions['onRetry'];
 
   constructor(inner: Remote, o: RetryOptions) {
-    super(inner);
+    super(inner, RETRY_OPTIONAL);
     this.attempts = Math.max(1, Math.floor(o.attempts ?? 5));
     this.baseMs = o.baseMs ?? 200;
     this.maxMs = o.maxMs ?? 10_000;
@@ -71,6 +81,10 @@ class RetryingRemote extends ForwardingRemote {
   }
 
   /** `fn` until it succeeds, fails for good, or the attempts run out. */
+  retried<T>(op: RemoteOp, path: string | undefined, signal: AbortSignal | undefined, fn: () => Promise<T>): Promise<T> {
+    return this.run(op, path, signal, fn);
+  }
+
   private async run<T>(op: RemoteOp, path: string | undefined, signal: AbortSignal | undefined, fn: () => Promise<T>): Promise<T> {
     for (let attempt = 1; ; attempt++) {
       signal?.throwIfAborted();
