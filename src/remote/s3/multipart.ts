@@ -27,7 +27,9 @@
  * stream, and each part's ETag is checked against its MD5, computed beside the transfer by a worker
  * thread reading the same bytes (scan/md5-thread.ts).
  */
+import { createHash, type Hash } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
+import { Transform, type Readable, type TransformCallback } from 'node:stream';
 import { setTimeout as delay } from 'node:timers/promises';
 import {
   AbortMultipartUploadCommand,
@@ -42,7 +44,7 @@ import { RemoteError, type UploadCheckpointStore } from '../remote.js';
 import { classify, isAbort } from './errors.js';
 import { quoteEtag, unquoteEtag } from './meta.js';
 import { pacedSource, type Throttle } from './pace.js';
-import type { PartSource } from './part-source.js';
+import { SourceChanged, type PartSource } from './part-source.js';
 
 export const MiB = 1024 * 1024;
 /** S3 rejects parts below 5 MiB (except the last one). */
@@ -203,6 +205,19 @@ function notImplemented(err: unknown): boolean {
   return name === 'NotImplemented' || name === 'MethodNotAllowed' || status === 501 || status === 405;
 }
 
+/** `source` passed through, every chunk fed to `hash`; errors and destroy go both ways. */
+function hashing(source: Readable, hash: Hash): Readable {
+  const out = new Transform({
+    transform(chunk: Buffer, _encoding: BufferEncoding, done: TransformCallback): void {
+      hash.update(chunk);
+      done(null, chunk);
+    },
+  });
+  source.on('error', (err) => out.destroy(err));
+  out.on('close', () => source.destroy());
+  return source.pipe(out);
+}
+
 /** Completing failed because the upload, or a part we counted on, is not on the service. */
 class StaleUpload extends Error {
   override readonly name = 'StaleUpload';
@@ -347,7 +362,10 @@ async function sendPart(p: MultipartParams, uploadId: string, partNumber: number
   const expected = p.source.md5(offset, length);
   // Awaited only once the part is sent; a failure before that must not count as unhandled.
   expected.catch(() => undefined);
-  let body = p.source.stream(offset, length);
+  // The bytes really sent are hashed as they are read: a file rewritten during the upload shows
+  // here, whatever the service's ETags mean (defect 0 of issue 11: a torn object).
+  const sentHash = createHash('md5');
+  let body = hashing(p.source.stream(offset, length), sentHash);
   if (p.throttle !== undefined) body = pacedSource(body, p.throttle, signal);
   // The HTTP handler pipes the body into the request, which never learns that the body failed (the
   // file shrank): the request would wait for the missing bytes. Abort it with the body's error.
@@ -366,8 +384,10 @@ async function sendPart(p: MultipartParams, uploadId: string, partNumber: number
   }
   const etag = unquoteEtag(res.ETag);
   if (etag === '') throw new Error(`UploadPart ${partNumber} returned no ETag`);
-  // A part's ETag is its MD5 except under SSE-KMS / SSE-C (AWS), where nothing can be compared.
   const md5 = await expected;
+  if (sentHash.digest('hex') !== md5) throw new SourceChanged(`part ${partNumber} of ${p.key}: the file's bytes are no longer the ones hashed before the upload`);
+  // A part's ETag is its MD5 except under SSE-KMS / SSE-C (AWS), where nothing can be compared.
+  // The bytes sent were the right ones (above): a different ETag is damage on the way, worth a retry.
   if (PLAIN_MD5.test(etag) && etag.toLowerCase() !== md5) {
     throw new RemoteError('transient', `part ${partNumber} of ${p.key}: the service holds other bytes than the file's (ETag ${etag}, MD5 ${md5}; changed while uploading?)`);
   }
@@ -489,8 +509,9 @@ async function runUpload(p: MultipartParams, start: Start): Promise<MultipartRes
     };
   } catch (err) {
     await writer?.flush();
-    // Resumable: leave the upload for the next put to continue (the point of the checkpoint).
-    if (writer !== undefined && !writer.failed) throw err;
+    // Resumable: leave the upload for the next put to continue (the point of the checkpoint),
+    // unless its content is gone from the file: nothing could ever complete it.
+    if (writer !== undefined && !writer.failed && !(err instanceof SourceChanged)) throw err;
     await abortQuietly(p.client, p.bucket, p.key, uploadId);
     if (err instanceof StaleUpload) throw err;
     await resume?.store.clear().catch(() => undefined);

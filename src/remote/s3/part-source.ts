@@ -11,7 +11,7 @@
 import { createHash } from 'node:crypto';
 import type { FileHandle } from 'node:fs/promises';
 import { Readable } from 'node:stream';
-import { RangeHasher } from '../../scan/md5-thread.js';
+import { fileDigests, RangeHasher } from '../../scan/md5-thread.js';
 import { RemoteError, type PartDigests, type PutSource } from '../remote.js';
 
 /** Chunk size of part streams read from files: large enough that per-chunk costs vanish. */
@@ -117,4 +117,43 @@ export function withKnownDigests(source: PartSource, partSize: number, size: num
       return md5 !== undefined && length === Math.min(partSize, size - offset) ? md5 : source.md5(offset, length);
     },
   };
+}
+
+/**
+ * The source's bytes differ from what was hashed before the upload (the put's content MD5 and the
+ * part digests planned from the same bytes): the file changed while it was being sent. Never
+ * retried, and a multipart upload is aborted even when resumable: completing it would make an
+ * object of two versions (issue 11, defect 0).
+ */
+export class SourceChanged extends Error {
+  override readonly name = 'SourceChanged';
+}
+
+/**
+ * The MD5 of every part, planned from the same bytes as the put's content MD5 (`md5`, when there
+ * is one), before anything is sent: the caller's digests when they describe these parts (they come
+ * from the pass that computed `md5`), otherwise one pass over the source now, whose whole-content
+ * MD5 must then equal `md5`. Each part sent is checked against these (multipart.ts), so the
+ * object completed is exactly the content `md5` names.
+ */
+export async function plannedDigests(
+  source: PutSource,
+  size: number,
+  partSize: number,
+  known: PartDigests | undefined,
+  md5: string | undefined,
+  signal?: AbortSignal,
+): Promise<PartDigests> {
+  const count = Math.max(1, Math.ceil(size / partSize));
+  if (known !== undefined && known.partSize === partSize && known.md5s.length === count) return known;
+  let whole: string;
+  let md5s: readonly string[];
+  if (source.kind === 'bytes') {
+    whole = createHash('md5').update(source.data).digest('hex');
+    md5s = Array.from({ length: count }, (_, i) => createHash('md5').update(source.data.subarray(i * partSize, Math.min(size, (i + 1) * partSize))).digest('hex'));
+  } else {
+    ({ md5: whole, parts: { md5s } } = await fileDigests(source.file, size, partSize, signal));
+  }
+  if (md5 !== undefined && whole !== md5.toLowerCase()) throw new SourceChanged(`the content no longer has MD5 ${md5} (changed before the upload started)`);
+  return { partSize, md5s };
 }

@@ -62,7 +62,7 @@ import { classify, isAbort, toRemoteError } from './errors.js';
 import { decodeMeta, encodeMeta, quoteEtag, unquoteEtag } from './meta.js';
 import { choosePartSize, MiB, parseCheckpoint, uploadMultipart, type MultipartState } from './multipart.js';
 import { pace } from './pace.js';
-import { partSource, withKnownDigests, type PartSource } from './part-source.js';
+import { partSource, plannedDigests, SourceChanged, withKnownDigests, type PartSource } from './part-source.js';
 import { chooseSplits, listParallel, listRanges, type PageQuery, type RawItem, type RawPage } from './list-parallel.js';
 import { PresenceCheck, type ListPage, type Presence } from './presence.js';
 import { probeCapabilities, type S3Capabilities } from './probe.js';
@@ -465,13 +465,14 @@ export class S3Remote implements Remote {
       parts = partSource(source, handle);
       if (multipart) {
         const partSize = choosePartSize(size, this.partSize);
+        const planned = await plannedDigests(source, size, partSize, options.partMd5s, options.meta.md5, options.signal);
         const done = await uploadMultipart({
           client: this.client,
           bucket: this.bucket,
           key: this.key(path),
           size,
           partSize,
-          source: withKnownDigests(parts, partSize, size, options.partMd5s),
+          source: withKnownDigests(parts, partSize, size, planned),
           limit: this.partLimit,
           metadata,
           ...(native && options.ifMatch !== undefined ? { ifMatch: options.ifMatch } : {}),
@@ -523,6 +524,7 @@ export class S3Remote implements Remote {
       if (options.ifMatch !== undefined && classify(err) === 'not-found') throw this.changed('put', path);
       if (classify(err) === 'precondition') throw this.changed('put', path);
       if (errorCode(err) === 'BadDigest') throw badDigest(path, this.display, err);
+      if (err instanceof SourceChanged) throw sourceChanged(path, this.display, err);
       throw this.fail(err, 'put', path);
     } finally {
       release?.();
@@ -742,6 +744,11 @@ function sendOptions(signal: AbortSignal | undefined): { abortSignal?: AbortSign
 function badDigest(path: string, display: string, cause?: unknown): RemoteError {
   const message = `put "${path}" in ${display}: content differs from its recorded MD5 (file changed while uploading?)`;
   return new RemoteError('permanent', message, path, cause !== undefined ? { cause } : {});
+}
+
+function sourceChanged(path: string, display: string, cause: SourceChanged): RemoteError {
+  const message = `put "${path}" in ${display}: the file changed while it was being uploaded; the upload was abandoned and the object left as it was (the next run sends the new version)`;
+  return new RemoteError('permanent', message, path, { cause });
 }
 
 function errorCode(err: unknown): string {
