@@ -3,11 +3,12 @@
  * remote is opened: a file:// run (and every command that never touches the remote) starts without
  * paying for it.
  */
-import type { Capabilities, Remote } from './remote.js';
+import type { Capabilities, PendingUpload, Remote } from './remote.js';
 import type { RemoteSpec } from './spec.js';
 import type { S3RemoteOptions } from './s3/s3-remote.js';
 
 export { bucketProblem, displayRemote, parseRemoteUrl, type RemoteSpec } from './spec.js';
+export type { PendingUpload } from './remote.js';
 
 /**
  * How to open a remote: the S3 remote's own options less the address (which comes from the spec).
@@ -20,15 +21,6 @@ export type OpenOptions = Omit<S3RemoteOptions, 'bucket' | 'prefix' | 'onMultipa
 export interface ProbedCapabilities extends Capabilities {
   readonly conditionalDeletes?: boolean;
   readonly conditionalCopies?: boolean;
-}
-
-/** A multipart upload in progress on the service, not (yet) an object. */
-export interface PendingUpload {
-  /** Repository-relative path the upload would create. */
-  readonly path: string;
-  readonly uploadId: string;
-  /** When it was started, ms since the epoch (0 when the service does not say). */
-  readonly initiatedMs: number;
 }
 
 /**

@@ -208,6 +208,15 @@ export interface RemoteVersion {
   readonly isDelete: boolean;
 }
 
+/** A multipart upload in progress on the service, not (yet) an object. */
+export interface PendingUpload {
+  /** Repository-relative path the upload would create. */
+  readonly path: string;
+  readonly uploadId: string;
+  /** When it was started, ms since the epoch (0 when the service does not say). */
+  readonly initiatedMs: number;
+}
+
 export interface IfChangedOptions {
   /** Largest body accepted (the read is meant for small objects). Default 1 MiB; larger → 'permanent'. */
   readonly maxBytes?: number;

@@ -46,6 +46,7 @@ import {
   type IfChanged,
   type IfChangedOptions,
   type ListHints,
+  type PendingUpload,
   type PutOptions,
   type PutResult,
   type PutSource,
@@ -53,7 +54,6 @@ import {
   type RemoteObject,
   type UploadCheckpoint,
 } from '../remote.js';
-import type { PendingUpload } from '../open.js';
 import { displayRemote } from '../spec.js';
 import { ByteBudget } from './budget.js';
 import { makeClient, resolveEndpoint, sendCached, type ClientSettings } from './client.js';
