@@ -57,6 +57,5 @@ const code = await main(process.argv.slice(2), {
   env: process.env,
   signal: controller.signal,
 });
-// Interrupted before the transfers (scan, listing): main reports the aborted step as a failure,
-// but the user asked to stop, and nothing was half done.
-process.exitCode = controller.signal.aborted && code === 1 ? 130 : code;
+// main decides the exit code (src/cli/exit.ts), an interrupted run included.
+process.exitCode = code;

@@ -1,112 +1,33 @@
 /**
- * The command line: yargs wiring for every verb, and the one place where errors become exit codes.
+ * The command line, assembled: the global options, the commands of commands/index.ts, one parse.
  * `main(argv, io)` returns the exit code and never calls process.exit, so tests run it in-process.
+ * What to do with a failure is decided in exit.ts; what each command does, in commands/.
  */
+import { readFileSync } from 'node:fs';
 import yargs, { type Argv } from 'yargs';
-import { EXIT, LsyncError } from '../core/errors.js';
-import { RemoteError } from '../remote/remote.js';
-import { parseRate } from '../remote/wrap/bwlimit.js';
-import { commands } from './commands.js';
-import type { Out } from './render.js';
+import { commands } from './commands/index.js';
+import type { Runner } from './command.js';
+import { EXIT, finalExit, reportError, reportUsage } from './exit.js';
+import type { Io } from './io.js';
+import { globalOptions, withGlobalOptions, type GlobalArgs } from './options.js';
 
-export interface Io {
-  readonly stdout: Out;
-  readonly stderr: Out;
-  readonly cwd: string;
-  readonly env: Readonly<Record<string, string | undefined>>;
-  /** Aborted on the first Ctrl-C: the run stops taking new work and saves its state. */
-  readonly signal?: AbortSignal;
-}
+export type { Io } from './io.js';
+export type { CommandContext } from './command.js';
 
-export interface GlobalOptions {
-  readonly json: boolean;
-  readonly quiet: boolean;
-  readonly verbose: boolean;
-  readonly dryRun: boolean;
-  readonly concurrency: number;
-  readonly yes: boolean;
-  /** --bwlimit in bytes per second. */
-  readonly bwlimit?: number;
-  readonly endpoint?: string;
-  readonly region?: string;
-  readonly profile?: string;
-  /** --links / --no-links; undefined = the repository's `links` option. */
-  readonly links?: boolean;
-}
-
-/** What a command handler gets: its parsed options and the world. */
-export interface CommandContext {
-  readonly io: Io;
-  readonly global: GlobalOptions;
-}
-
-export type Handler = (args: Record<string, unknown>, ctx: CommandContext) => Promise<number>;
-
-function globalOptions(args: Record<string, unknown>): GlobalOptions {
-  const str = (k: string): string | undefined => (typeof args[k] === 'string' && args[k] !== '' ? (args[k] as string) : undefined);
-  const endpoint = str('endpoint');
-  const region = str('region');
-  const profile = str('profile');
-  const c = args['concurrency'];
-  if (typeof c !== 'number' || !Number.isInteger(c) || c < 1 || c > 1024) {
-    throw new LsyncError('usage', `--concurrency must be a whole number from 1 to 1024 (got ${String(c)})`);
-  }
-  let bwlimit: number | undefined;
-  if (typeof args['bwlimit'] === 'string') {
+/**
+ * The version users see: package.json's. This file runs from dist/bundle/ (two levels below the
+ * package) or dist/src/cli/ (three): the first package.json named lsync going up is the one.
+ */
+function packageVersion(): string {
+  for (const rel of ['../../package.json', '../../../package.json']) {
     try {
-      bwlimit = parseRate(args['bwlimit']);
-    } catch (e) {
-      throw new LsyncError('usage', `--bwlimit: ${e instanceof Error ? e.message : String(e)}`);
+      const pkg: unknown = JSON.parse(readFileSync(new URL(rel, import.meta.url), 'utf8'));
+      if (typeof pkg === 'object' && pkg !== null && 'name' in pkg && pkg.name === 'lsync' && 'version' in pkg && typeof pkg.version === 'string') return pkg.version;
+    } catch {
+      // not at this level: try the next
     }
   }
-  return {
-    ...(bwlimit !== undefined ? { bwlimit } : {}),
-    json: args['json'] === true,
-    quiet: args['quiet'] === true,
-    verbose: args['verbose'] === true,
-    dryRun: args['dry-run'] === true,
-    concurrency: c,
-    yes: args['yes'] === true,
-    ...(endpoint !== undefined ? { endpoint } : {}),
-    ...(region !== undefined ? { region } : {}),
-    ...(profile !== undefined ? { profile } : {}),
-    ...(typeof args['links'] === 'boolean' ? { links: args['links'] } : {}),
-  };
-}
-
-/** Maps any error to a one-line message and an exit code; a stack trace only with --verbose. */
-export function reportError(e: unknown, io: Io, verbose: boolean, json: boolean): number {
-  let code: number;
-  let message: string;
-  let hint: string | undefined;
-  if (io.signal?.aborted === true && e instanceof Error && e.name === 'AbortError') {
-    // Ctrl-C while scanning or listing (before the executor, which reports its own interruption):
-    // nothing was transferred, and that is an interrupt, not a bug.
-    code = EXIT.interrupted;
-    message = 'interrupted; what finished is recorded, the next run completes the rest';
-  } else if (e instanceof LsyncError) {
-    code = e.exitCode;
-    message = e.message;
-    hint = e.hint;
-  } else if (e instanceof RemoteError) {
-    code = EXIT.failed;
-    message = e.message;
-    if (e.kind === 'auth') hint = 'check your credentials (AWS_PROFILE, --profile, AWS_ACCESS_KEY_ID) and that they may use this bucket';
-    if (e.kind === 'no-bucket') hint = 'check the name, or create it with `lsync init <remote> --create-bucket`';
-    if (e.kind === 'transient') hint = 'the service or network failed; run the command again';
-  } else {
-    code = EXIT.failed;
-    const err = e instanceof Error ? e : new Error(String(e));
-    message = `internal error: ${err.message}`;
-    hint = verbose ? undefined : 'this is a bug in lsync; run again with --verbose and report the output';
-  }
-  if (json) {
-    io.stdout.write(`${JSON.stringify({ type: 'error', exitCode: code, message, ...(hint !== undefined ? { hint } : {}) })}\n`);
-  }
-  io.stderr.write(`lsync: ${message}\n`);
-  if (hint !== undefined && !json) io.stderr.write(`hint: ${hint}\n`);
-  if (verbose && e instanceof Error && e.stack !== undefined) io.stderr.write(`${e.stack}\n`);
-  return code;
+  return 'unknown';
 }
 
 class UsageFailure extends Error {}
@@ -118,81 +39,63 @@ class UsageFailure extends Error {}
  * the parse itself (--help, usage errors), never after a handler started, so the cache is never
  * read: skip filling it. Looked up defensively: another yargs version simply keeps its behaviour.
  */
-function skipHelpCache(cli: Argv): void {
+function skipHelpCache(cli: Argv<GlobalArgs>): void {
   type Internals = { getInternalMethods?: () => { getUsageInstance?: () => { cacheHelpMessage?: () => void } } };
   const usage = (cli as unknown as Internals).getInternalMethods?.().getUsageInstance?.();
   if (usage !== undefined && typeof usage.cacheHelpMessage === 'function') usage.cacheHelpMessage = (): void => undefined;
 }
 
-export async function main(argv: readonly string[], io: Io): Promise<number> {
-  let exitCode: number = EXIT.ok;
-  let verbose = argv.includes('--verbose');
-  let json = argv.includes('--json');
-  let cli: Argv = yargs([...argv])
-    .scriptName('lsync')
-    .usage('lsync <command> [options]\n\nKeep a folder in sync with an S3 bucket prefix (or a plain directory) among several people and machines.')
-    .option('dry-run', { type: 'boolean', describe: 'plan and print, change nothing anywhere', default: false })
-    .option('json', { type: 'boolean', describe: 'machine-readable output on stdout (NDJSON events), logs on stderr', default: false })
-    .option('quiet', { alias: 'q', type: 'boolean', describe: 'print only errors, warnings and conflicts', default: false })
-    .option('verbose', { alias: 'v', type: 'boolean', describe: 'more detail, and stack traces on errors', default: false })
-    .option('concurrency', { alias: 'j', type: 'number', describe: 'transfers in flight', default: 16 })
-    .option('yes', { alias: 'y', type: 'boolean', describe: 'answer yes to prompts', default: false })
-    .option('bwlimit', { type: 'string', describe: 'bandwidth limit shared by uploads and downloads, e.g. 10M or 512K (bytes per second)' })
-    .option('endpoint', { type: 'string', describe: 'S3 endpoint URL (or AWS_ENDPOINT_URL_S3 / AWS_ENDPOINT_URL)' })
-    .option('region', { type: 'string', describe: 'S3 region' })
-    .option('profile', { type: 'string', describe: 'AWS profile for credentials' })
-    .option('links', { type: 'boolean', describe: 'sync symbolic links as links (stored as small objects holding the target); default: skip them with a warning (config: links)' })
-    .group(['dry-run', 'json', 'quiet', 'verbose', 'concurrency', 'bwlimit', 'yes', 'endpoint', 'region', 'profile', 'links', 'help', 'version'], 'Global options:')
+function parser(argv: readonly string[]): Argv<GlobalArgs> {
+  return withGlobalOptions(
+    yargs([...argv])
+      .scriptName('lsync')
+      .usage('lsync <command> [options]\n\nKeep a folder in sync with an S3 bucket prefix (or a plain directory) among several people and machines.'),
+  )
     .strict()
     .demandCommand(1, 'say which command to run: lsync <command> (see lsync --help)')
     .recommendCommands()
-    .version('0.1.0')
+    .version(packageVersion())
     .help()
     .alias('help', 'h')
     .wrap(Math.min(100, process.stdout.columns ?? 100))
     .exitProcess(false);
+}
 
-  for (const c of commands) {
-    cli = cli.command(
-      c.command,
-      c.describe,
-      (y) => c.builder(y),
-      async (args) => {
-        const a = args as Record<string, unknown>;
-        verbose = a['verbose'] === true;
-        json = a['json'] === true;
-        try {
-          const global = globalOptions(a);
-          exitCode = await c.handler(a, { io, global });
-        } catch (e) {
-          // Kept apart from yargs' own failures, which are usage errors.
-          handlerError = { error: e };
-        }
-      },
-    );
-  }
-
+export async function main(argv: readonly string[], io: Io): Promise<number> {
+  let verbose = argv.includes('--verbose') || argv.includes('-v');
+  let json = argv.includes('--json');
+  let outcome: { code: number } | { error: unknown } | undefined;
+  const runner: Runner = {
+    async run(args, work) {
+      verbose = args.verbose;
+      json = args.json;
+      try {
+        outcome = { code: await work({ io, global: globalOptions(args) }) };
+      } catch (e) {
+        // Kept apart from yargs' own failures, which are usage errors.
+        outcome = { error: e };
+      }
+    },
+  };
+  const cli = parser(argv);
+  for (const c of commands) c.register(cli, runner);
   skipHelpCache(cli);
 
-  let usageError: string | undefined;
-  let handlerError: { error: unknown } | undefined;
   let printed = '';
   try {
-    await cli.fail((msg, err) => {
-      // Throwing is what stops yargs: a fail handler that returns lets the command handler run.
-      throw new UsageFailure(msg ?? (err instanceof Error ? err.message : 'invalid command line'));
-    }).parseAsync([...argv], {}, (_err, _args, output) => {
-      if (output !== '') printed = output;
-    });
+    await cli
+      .fail((msg, err) => {
+        // Throwing is what stops yargs: a fail handler that returns lets the command handler run.
+        throw new UsageFailure(msg ?? (err instanceof Error ? err.message : 'invalid command line'));
+      })
+      .parseAsync([...argv], {}, (_err, _args, output) => {
+        if (output !== '') printed = output;
+      });
   } catch (e) {
-    if (e instanceof UsageFailure) usageError = e.message.replace(/\s*\n\s*/g, ' ');
-    else return reportError(e, io, verbose, json);
+    if (e instanceof UsageFailure) return reportUsage(e.message.replace(/\s*\n\s*/g, ' '), io);
+    return finalExit(reportError(e, io, verbose, json), io.signal);
   }
-  if (handlerError !== undefined) return reportError(handlerError.error, io, verbose, json);
-  if (usageError !== undefined) {
-    io.stderr.write(`lsync: ${usageError}\nhint: see lsync --help, or lsync <command> --help\n`);
-    return EXIT.usage;
-  }
+  if (outcome !== undefined && 'error' in outcome) return finalExit(reportError(outcome.error, io, verbose, json), io.signal);
   if (printed !== '') io.stdout.write(`${printed}\n`);
-  return exitCode;
+  return finalExit(outcome?.code ?? EXIT.ok, io.signal);
 }

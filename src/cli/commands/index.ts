@@ -1,0 +1,30 @@
+/**
+ * Every lsync command, in the order `lsync --help` lists them.
+ *
+ * To add a command `foo`:
+ *   1. write src/cli/commands/foo.ts:
+ *        export default defineCommand({
+ *          command: 'foo <thing> [paths..]', describe: '...',
+ *          builder: (y) => y.positional(...).option(...).example('lsync foo x', 'what it does'),
+ *          run: async (args, { io, global }) => { ...; return EXIT.ok; },   // args are typed
+ *        });
+ *      (shared options: ../args.ts; --json/--verbose/--dry-run/--endpoint are global: `global`;
+ *      errors: throw LsyncError/RemoteError, ../exit.ts maps them to exit codes);
+ *   2. import it below and add it to `commands`: one line each. Nothing else to touch.
+ */
+import type { CommandEntry } from '../command.js';
+import init from './init.js';
+import pull from './pull.js';
+import push from './push.js';
+import resolve from './resolve.js';
+import status from './status.js';
+import sync from './sync.js';
+
+export const commands: readonly CommandEntry[] = [
+  init,
+  status,
+  sync,
+  push,
+  pull,
+  resolve,
+];

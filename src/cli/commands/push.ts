@@ -1,0 +1,15 @@
+/** `lsync push [paths..]`: local changes to the remote. */
+import { defineCommand } from '../command.js';
+import { transferOptions } from '../args.js';
+import { syncLike } from '../sync-run.js';
+
+export default defineCommand({
+  command: 'push [paths..]',
+  describe: 'send local changes to the remote',
+  builder: (y) =>
+    transferOptions(y, 'local')
+      .example('lsync push', 'send every local change')
+      .example('lsync push report.pdf --force', 'overwrite the remote copy even though a collaborator changed it')
+      .example('lsync push --mirror', 'make the remote exactly the local tree'),
+  run: (args, ctx) => syncLike('push', args, ctx),
+});

@@ -1,0 +1,16 @@
+/** `lsync status [paths..]`: the plan of a sync, transferring nothing. */
+import { defineCommand } from '../command.js';
+import { pathsArg, recursiveArg } from '../args.js';
+import { syncLike } from '../sync-run.js';
+
+export default defineCommand({
+  command: 'status [paths..]',
+  describe: 'show what a sync would do, in both directions, and the conflicts (transfers nothing)',
+  builder: (y) =>
+    recursiveArg(pathsArg(y))
+      .example('lsync status', 'the whole repository')
+      .example('lsync status docs/ notes.txt', 'just these paths')
+      .example('lsync status --json', 'the plan as JSON for scripts')
+      .epilog('Exit code 3 when conflicts exist, 0 otherwise.'),
+  run: (args, ctx) => syncLike('status', args, ctx),
+});

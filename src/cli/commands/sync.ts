@@ -1,0 +1,16 @@
+/** `lsync sync [paths..]`: both directions. */
+import { defineCommand } from '../command.js';
+import { maxDeleteArg, pathsArg, recursiveArg } from '../args.js';
+import { syncLike } from '../sync-run.js';
+
+export default defineCommand({
+  command: 'sync [paths..]',
+  describe: 'pull, then push: both sides end up with every non-conflicting change',
+  builder: (y) =>
+    maxDeleteArg(recursiveArg(pathsArg(y)))
+      .example('lsync sync', 'everything')
+      .example('lsync sync reports/ --dry-run', 'show what would happen under reports/')
+      .example('lsync sync --recursive', 'this repository, then every repository nested in it')
+      .epilog('Conflicts (both sides changed differently) are never overwritten: they are reported, everything else is synced, and the exit code is 3.'),
+  run: (args, ctx) => syncLike('sync', args, ctx),
+});

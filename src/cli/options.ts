@@ -1,0 +1,85 @@
+/**
+ * The options every command takes (--json, --verbose, --dry-run, --endpoint ...), declared once,
+ * and their validation into `GlobalOptions`, the form handlers use.
+ */
+import type { Argv } from 'yargs';
+import { LsyncError } from '../core/errors.js';
+import { parseRate } from '../remote/wrap/bwlimit.js';
+
+export const GLOBAL_GROUP = 'Global options:';
+
+/** Declares the global options on the top-level parser (yargs passes them on to every command). */
+export function withGlobalOptions(y: Argv) {
+  return y
+    .option('dry-run', { type: 'boolean', describe: 'plan and print, change nothing anywhere', default: false })
+    .option('json', { type: 'boolean', describe: 'machine-readable output on stdout (NDJSON events), logs on stderr', default: false })
+    .option('quiet', { alias: 'q', type: 'boolean', describe: 'print only errors, warnings and conflicts', default: false })
+    .option('verbose', { alias: 'v', type: 'boolean', describe: 'more detail, and stack traces on errors', default: false })
+    .option('concurrency', { alias: 'j', type: 'number', describe: 'transfers in flight', default: 16 })
+    .option('bwlimit', { type: 'string', describe: 'bandwidth limit shared by uploads and downloads, e.g. 10M or 512K (bytes per second)' })
+    .option('endpoint', { type: 'string', describe: 'S3 endpoint URL (or AWS_ENDPOINT_URL_S3 / AWS_ENDPOINT_URL)' })
+    .option('region', { type: 'string', describe: 'S3 region' })
+    .option('profile', { type: 'string', describe: 'AWS profile for credentials' })
+    .option('links', { type: 'boolean', describe: 'sync symbolic links as links (stored as small objects holding the target); default: skip them with a warning (config: links)' })
+    .group(['dry-run', 'json', 'quiet', 'verbose', 'concurrency', 'bwlimit', 'endpoint', 'region', 'profile', 'links', 'help', 'version'], GLOBAL_GROUP);
+}
+
+/** The parsed global options, as yargs gives them to every command's builder and handler. */
+export type GlobalArgs = ReturnType<typeof withGlobalOptions> extends Argv<infer T> ? T : never;
+
+export interface GlobalOptions {
+  readonly json: boolean;
+  readonly quiet: boolean;
+  readonly verbose: boolean;
+  readonly dryRun: boolean;
+  readonly concurrency: number;
+  /** --bwlimit in bytes per second. */
+  readonly bwlimit?: number;
+  readonly endpoint?: string;
+  readonly region?: string;
+  readonly profile?: string;
+  /** --links / --no-links; undefined = the repository's `links` option. */
+  readonly links?: boolean;
+}
+
+const nonEmpty = (s: string | undefined): string | undefined => (s !== undefined && s !== '' ? s : undefined);
+
+/** Validates what yargs cannot (ranges, rates); throws a usage error naming the option. */
+export function globalOptions(args: GlobalArgs): GlobalOptions {
+  const c = args.concurrency;
+  if (!Number.isInteger(c) || c < 1 || c > 1024) {
+    throw new LsyncError('usage', `--concurrency must be a whole number from 1 to 1024 (got ${String(c)})`);
+  }
+  let bwlimit: number | undefined;
+  if (args.bwlimit !== undefined) {
+    try {
+      bwlimit = parseRate(args.bwlimit);
+    } catch (e) {
+      throw new LsyncError('usage', `--bwlimit: ${e instanceof Error ? e.message : String(e)}`);
+    }
+  }
+  const endpoint = nonEmpty(args.endpoint);
+  const region = nonEmpty(args.region);
+  const profile = nonEmpty(args.profile);
+  return {
+    ...(bwlimit !== undefined ? { bwlimit } : {}),
+    json: args.json,
+    quiet: args.quiet,
+    verbose: args.verbose,
+    dryRun: args['dry-run'],
+    concurrency: c,
+    ...(endpoint !== undefined ? { endpoint } : {}),
+    ...(region !== undefined ? { region } : {}),
+    ...(profile !== undefined ? { profile } : {}),
+    ...(args.links !== undefined ? { links: args.links } : {}),
+  };
+}
+
+/** The remote settings given on the command line, in the shape the app's use cases take. */
+export function remoteOverrides(g: GlobalOptions): { endpoint?: string; region?: string; profile?: string } {
+  return {
+    ...(g.endpoint !== undefined ? { endpoint: g.endpoint } : {}),
+    ...(g.region !== undefined ? { region: g.region } : {}),
+    ...(g.profile !== undefined ? { profile: g.profile } : {}),
+  };
+}

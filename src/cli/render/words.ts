@@ -1,0 +1,59 @@
+/** How actions, conflicts and refused names are named in text output. */
+import type { Action, Conflict } from '../../core/types.js';
+import type { NameProblem } from '../../core/names.js';
+import type { ExecActionType } from '../../exec/events.js';
+import { isDirAction, type ExecAction } from '../../exec/executor.js';
+
+/** The planned form: `upload`, `delete remote`. */
+export const VERB: Record<ExecActionType, string> = {
+  upload: 'upload',
+  download: 'download',
+  'delete-remote': 'delete remote',
+  'delete-local': 'delete local',
+  record: 'record',
+  forget: 'forget',
+  'move-remote': 'move remote',
+  'move-local': 'move local',
+  'keep-both': 'keep both',
+};
+
+/** The finished form: `uploaded`, `deleted remote`. */
+export const DONE: Record<ExecActionType, string> = {
+  upload: 'uploaded',
+  download: 'downloaded',
+  'delete-remote': 'deleted remote',
+  'delete-local': 'deleted local',
+  record: 'recorded',
+  forget: 'forgot',
+  'move-remote': 'moved remote',
+  'move-local': 'moved local',
+  'keep-both': 'kept both',
+};
+
+export const REASON: Record<Conflict['reason'], string> = {
+  'both-modified': 'both modified',
+  'both-added': 'both added',
+  'unknown-content': 'both changed',
+};
+
+/** Database-only actions: nothing moves, so they are not counted as files. */
+export const bookkeeping = (t: ExecActionType): boolean => t === 'record' || t === 'forget';
+
+export const isPush = (a: ExecAction | Action): boolean => a.type === 'upload' || a.type === 'delete-remote' || a.type === 'move-remote';
+export const isPull = (a: ExecAction | Action): boolean => a.type === 'download' || a.type === 'delete-local' || a.type === 'move-local';
+
+/** The path column of a line: a move names both ends, old → new; a folder ends in `/`. */
+export function where(a: { readonly path: string; readonly from?: string; readonly kind?: 'dir' }): string {
+  return a.from !== undefined ? `${a.from} → ${a.path}` : a.kind === 'dir' ? `${a.path}/` : a.path;
+}
+
+/** An action as `where` shows it. */
+export function shown(a: ExecAction): { readonly path: string; readonly from?: string; readonly kind?: 'dir' } {
+  if (a.type === 'move-remote' || a.type === 'move-local') return a;
+  return isDirAction(a) ? { path: a.path, kind: 'dir' } : a;
+}
+
+/** Every path a refused name involves. */
+export function namePaths(n: NameProblem): string[] {
+  return n.kind === 'too-long' ? [n.path] : n.kind === 'file-folder' ? [n.file.path, `${n.folder.path}/`] : n.spellings.map((s) => (n.folder ? `${s.path}/` : s.path));
+}
