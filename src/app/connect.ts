@@ -1,8 +1,8 @@
 /**
- * From a repository's config (plus command-line overrides) to a working Remote.
+ * From one remote's config (plus command-line overrides) to a working Remote.
  */
 import { openRemote, parseRemoteUrl, type OpenedRemote } from '../remote/open.js';
-import type { RepoConfig } from '../state/config.js';
+import type { RemoteConfig } from '../state/config.js';
 
 /** --endpoint, --region, --profile: win over the config for this run only. */
 export interface RemoteOverrides {
@@ -11,8 +11,8 @@ export interface RemoteOverrides {
   readonly profile?: string;
 }
 
-export async function connect(config: RepoConfig, o: RemoteOverrides, concurrency: number): Promise<OpenedRemote> {
-  const spec = parseRemoteUrl(config.remote);
+export async function connect(config: RemoteConfig, o: RemoteOverrides, concurrency: number): Promise<OpenedRemote> {
+  const spec = parseRemoteUrl(config.url);
   const endpoint = o.endpoint ?? config.endpoint;
   const region = o.region ?? config.region;
   const profile = o.profile ?? config.profile;

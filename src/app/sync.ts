@@ -93,7 +93,7 @@ export async function runSync(req: SyncRequest, emit: EventSink): Promise<SyncOu
         emit,
         ...(req.signal !== undefined ? { signal: req.signal } : {}),
         fs: s.fs,
-        ...keyPrefix(s.repo.config.remote),
+        ...keyPrefix(s.remoteConfig.url),
         // A new file is hashed by its upload anyway where that reads it: a small one is read into
         // memory, hashed and sent from that buffer; one the remote takes in parts is hashed whole
         // and part by part in one pass (executor.ts). The scan reading it first would be one more
@@ -130,6 +130,7 @@ export async function runSync(req: SyncRequest, emit: EventSink): Promise<SyncOu
       const result = await execute(actions, {
         root: s.repo.root,
         metaDir: s.repo.metaDir,
+        stateDir: s.stateDir,
         remote: s.remote,
         db: s.db,
         trash: s.trash,

@@ -36,6 +36,8 @@ export type ExecAction = Action | KeepBothAction;
 export interface ExecContext {
   readonly root: string;
   readonly metaDir: string;
+  /** The remote's own state folder (`.lsync/remotes/<name>/`): its upload checkpoints. Default: metaDir. */
+  readonly stateDir?: string;
   readonly remote: Remote;
   readonly db: Database;
   readonly trash: Trash;
@@ -119,7 +121,7 @@ export async function execute(actions: readonly ExecAction[], ctx: ExecContext):
 
   // Checkpoints of interrupted uploads whose file changed since will never be continued: abort
   // their multipart uploads (they cost storage) and forget them, once per run.
-  const checkpoints = new UploadCheckpoints(ctx.metaDir, ctx.root);
+  const checkpoints = new UploadCheckpoints(ctx.stateDir ?? ctx.metaDir, ctx.root);
   if (ctx.discardUpload !== undefined) {
     for (const s of await checkpoints.stale()) {
       try {

@@ -27,6 +27,11 @@ export interface FileDatabase extends Database {
   compact(): Promise<void>;
   /** Records in journal.yaml (written, not queued): what compaction would fold in. */
   readonly journalRecords: number;
+  /**
+   * Release the file handle and write nothing more: the files changed under this copy (another
+   * process held the lock), so its records must not be folded over theirs. Pending records are lost.
+   */
+  discard(): Promise<void>;
 }
 
 export interface DatabaseOptions {
@@ -115,6 +120,16 @@ class JournaledDatabase implements FileDatabase {
         this.handle = undefined;
         await handle?.close();
       }
+    });
+  }
+
+  async discard(): Promise<void> {
+    this.closed = true;
+    this.pending = [];
+    await this.enqueue(async () => {
+      const handle = this.handle;
+      this.handle = undefined;
+      await handle?.close();
     });
   }
 

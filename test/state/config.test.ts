@@ -19,23 +19,23 @@ test('sizes: 16M, 512K, 1.5M, 1G, bytes; nonsense is undefined', () => {
 
 test('a full config round-trips through its YAML form', () => {
   const cfg = parseConfig(
-    { version: 1, remote: 's3://b/p/', endpoint: 'http://127.0.0.1:9000', conflict: 'keep-both', max_delete_share: 0.3, use_gitignore: true, part_size: '32M', multipart_threshold: '64M', part_memory: '128M' },
+    { version: 1, remote: 's3://bkt/p/', endpoint: 'http://127.0.0.1:9000', conflict: 'keep-both', max_delete_share: 0.3, use_gitignore: true, part_size: '32M', multipart_threshold: '64M', part_memory: '128M' },
     'config.yaml',
   );
-  assert.equal(cfg.partSize, 32 * MiB);
-  assert.equal(cfg.multipartThreshold, 64 * MiB);
-  assert.equal(cfg.partMemory, 128 * MiB);
+  assert.equal(cfg.origin.partSize, 32 * MiB);
+  assert.equal(cfg.origin.multipartThreshold, 64 * MiB);
+  assert.equal(cfg.origin.partMemory, 128 * MiB);
   assert.deepEqual(parseConfig(yaml.load(formatConfig(cfg)), 'config.yaml'), cfg);
 });
 
 const rejects: [Record<string, unknown>, RegExp][] = [
-  [{ version: 2, remote: 's3://b' }, /version/],
+  [{ version: 2, remote: 's3://bkt' }, /version/],
   [{ version: 1 }, /"remote" is missing/],
-  [{ version: 1, remote: 's3://b', colour: 'blue' }, /unknown option "colour"/],
-  [{ version: 1, remote: 's3://b', conflict: 'newest' }, /"conflict" must be one of/],
-  [{ version: 1, remote: 's3://b', max_delete_share: 2 }, /max_delete_share/],
-  [{ version: 1, remote: 's3://b', part_size: '1M' }, /"part_size" must be a size from 5 MiB/],
-  [{ version: 1, remote: 's3://b', use_gitignore: 'yes' }, /"use_gitignore" must be true or false/],
+  [{ version: 1, remote: 's3://bkt', colour: 'blue' }, /unknown option "colour"/],
+  [{ version: 1, remote: 's3://bkt', conflict: 'newest' }, /"conflict" must be one of/],
+  [{ version: 1, remote: 's3://bkt', max_delete_share: 2 }, /max_delete_share/],
+  [{ version: 1, remote: 's3://bkt', part_size: '1M' }, /"part_size" must be a size from 5 MiB/],
+  [{ version: 1, remote: 's3://bkt', use_gitignore: 'yes' }, /"use_gitignore" must be true or false/],
 ];
 for (const [raw, message] of rejects) {
   test(`rejected: ${JSON.stringify(raw)}`, () => {

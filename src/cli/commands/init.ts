@@ -26,13 +26,14 @@ export default defineCommand({
       force: args.force,
       overrides: remoteOverrides(global),
       concurrency: global.concurrency,
+      dryRun: global.dryRun,
     });
     if (global.json) io.stdout.write(`${JSON.stringify({ type: 'init', ...r })}\n`);
     else if (!global.quiet) {
       const found = r.objects === 0 ? 'the remote is empty' : `the remote holds ${r.objects} object(s), ${formatBytes(r.bytes)}`;
       io.stdout.write(
-        `Initialised lsync repository in ${r.root}\n` +
-          `Remote: ${r.remote}${r.createdBucket ? ' (created)' : ''}; ${found}\n` +
+        `${r.dryRun ? 'Would initialise' : 'Initialised'} lsync repository in ${r.root}${r.dryRun ? ' (dry run: nothing was written)' : ''}\n` +
+          `Remote: ${r.remote}${r.createdBucket ? (r.dryRun ? ' (would be created)' : ' (created)') : ''}; ${found}\n` +
           `Conditional writes: ${r.conditionalWrites ? 'yes' : 'no (lsync re-checks before each write)'}; versioning: ${r.versioning ? 'on' : 'off'}\n` +
           `Next: lsync status to see what a sync would do, then lsync sync.\n`,
       );

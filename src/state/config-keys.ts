@@ -1,0 +1,164 @@
+/**
+ * Every key config.yaml may hold, with how its value is checked: one table that the loader, the
+ * typed get/set API (config-edit.ts, behind `lsync config`) and error messages all read.
+ *
+ * Keys are snake_case in YAML. A repository key (`conflict`) is set at the top of config.yaml or,
+ * as a user default, in the --global file; a remote key (`endpoint`) belongs to one remote and is
+ * named `remote.<name>.<key>` by the API (as git names `remote.origin.url`).
+ *
+ * Pure: no `node:*` imports.
+ */
+import { parseRemoteUrl } from '../remote/spec.js';
+
+export type ConfigValue = string | number | boolean;
+export type KeyScope = 'repo' | 'remote';
+
+export interface KeySpec {
+  /** The YAML key. */
+  readonly key: string;
+  readonly scope: KeyScope;
+  /** The allowed values, for messages: `one of stop, keep-both, local, remote`. */
+  readonly allowed: string;
+  /** Value written when the key is absent (repository keys only). */
+  readonly fallback?: ConfigValue;
+  /** Written as the user typed it (`32M`), not as the parsed value. */
+  readonly keepsText?: boolean;
+  /**
+   * A value from YAML or from a command line (always a string there) → the stored value, or
+   * undefined when it is not allowed.
+   */
+  parse(raw: unknown): ConfigValue | undefined;
+}
+
+const MiB = 1024 * 1024;
+
+/** `16M`, `512K`, `1G`, `1.5M` or a plain number of bytes (K, M, G = 1024 multiples). */
+export function parseSize(v: unknown): number | undefined {
+  if (typeof v === 'number') return Number.isInteger(v) && v > 0 ? v : undefined;
+  if (typeof v !== 'string') return undefined;
+  const m = /^\s*(\d+(?:\.\d+)?)\s*([KMG]?)i?B?\s*$/i.exec(v);
+  if (m === null) return undefined;
+  const unit = { '': 1, K: 1024, M: MiB, G: 1024 * MiB }[(m[2] ?? '').toUpperCase() as '' | 'K' | 'M' | 'G'];
+  const n = Math.round(Number(m[1]) * unit);
+  return n > 0 ? n : undefined;
+}
+
+function oneOf(key: string, scope: KeyScope, values: readonly string[], fallback?: string): KeySpec {
+  return {
+    key,
+    scope,
+    allowed: `one of ${values.join(', ')}`,
+    ...(fallback !== undefined ? { fallback } : {}),
+    parse: (raw) => (typeof raw === 'string' && values.includes(raw) ? raw : undefined),
+  };
+}
+
+function bool(key: string, scope: KeyScope, fallback?: boolean): KeySpec {
+  return {
+    key,
+    scope,
+    allowed: 'true or false',
+    ...(fallback !== undefined ? { fallback } : {}),
+    parse: (raw) => (typeof raw === 'boolean' ? raw : raw === 'true' ? true : raw === 'false' ? false : undefined),
+  };
+}
+
+function text(key: string, scope: KeyScope): KeySpec {
+  return { key, scope, allowed: 'a non-empty string', parse: (raw) => (typeof raw === 'string' && raw.trim() !== '' ? raw : undefined) };
+}
+
+function size(key: string, min: number, max: number): KeySpec {
+  return {
+    key,
+    scope: 'remote',
+    allowed: `a size from ${min / MiB} MiB to ${max / MiB} MiB, like 16M`,
+    keepsText: true,
+    parse: (raw) => {
+      const n = parseSize(raw);
+      return n !== undefined && n >= min && n <= max ? n : undefined;
+    },
+  };
+}
+
+function number(key: string, scope: KeyScope, min: number, max: number, fallback: number): KeySpec {
+  return {
+    key,
+    scope,
+    allowed: `a number from ${min} to ${max}`,
+    fallback,
+    parse: (raw) => {
+      const n = typeof raw === 'number' ? raw : typeof raw === 'string' && raw.trim() !== '' ? Number(raw) : NaN;
+      return n >= min && n <= max ? n : undefined;
+    },
+  };
+}
+
+/**
+ * A prefix segment that is empty, `.` or `..` (`s3://bkt/pre//x`, `s3://bkt/../x`) names keys no
+ * tool shows the same way: refused wherever a remote URL is typed or read.
+ */
+export function remoteUrlProblem(url: string): string | undefined {
+  let spec;
+  try {
+    spec = parseRemoteUrl(url);
+  } catch (e) {
+    return e instanceof Error ? e.message : String(e);
+  }
+  if (spec.kind !== 's3') return undefined;
+  const body = spec.prefix.replace(/\/$/, '');
+  if (body === '') return undefined;
+  const bad = body.split('/').find((s) => s === '' || s === '.' || s === '..');
+  if (bad === undefined) return undefined;
+  return `remote "${url}" has ${bad === '' ? 'an empty' : `a "${bad}"`} segment in its prefix`;
+}
+
+const url: KeySpec = {
+  key: 'url',
+  scope: 'remote',
+  allowed: 's3://bucket/prefix, bucket/prefix or file:///absolute/path',
+  parse: (raw) => (typeof raw === 'string' && remoteUrlProblem(raw) === undefined ? raw.trim() : undefined),
+};
+
+export const CONFLICT_POLICIES = ['stop', 'keep-both', 'local', 'remote'] as const;
+export const REMOTE_ROLES = ['sync', 'mirror'] as const;
+
+/** Keys at the top of config.yaml (and in the --global file). */
+export const REPO_KEYS: readonly KeySpec[] = [
+  oneOf('conflict', 'repo', CONFLICT_POLICIES, 'stop'),
+  number('max_delete_share', 'repo', 0, 1, 0.5),
+  bool('use_gitignore', 'repo', false),
+  bool('links', 'repo', false),
+];
+
+/** Keys of one remote (under `remotes.<name>`). */
+export const REMOTE_KEYS: readonly KeySpec[] = [
+  url,
+  oneOf('role', 'remote', REMOTE_ROLES),
+  text('endpoint', 'remote'),
+  text('region', 'remote'),
+  text('profile', 'remote'),
+  text('provider', 'remote'),
+  bool('conditional_writes', 'remote'),
+  bool('conditional_deletes', 'remote'),
+  bool('conditional_copies', 'remote'),
+  bool('versioning', 'remote'),
+  size('multipart_threshold', 5 * MiB, 5 * 1024 * MiB),
+  size('part_size', 5 * MiB, 5 * 1024 * MiB),
+  size('part_memory', 5 * MiB, 64 * 1024 * MiB),
+];
+
+export function repoKey(key: string): KeySpec | undefined {
+  return REPO_KEYS.find((k) => k.key === key);
+}
+
+export function remoteKey(key: string): KeySpec | undefined {
+  return REMOTE_KEYS.find((k) => k.key === key);
+}
+
+/** Remote names become folder names under `.lsync/remotes/`: letters, digits, `.`, `_`, `-`. */
+export function remoteNameProblem(name: string): string | undefined {
+  if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/.test(name)) {
+    return `remote name "${name}" must be 1 to 64 letters, digits, ".", "_" or "-", starting with a letter or digit`;
+  }
+  return undefined;
+}
