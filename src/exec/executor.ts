@@ -36,8 +36,7 @@ export type ExecAction = Action | KeepBothAction;
 export interface ExecContext {
   readonly root: string;
   readonly metaDir: string;
-  /** The remote's own state folder (`.lsync/remotes/<name>/`): its upload checkpoints. Default: metaDir. */
-  readonly stateDir?: string;
+  readonly stateDir?: string; // the remote's state folder (.lsync/remotes/<name>/, its upload checkpoints); default metaDir
   readonly remote: Remote;
   readonly db: Database;
   readonly trash: Trash;

@@ -19,8 +19,8 @@ forEachRemote('safety', (world, kind) => {
     await a.write('a.txt', 'a');
     assert.equal((await a.lsync('sync')).code, 0);
     await a.lsync('sync'); // compaction may or may not have happened: break whichever file exists
-    const index = join(a.dir, '.lsync', 'index.yaml');
-    const journal = join(a.dir, '.lsync', 'journal.yaml');
+    const index = join(a.dir, '.lsync', 'remotes', 'origin', 'index.yaml');
+    const journal = join(a.dir, '.lsync', 'remotes', 'origin', 'journal.yaml');
     await writeFile(index, 'version: 1\nentries:\n  - {"p": 12, "s": "x"}\n');
     await writeFile(journal, '');
     await a.write('new.txt', 'must not be sent');
