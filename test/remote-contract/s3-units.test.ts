@@ -84,12 +84,12 @@ describe('quirks', () => {
     assert.equal(detectProvider('http://minio.local:9000'), 'minio');
     assert.equal(detectProvider('http://127.0.0.1:4568'), 's3rver');
     assert.equal(detectProvider('http://localhost:5000'), 'moto');
-    assert.equal(detectProvider('https://nyc3.digitaloceanspaces.com'), 'generic');
+    assert.equal(detectProvider('https://nyc3.digitaloceanspaces.com'), 'other');
     assert.equal(detectProvider('http://127.0.0.1:1234', 'moto'), 'moto');
     assert.throws(() => detectProvider(undefined, 'nonsense'), /unknown S3 provider/);
   });
   test('non-AWS endpoints: path style, checksums only when required', () => {
-    for (const p of ['s3rver', 'moto', 'minio', 'generic'] as const) {
+    for (const p of ['s3rver', 'moto', 'minio', 'other', 'r2', 'b2', 'gcs', 'garage', 'ceph', 'wasabi'] as const) {
       const q = quirksFor(p);
       assert.equal(q.forcePathStyle, true);
       assert.equal(q.requestChecksumCalculation, 'WHEN_REQUIRED');

@@ -5,9 +5,13 @@
  * through it without re-resolving the SDK's middleware for every request (`sendCached`).
  */
 import { Agent as HttpAgent } from 'node:http';
+import { readFileSync } from 'node:fs';
 import { Agent as HttpsAgent } from 'node:https';
+import { rootCertificates } from 'node:tls';
 import { S3Client, type S3ClientConfig } from '@aws-sdk/client-s3';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
+import { RemoteError } from '../remote.js';
+import { regionOfEndpoint } from './providers.js';
 import type { Quirks } from './quirks.js';
 
 export interface ClientSettings {
@@ -32,12 +36,35 @@ export function resolveEndpoint(explicit: string | undefined, env: Env = process
   return undefined;
 }
 
-export function resolveRegion(explicit: string | undefined, quirks: Quirks, env: Env = process.env): string | undefined {
+/**
+ * `--region` (or the config's, which may have been learnt from a redirect), else the environment,
+ * else what the endpoint's host spells (`s3.us-west-004.backblazeb2.com`), else the provider's
+ * fixed one (R2 `auto`); undefined lets the SDK read the profile's region in ~/.aws/config.
+ */
+export function resolveRegion(explicit: string | undefined, quirks: Quirks, env: Env = process.env, endpoint?: string): string | undefined {
   for (const v of [explicit, env['AWS_REGION'], env['AWS_DEFAULT_REGION']]) {
     if (v !== undefined && v.trim() !== '') return v.trim();
   }
-  // Undefined lets the SDK read the region from the profile in ~/.aws/config.
-  return quirks.defaultRegion;
+  return regionOfEndpoint(quirks.provider, endpoint) ?? quirks.defaultRegion;
+}
+
+/**
+ * The socket options for TLS: AWS_CA_BUNDLE (the AWS CLI's variable) names a PEM file of extra
+ * certificate authorities, for a self-hosted service behind a private CA. Node's own
+ * NODE_EXTRA_CA_CERTS works too, but only when set before the process starts.
+ */
+export function tlsOptions(env: Env = process.env): { ca?: string[] } {
+  const file = env['AWS_CA_BUNDLE'];
+  if (file === undefined || file.trim() === '') return {};
+  let pem: string;
+  try {
+    pem = readFileSync(file.trim(), 'utf8');
+  } catch (e) {
+    throw new RemoteError('permanent', `AWS_CA_BUNDLE=${file}: cannot read it (${(e as NodeJS.ErrnoException).code ?? String(e)}); point it at a PEM file of CA certificates or unset it`);
+  }
+  // The AWS CLI trusts the bundle instead of the system's authorities; keeping those too means a
+  // bundle holding only the private CA does not break a public endpoint (STS, SSO) in the same run.
+  return { ca: [...rootCertificates, pem] };
 }
 
 /**
@@ -52,11 +79,11 @@ export function makeClient(settings: ClientSettings, quirks: Quirks): S3Client {
   process.env['AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED'] ??= 'true';
   const maxSockets = Math.max(1, settings.concurrency) + 2; // + listing and HEADs beside transfers
   const agentOptions = { keepAlive: true, maxSockets, maxFreeSockets: maxSockets };
-  const region = resolveRegion(settings.region, quirks);
+  const region = resolveRegion(settings.region, quirks, process.env, settings.endpoint);
   const config: S3ClientConfig = {
     requestHandler: new NodeHttpHandler({
       httpAgent: new HttpAgent(agentOptions),
-      httpsAgent: new HttpsAgent(agentOptions),
+      httpsAgent: new HttpsAgent({ ...agentOptions, ...tlsOptions() }),
       connectionTimeout: 10_000,
       requestTimeout: 120_000,
     }),

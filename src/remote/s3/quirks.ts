@@ -1,19 +1,24 @@
 /**
- * S3 provider quirks, as data. This is the only module that may branch on which service lsync is
- * talking to; everything else reads a `Quirks` record.
+ * S3 provider quirks: the settings S3Remote and the client read, selected from the provider table
+ * (providers.ts, the data). This is the only module that decides which service lsync is talking to;
+ * everything else reads a `Quirks` record.
  *
- * The provider comes from, in order: the `provider` option, the `LSYNC_S3_PROVIDER` environment
- * variable (test servers set it, see test/support/servers.ts), then the endpoint: no endpoint or an
- * `amazonaws.com` host is AWS, a host or default port known to belong to a server is that server,
- * anything else is `generic`.
+ * The provider comes from, in order: the `provider` option (`--provider`, or `provider:` in the
+ * config), the `LSYNC_S3_PROVIDER` environment variable (test servers set it, see
+ * test/support/servers.ts), then the endpoint: no endpoint or a host in the table (`amazonaws.com`,
+ * `r2.cloudflarestorage.com`, ...) is that service, a local server's default port is that server,
+ * anything else is `other` (nothing assumed that a wrong guess would make unsafe).
  */
+import { ALL_PROVIDERS, PROVIDER_TABLE, providerNamed, providerOfEndpoint, USER_PROVIDERS, type ProviderName, type ProviderProfile } from './providers.js';
 
-export type Provider = 'aws' | 's3rver' | 'moto' | 'minio' | 'generic';
+export type Provider = ProviderName;
 
-export const PROVIDERS: readonly Provider[] = ['aws', 's3rver', 'moto', 'minio', 'generic'];
+export const PROVIDERS: readonly Provider[] = ALL_PROVIDERS;
 
 export interface Quirks {
   readonly provider: Provider;
+  /** The table row everything below is read from (doctor prints it). */
+  readonly profile: ProviderProfile;
   /**
    * SDK checksum options. Since SDK 3.729 the default (`WHEN_SUPPORTED`) sends CRC32 trailers with
    * aws-chunked encoding, which most non-AWS servers reject or store garbled.
@@ -34,7 +39,7 @@ export interface Quirks {
    * same walk, so a listing past 1,000 keys may also miss keys there: a test server only.
    */
   readonly sortedListing: boolean;
-  /** Region to sign with when none is configured (local servers accept anything). */
+  /** Region to sign with when none is configured (the endpoint's own, or the provider's fixed one). */
   readonly defaultRegion: string | undefined;
   /**
    * ListParts works, so a resumed upload asks the service which parts it holds. s3rver answers it
@@ -48,7 +53,7 @@ export interface Quirks {
    */
   readonly manageUploads: boolean;
   /**
-   * UploadPartCopy works (copies above the 5 GiB CopyObject limit go in parts). s3rver refuses it
+   * UploadPartCopy works (copies above the CopyObject limit go in parts). s3rver refuses it
    * (501 NotImplemented): there such a copy throws 'unsupported' at once, before creating an upload
    * it could not abort.
    */
@@ -65,67 +70,63 @@ export interface Quirks {
    * directly (`a/b/c` alone yields no `a/`): never there, nor on unknown services.
    */
   readonly delimiterListing: boolean;
+  /**
+   * A multipart ETag is the MD5 of the parts' MD5s, so a local file can be matched against it
+   * (app/multipart-etag.ts). R2, B2 and GCS return tokens that mean nothing.
+   */
+  readonly multipartEtagIsMd5OfParts: boolean;
+  /** Largest object a single CopyObject copies. */
+  readonly copyLimit: number;
 }
-
-const LOCAL: Omit<Quirks, 'provider'> = {
-  requestChecksumCalculation: 'WHEN_REQUIRED',
-  responseChecksumValidation: 'WHEN_REQUIRED',
-  forcePathStyle: true,
-  copySourceEncoding: 'segment',
-  sortedListing: true,
-  defaultRegion: 'us-east-1',
-  listParts: true,
-  manageUploads: true,
-  partCopy: true,
-  consistentListing: true,
-  delimiterListing: true,
-};
-
-const TABLE: Readonly<Record<Provider, Omit<Quirks, 'provider'>>> = {
-  aws: {
-    requestChecksumCalculation: 'WHEN_SUPPORTED',
-    responseChecksumValidation: 'WHEN_SUPPORTED',
-    forcePathStyle: false,
-    copySourceEncoding: 'segment',
-    sortedListing: true,
-    defaultRegion: undefined,
-    listParts: true,
-    manageUploads: true,
-    partCopy: true,
-    consistentListing: true,
-    delimiterListing: true,
-  },
-  s3rver: { ...LOCAL, copySourceEncoding: 'uri', sortedListing: false, listParts: false, manageUploads: false, partCopy: false, delimiterListing: false },
-  moto: LOCAL,
-  minio: LOCAL,
-  generic: { ...LOCAL, consistentListing: false, delimiterListing: false },
-};
 
 export function isProvider(s: string): s is Provider {
   return (PROVIDERS as readonly string[]).includes(s);
 }
 
+/**
+ * Local servers' default ports. Not unambiguous, but only ever seen on a developer's machine, and
+ * every one of them gets settings that are safe on any S3-compatible service except s3rver's own.
+ */
+const LOCAL_PORTS: Readonly<Record<string, Provider>> = { '9000': 'minio', '4568': 's3rver', '5000': 'moto', '3900': 'garage' };
+
 /** Which provider an endpoint (undefined = AWS itself) belongs to, unless `explicit` says. */
 export function detectProvider(endpoint: string | undefined, explicit?: string): Provider {
   if (explicit !== undefined && explicit !== '') {
-    if (!isProvider(explicit)) throw new Error(`unknown S3 provider "${explicit}" (known: ${PROVIDERS.join(', ')})`);
-    return explicit;
+    const named = providerNamed(explicit);
+    if (named === undefined) throw new Error(`unknown S3 provider "${explicit}" (known: ${USER_PROVIDERS.join(', ')})`);
+    return named;
   }
-  if (endpoint === undefined) return 'aws';
+  const byHost = providerOfEndpoint(endpoint);
+  if (byHost !== undefined) return byHost;
   let url: URL;
   try {
-    url = new URL(endpoint);
+    url = new URL(endpoint ?? '');
   } catch {
-    return 'generic';
+    return 'other';
   }
   const host = url.hostname.toLowerCase();
-  if (host === 'amazonaws.com' || host.endsWith('.amazonaws.com')) return 'aws';
-  if (host.includes('minio') || url.port === '9000') return 'minio';
-  if (host.includes('s3rver') || url.port === '4568') return 's3rver';
-  if (host.includes('moto') || url.port === '5000') return 'moto';
-  return 'generic';
+  for (const name of ['minio', 's3rver', 'moto', 'garage'] as const) if (host.includes(name)) return name;
+  return LOCAL_PORTS[url.port] ?? 'other';
 }
 
 export function quirksFor(provider: Provider): Quirks {
-  return { provider, ...TABLE[provider] };
+  const p = PROVIDER_TABLE[provider];
+  const checksums = p.checksums === 'when-supported' ? 'WHEN_SUPPORTED' : 'WHEN_REQUIRED';
+  return {
+    provider,
+    profile: p,
+    requestChecksumCalculation: checksums,
+    responseChecksumValidation: checksums,
+    forcePathStyle: p.addressing === 'path',
+    copySourceEncoding: p.copySourceEncoding,
+    sortedListing: p.listing.sorted,
+    defaultRegion: p.defaultRegion,
+    listParts: p.listParts,
+    manageUploads: p.manageUploads,
+    partCopy: p.partCopy,
+    consistentListing: p.listing.consistent,
+    delimiterListing: p.listing.delimiter && p.listing.sorted,
+    multipartEtagIsMd5OfParts: p.multipartEtag === 'md5-of-parts',
+    copyLimit: p.copyLimit,
+  };
 }

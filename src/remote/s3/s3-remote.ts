@@ -57,7 +57,7 @@ import {
 import { displayRemote } from '../spec.js';
 import { ByteBudget } from './budget.js';
 import { makeClient, resolveEndpoint, sendCached, type ClientSettings } from './client.js';
-import { COPY_OBJECT_LIMIT, copyMultipart, DEFAULT_COPY_PART } from './copy.js';
+import { copyMultipart, DEFAULT_COPY_PART } from './copy.js';
 import { classify, isAbort, toRemoteError } from './errors.js';
 import { decodeMeta, encodeMeta, quoteEtag, unquoteEtag } from './meta.js';
 import { choosePartSize, MiB, parseCheckpoint, uploadMultipart, type MultipartState } from './multipart.js';
@@ -171,7 +171,7 @@ export class S3Remote implements Remote {
     this.partSize = options.partSize ?? 16 * MiB;
     this.conditionalDeletes = options.conditionalDeletes ?? false;
     this.conditionalCopies = options.conditionalCopies ?? false;
-    this.copyThreshold = Math.min(options.copyThreshold ?? COPY_OBJECT_LIMIT, COPY_OBJECT_LIMIT);
+    this.copyThreshold = Math.min(options.copyThreshold ?? this.quirks.copyLimit, this.quirks.copyLimit);
     this.copyPartSize = options.copyPartSize ?? DEFAULT_COPY_PART;
     this.partLimit = pLimit(concurrency);
     this.memory = new ByteBudget(Math.max(1, options.partMemory ?? DEFAULT_PART_MEMORY));
