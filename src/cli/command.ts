@@ -26,7 +26,7 @@ export interface LsyncCommand<A extends GlobalArgs> {
 
 /** Runs a command's work: validates the global options, keeps its exit code or its error for main. */
 export interface Runner {
-  run(args: GlobalArgs, work: (ctx: CommandContext) => Promise<number>): Promise<void>;
+  run(command: string, args: GlobalArgs, work: (ctx: CommandContext) => Promise<number>): Promise<void>;
 }
 
 /** One entry of the command list: its names (for "did you mean") and how to add it to a parser. */
@@ -47,7 +47,7 @@ export function defineCommand<A extends GlobalArgs>(c: LsyncCommand<A>): Command
         ...(c.aliases !== undefined ? { aliases: c.aliases } : {}),
         describe: c.describe,
         builder: c.builder,
-        handler: (args) => runner.run(args, (ctx) => c.run(args, ctx)),
+        handler: (args) => runner.run(name, args, (ctx) => c.run(args, ctx)),
       };
       cli.command(module);
     },

@@ -9,6 +9,7 @@ import { commands } from './commands/index.js';
 import type { Runner } from './command.js';
 import { EXIT, finalExit, reportError, reportUsage } from './exit.js';
 import type { Io } from './io.js';
+import { precheck, reword } from './mistakes.js';
 import { globalOptions, withGlobalOptions, type GlobalArgs } from './options.js';
 
 export type { Io } from './io.js';
@@ -30,7 +31,22 @@ function packageVersion(): string {
   return 'unknown';
 }
 
-class UsageFailure extends Error {}
+class UsageFailure extends Error {
+  constructor(
+    message: string,
+    /** The options known where the parse failed (the command's and the global ones). */
+    readonly known: readonly string[],
+  ) {
+    super(message);
+  }
+}
+
+/** The option names a yargs instance knows (kebab-case ones only: those are the ones users type). */
+function knownOptions(y: unknown): string[] {
+  type WithOptions = { getOptions?: () => { key?: Record<string, unknown> } };
+  const keys = (y as WithOptions | undefined)?.getOptions?.().key ?? {};
+  return Object.keys(keys).filter((k) => !/[A-Z]/.test(k));
+}
 
 /**
  * yargs renders the whole help text each time a command's handler starts, in case `showHelp()` is
@@ -53,7 +69,6 @@ function parser(argv: readonly string[]): Argv<GlobalArgs> {
   )
     .strict()
     .demandCommand(1, 'say which command to run: lsync <command> (see lsync --help)')
-    .recommendCommands()
     .version(packageVersion())
     .help()
     .alias('help', 'h')
@@ -64,10 +79,17 @@ function parser(argv: readonly string[]): Argv<GlobalArgs> {
 export async function main(argv: readonly string[], io: Io): Promise<number> {
   let verbose = argv.includes('--verbose') || argv.includes('-v');
   let json = argv.includes('--json');
+  const names = commands.flatMap((c) => [c.name, ...c.aliases]);
+  const early = precheck(argv, names);
+  if (early !== undefined && !argv.includes('--help') && !argv.includes('-h')) return reportUsage(early, io);
+  let command: string | undefined;
+  let profile: string | undefined;
   let outcome: { code: number } | { error: unknown } | undefined;
   const runner: Runner = {
-    async run(args, work) {
+    async run(name, args, work) {
       verbose = args.verbose;
+      command = name;
+      profile = args.profile;
       json = args.json;
       try {
         outcome = { code: await work({ io, global: globalOptions(args) }) };
@@ -86,16 +108,16 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
     await cli
       .fail((msg, err) => {
         // Throwing is what stops yargs: a fail handler that returns lets the command handler run.
-        throw new UsageFailure(msg ?? (err instanceof Error ? err.message : 'invalid command line'));
+        throw new UsageFailure(msg ?? (err instanceof Error ? err.message : 'invalid command line'), knownOptions(cli));
       })
       .parseAsync([...argv], {}, (_err, _args, output) => {
         if (output !== '') printed = output;
       });
   } catch (e) {
-    if (e instanceof UsageFailure) return reportUsage(e.message.replace(/\s*\n\s*/g, ' '), io);
+    if (e instanceof UsageFailure) return reportUsage(reword(e.message.replace(/\s*\n\s*/g, ' '), argv, e.known), io);
     return finalExit(reportError(e, io, verbose, json), io.signal);
   }
-  if (outcome !== undefined && 'error' in outcome) return finalExit(reportError(outcome.error, io, verbose, json), io.signal);
+  if (outcome !== undefined && 'error' in outcome) return finalExit(reportError(outcome.error, io, verbose, json, { command, profile: profile ?? io.env['AWS_PROFILE'] }), io.signal);
   if (printed !== '') io.stdout.write(`${printed}\n`);
   return finalExit(outcome?.code ?? EXIT.ok, io.signal);
 }

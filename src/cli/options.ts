@@ -44,6 +44,23 @@ export interface GlobalOptions {
 
 const nonEmpty = (s: string | undefined): string | undefined => (s !== undefined && s !== '' ? s : undefined);
 
+/**
+ * An endpoint is a URL with its scheme. Not guessed when missing: http would send requests (and
+ * their signatures) in the clear to a service that may expect https, and https to a local MinIO
+ * fails with a TLS error that names neither.
+ */
+function checkEndpoint(endpoint: string): void {
+  let protocol: string | undefined;
+  try {
+    protocol = new URL(endpoint).protocol;
+  } catch {
+    protocol = undefined;
+  }
+  if (protocol === 'http:' || protocol === 'https:') return;
+  const bare = endpoint.replace(/^[a-z][a-z0-9+.-]*:\/\//i, '');
+  throw new LsyncError('usage', `--endpoint "${endpoint}" is not an http(s) URL`, `write the scheme too: --endpoint http://${bare} (or https://${bare})`);
+}
+
 /** Validates what yargs cannot (ranges, rates); throws a usage error naming the option. */
 export function globalOptions(args: GlobalArgs): GlobalOptions {
   const c = args.concurrency;
@@ -59,6 +76,7 @@ export function globalOptions(args: GlobalArgs): GlobalOptions {
     }
   }
   const endpoint = nonEmpty(args.endpoint);
+  if (endpoint !== undefined) checkEndpoint(endpoint);
   const region = nonEmpty(args.region);
   const profile = nonEmpty(args.profile);
   return {

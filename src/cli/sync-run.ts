@@ -38,6 +38,8 @@ async function syncOne(verb: Verb, args: SyncArgs, ctx: CommandContext, cwd: str
   const reporter = new Reporter(stdout, ctx.io.stderr, g);
   const maxDelete = checkedMaxDelete(args.maxDelete);
   const fsOverride = testFsOverride(ctx.io.env['LSYNC_TEST_FS']);
+  const planOnly = verb === 'status' || g.dryRun;
+  const warnings: string[] = [];
   const outcome = await runSync(
     {
       verb,
@@ -55,14 +57,15 @@ async function syncOne(verb: Verb, args: SyncArgs, ctx: CommandContext, cwd: str
       ...(g.links !== undefined ? { links: g.links } : {}),
       ...(fsOverride !== undefined ? { fsOverride } : {}),
     },
-    // status and dry runs render the plan as a whole; runs render as they go.
-    verb === 'status' || g.dryRun ? (e) => { if (e.type === 'warning') reporter.warn(e.message); } : reporter.event,
+    // status and dry runs render the plan as a whole (stdout: the plan alone, warnings on
+    // stderr and, with --json, in the plan's object); runs render as they go.
+    planOnly ? (e) => { if (e.type === 'warning') { warnings.push(e.message); ctx.io.stderr.write(`warning: ${e.message}\n`); } } : reporter.event,
   );
   // Refused names were left out so the rest could go ahead; the run still fails (exit 1) so that
   // scripts notice that something was not synchronised.
   const namesExit = outcome.names.length > 0 ? EXIT.failed : EXIT.ok;
-  if (verb === 'status' || g.dryRun) {
-    if (g.json) stdout.write(`${JSON.stringify({ type: 'status', dryRun: g.dryRun, ...planJson(outcome) })}\n`);
+  if (planOnly) {
+    if (g.json) stdout.write(`${JSON.stringify({ type: 'status', dryRun: g.dryRun, ...planJson(outcome), warnings })}\n`);
     else if (!g.quiet || outcome.conflicts.length > 0 || outcome.names.length > 0) renderPlanText(outcome, stdout, g.verbose);
     if (outcome.plan.refusals.length > 0 && verb !== 'status') return EXIT.failed;
     return worstExit(outcome.conflicts.length > 0 ? EXIT.conflicts : EXIT.ok, namesExit);

@@ -25,9 +25,9 @@ async function run(args: string[], cwd?: string): Promise<{ code: number; stdout
 const usageCases: [string[], RegExp][] = [
   [['resolve', 'x.txt'], /Missing required argument: keep/],
   [['resolve', 'x.txt', '--keep', 'mine'], /Invalid values.*keep/],
-  [['sync', '--bogus'], /Unknown argument: bogus/],
+  [['sync', '--bogus'], /unknown option --bogus/],
   [['sync', '--concurrency', '0'], /--concurrency must be a whole number/],
-  [['frobnicate'], /Unknown argument: frobnicate/],
+  [['frobnicate'], /unknown command 'frobnicate'/],
   [[], /say which command/],
   [['init'], /Not enough non-option arguments/],
   [['sync', '--max-delete', '-3'], /--max-delete/],

@@ -205,11 +205,11 @@ export class S3Remote implements Remote {
       const kind = classify(err);
       // HEAD responses have no body, so a missing bucket arrives as a bare 404.
       if (kind === 'not-found' || kind === 'no-bucket') {
-        throw new RemoteError('no-bucket', `bucket "${this.bucket}" does not exist (lsync init --create-bucket makes it)`, undefined, { cause: err });
+        throw new RemoteError('no-bucket', `bucket "${this.bucket}" does not exist`, undefined, { cause: err });
       }
       if (kind === 'auth') {
         const e = toRemoteError(err, `access to bucket "${this.bucket}" refused`);
-        throw new RemoteError('auth', `${e.message}; check the credentials (AWS_PROFILE, --profile, AWS_ACCESS_KEY_ID)`, undefined, { cause: err });
+        throw new RemoteError('auth', e.message, undefined, { cause: err });
       }
       throw this.fail(err, 'cannot reach');
     }
