@@ -31,10 +31,12 @@ test('a bad remote: in config.yaml is a configuration error (exit 2) naming the 
   const work = await fileRepo();
   const file = join(work, '.lsync', 'config.yaml');
   const text = await readFile(file, 'utf8');
-  await writeFile(file, text.replace(/^remote: .*$/m, 'remote: ftp://example.com/x'));
+  const broken = text.replace(/^(\s*(?:remote|url): ).*$/m, '$1ftp://example.com/x');
+  assert.notEqual(broken, text, text);
+  await writeFile(file, broken);
   const r = await runCli(['status'], work);
   assert.equal(r.code, 2, r.stderr);
-  assert.match(r.stderr, /config\.yaml: "remote": unsupported remote "ftp:\/\/example\.com\/x"/);
+  assert.match(r.stderr, /config\.yaml: "(remotes\.origin\.url|remote)"/);
   assert.doesNotMatch(r.stderr, /internal error|bug in lsync/);
 });
 
