@@ -24,6 +24,7 @@ import type { OpenedRemote } from '../remote/open.js';
 import type { FsBehaviour } from '../core/names.js';
 import { probeFs } from './fsprobe.js';
 import { checkMarker } from './marker.js';
+import { updateRemoteState } from '../state/remote-state.js';
 import { databaseStamp } from './db-stamp.js';
 
 export interface Session {
@@ -126,7 +127,7 @@ class Live implements LiveSession {
       // Through the wrappers (retry), like every other call: discardUpload is part of the Remote contract.
       const discard = remote.discardUpload !== undefined ? (c: UploadCheckpoint): Promise<void> => remote.discardUpload?.(c) ?? Promise.resolve() : undefined;
       try {
-        return await fn({
+        const result = await fn({
           repo: this.repo,
           remoteConfig: this.remoteConfig,
           stateDir: this.stateDir,
@@ -137,6 +138,9 @@ class Live implements LiveSession {
           fs,
           ...(discard !== undefined ? { discardUpload: (c: UploadCheckpoint) => discard(c) } : {}),
         });
+        // `lsync remote list` shows it: the last run that changed this remote and did not throw.
+        if (!readOnly) await updateRemoteState(this.stateDir, { lastPush: new Date().toISOString() });
+        return result;
       } finally {
         await db.flush();
         // A long-lived session folds its journal in as it grows (one-shot runs do so on close).

@@ -21,6 +21,8 @@ export type Verb = 'status' | 'sync' | 'push' | 'pull' | 'resolve';
 
 export interface SyncRequest {
   readonly verb: Verb;
+  /** A mirror's name (push --to, status --remote); default: origin. */
+  readonly remoteName?: string;
   readonly cwd: string;
   readonly paths: readonly string[];
   readonly force: boolean;
@@ -68,10 +70,14 @@ export async function runSync(req: SyncRequest, emit: EventSink): Promise<SyncOu
     throw new LsyncError('usage', `--force and --mirror go with push or pull, not ${req.verb}`, 'use `lsync push --force` (local wins) or `lsync pull --force` (remote wins)');
   }
   const readOnly = req.verb === 'status' || req.dryRun;
+  if (req.remoteName !== undefined && req.verb !== 'push' && req.verb !== 'status') {
+    throw new LsyncError('usage', `a mirror is only pushed to: ${req.verb} works with origin`, 'use `lsync push --to <name>` or `lsync status --remote <name>`');
+  }
   return withSession(
     {
       cwd: req.cwd,
       command: req.verb,
+      ...(req.remoteName !== undefined ? { remoteName: req.remoteName } : {}),
       overrides: req.overrides,
       concurrency: req.concurrency,
       readOnly,
@@ -101,7 +107,7 @@ export async function runSync(req: SyncRequest, emit: EventSink): Promise<SyncOu
         deferHash: (size) => size <= SMALL_FILE || s.remote.partSizeFor?.(size) !== undefined,
       });
       const plan = makePlan(snapshot, {
-        mode: modeOf(req.verb),
+        mode: req.remoteName !== undefined ? 'push' : modeOf(req.verb), // a mirror is only pushed to
         force: req.force,
         mirror: req.mirror,
         ...(req.maxDelete !== undefined ? { maxDelete: req.maxDelete } : {}),

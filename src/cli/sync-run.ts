@@ -24,6 +24,8 @@ export interface SyncArgs {
   readonly maxDelete?: number | undefined;
   readonly keep?: KeepPolicy | undefined;
   readonly recursive?: boolean | undefined;
+  /** push --to / status --remote: a mirror's name. */
+  readonly to?: string | undefined;
 }
 
 function checkedMaxDelete(m: number | undefined): number | undefined {
@@ -44,6 +46,7 @@ async function syncOne(verb: Verb, args: SyncArgs, ctx: CommandContext, cwd: str
     {
       verb,
       cwd,
+      ...(args.to !== undefined ? { remoteName: args.to } : {}),
       paths: [...(args.paths ?? [])],
       force: args.force === true,
       mirror: args.mirror === true,

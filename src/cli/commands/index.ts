@@ -16,6 +16,7 @@ import type { CommandEntry } from '../command.js';
 import init from './init.js';
 import pull from './pull.js';
 import push from './push.js';
+import remote from './remote.js';
 import resolve from './resolve.js';
 import status from './status.js';
 import sync from './sync.js';
@@ -27,4 +28,5 @@ export const commands: readonly CommandEntry[] = [
   push,
   pull,
   resolve,
+  remote,
 ];

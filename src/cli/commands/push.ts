@@ -8,6 +8,8 @@ export default defineCommand({
   describe: 'send local changes to the remote',
   builder: (y) =>
     transferOptions(y, 'local')
+      .option('to', { type: 'string', describe: 'push to this mirror instead of origin (see lsync remote list)' })
+      .example('lsync push --to backup', 'send what changed since the last push to the mirror "backup"')
       .example('lsync push', 'send every local change')
       .example('lsync push report.pdf --force', 'overwrite the remote copy even though a collaborator changed it')
       .example('lsync push --mirror', 'make the remote exactly the local tree'),
