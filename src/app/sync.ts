@@ -6,11 +6,11 @@ import { LsyncError } from '../core/errors.js';
 import type { FsBehaviour, NameProblem } from '../core/names.js';
 import { parseRemoteUrl } from '../remote/open.js';
 import { plan as makePlan } from '../core/plan.js';
-import { settle, type KeepPolicy } from '../core/settle.js';
+import type { KeepPolicy } from '../core/settle.js';
 import type { Conflict, Plan, PlanMode, Snapshot } from '../core/types.js';
 import type { Database } from '../state/database.js';
 import type { EventSink } from '../exec/events.js';
-import { execute, SMALL_FILE, type ExecAction, type ExecResult } from '../exec/executor.js';
+import { execute, type ExecAction, type ExecResult } from '../exec/executor.js';
 import { conflictName } from '../exec/localfs.js';
 import type { RemoteOverrides } from './connect.js';
 import { toScopes } from './repo.js';
@@ -100,12 +100,17 @@ export async function runSync(req: SyncRequest, emit: EventSink): Promise<SyncOu
         ...(req.signal !== undefined ? { signal: req.signal } : {}),
         fs: s.fs,
         ...keyPrefix(s.remoteConfig.url),
-        // A new file is hashed by its upload anyway where that reads it: a small one is read into
-        // memory, hashed and sent from that buffer; one the remote takes in parts is hashed whole
-        // and part by part in one pass (executor.ts). The scan reading it first would be one more
-        // open, read and close per file (on a push of 10,000 new files, most of the scan's work).
-        deferHash: (size) => size <= SMALL_FILE || s.remote.partSizeFor?.(size) !== undefined,
+        // A new file is hashed by its upload anyway, whatever its size (exec/handlers/upload.ts:
+        // what is sent is what is hashed), and the snapshot hashes it where the plan needs its
+        // content. The scan reading it first would be one more open, read and close per file (on
+        // a push of 10,000 new files, most of the scan's work).
+        deferHash: () => true,
       });
+      // Conflicts are settled by resolve --keep, or by the configured policy on sync (and so on
+      // status, which shows what sync does); push and pull only report them (their --force
+      // settles them in the planner).
+      const now = new Date();
+      const keep = req.verb === 'resolve' ? req.keep : req.verb === 'sync' || req.verb === 'status' ? policyOf(s.repo.config.conflict) : undefined;
       const plan = makePlan(snapshot, {
         mode: req.remoteName !== undefined ? 'push' : modeOf(req.verb), // a mirror is only pushed to
         force: req.force,
@@ -113,19 +118,14 @@ export async function runSync(req: SyncRequest, emit: EventSink): Promise<SyncOu
         ...(req.maxDelete !== undefined ? { maxDelete: req.maxDelete } : {}),
         maxDeleteShare: s.repo.config.maxDeleteShare,
         maxDeleteFloor: 10,
+        ...(keep !== undefined ? { settle: { keep, nameFor: (p: string) => conflictName(p, s.host, now) } } : {}),
       });
       emit({ type: 'plan', plan });
 
-      // Conflicts are settled by resolve --keep, or by the configured policy on sync; push and pull
-      // only report them (their --force settles them in the planner).
-      const now = new Date();
-      const policy = req.verb === 'resolve' ? req.keep : req.verb === 'sync' ? policyOf(s.repo.config.conflict) : undefined;
-      const settled = policy !== undefined ? plan.conflicts : [];
-      const standing = policy !== undefined ? [] : plan.conflicts;
-      const actions: ExecAction[] = [
-        ...(req.verb === 'resolve' ? [] : plan.actions),
-        ...(policy !== undefined ? settle(settled, policy, (p) => conflictName(p, s.host, now)) : []),
-      ];
+      // resolve carries out only the settling of the conflicts it names.
+      const settledPaths = new Set(plan.settled.map((c) => c.path));
+      const actions = req.verb === 'resolve' ? plan.actions.filter((a) => settledPaths.has(a.path)) : plan.actions;
+      const standing = plan.conflicts;
       for (const c of standing) emit({ type: 'conflict', conflict: c });
 
       const outcome = { remote: s.remote.display, plan, actions, conflicts: standing, names: snapshot.names };

@@ -74,8 +74,20 @@ function statesOf(a: Action): [string, PathState][] {
       return [[a.path, 'local-changed'], [a.from, 'local-deleted']];
     case 'move-local':
       return [[a.path, 'remote-changed'], [a.from, 'remote-deleted']];
+    case 'mkdir-remote':
+      return [[a.path, 'local-changed']];
+    case 'rmdir-remote':
+      return [[a.path, 'local-deleted']];
+    case 'mkdir-local':
+      return [[a.path, 'remote-changed']];
+    case 'rmdir-local':
+      return [[a.path, 'remote-deleted']];
+    case 'keep-both':
+      return [[a.path, 'remote-changed'], [a.conflictPath, 'local-changed']];
     case 'record':
     case 'forget':
+    case 'record-dir':
+    case 'forget-dir':
       return [];
   }
 }

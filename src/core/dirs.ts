@@ -29,7 +29,7 @@
  */
 import { localChange, remoteChange, type PathState } from './classify.js';
 import type { Decision } from './plan.js';
-import { assertNever, EMPTY_HASH, type Action, type BaseEntry, type LocalEntry, type RemoteEntry, type SideChange, type Snapshot } from './types.js';
+import { EMPTY_HASH, type Action, type BaseEntry, type LocalEntry, type RemoteEntry, type SideChange, type Snapshot } from './types.js';
 
 /** What each side holds below a folder (not counting the folder's own marker). */
 export interface DirView {
@@ -99,8 +99,9 @@ export function dirView(snapshot: Snapshot, actions: readonly Action[], dirs: Re
         bump(localAfter, a.from, -1);
         bump(localAfter, a.path, 1);
         break;
-      case 'record':
-      case 'forget':
+      default:
+        // Records and forgets change nothing on either side; folder actions are decided after
+        // this view is made; settled conflicts come later still.
         break;
     }
   }
@@ -198,7 +199,7 @@ export function decideDirPullForce(d: DirState, mirror: boolean): Decision {
   return pending(d, 'local');
 }
 
-// --- Builders: a dir action is a plain action whose entry has kind 'dir'. ---
+// --- Builders of the folder actions (types.ts FolderAction). ---
 
 /** The local side of a dir that holds files: no scanner entry, so one is made for the action. */
 function folderEntry(path: string): LocalEntry {
@@ -214,27 +215,27 @@ function baseOf(d: DirState): { base?: BaseEntry } {
 }
 
 function putMarker(d: DirState, local: LocalEntry): Decision {
-  return act({ type: 'upload', path: d.path, local, ...(d.marker !== undefined ? { expectRemote: d.marker } : {}), ...baseOf(d) });
+  return act({ type: 'mkdir-remote', path: d.path, local, ...(d.marker !== undefined ? { expectRemote: d.marker } : {}), ...baseOf(d) });
 }
 
 function makeDir(d: DirState, remote: RemoteEntry): Decision {
-  return act({ type: 'download', path: d.path, remote, ...(d.empty !== undefined ? { expectLocal: d.empty } : {}), ...baseOf(d) });
+  return act({ type: 'mkdir-local', path: d.path, remote, ...(d.empty !== undefined ? { expectLocal: d.empty } : {}), ...baseOf(d) });
 }
 
 function deleteMarker(d: DirState, remote: RemoteEntry): Decision {
-  return act({ type: 'delete-remote', path: d.path, remote, ...baseOf(d) });
+  return act({ type: 'rmdir-remote', path: d.path, remote, ...baseOf(d) });
 }
 
 function removeDir(d: DirState, local: LocalEntry): Decision {
-  return act({ type: 'delete-local', path: d.path, local, ...baseOf(d) });
+  return act({ type: 'rmdir-local', path: d.path, local, ...baseOf(d) });
 }
 
 function recordDir(d: DirState, remote: RemoteEntry): Decision {
-  return act({ type: 'record', path: d.path, local: d.empty ?? folderEntry(d.path), remote });
+  return act({ type: 'record-dir', path: d.path, local: d.empty ?? folderEntry(d.path), remote });
 }
 
 function forget(_d: DirState, base: BaseEntry): Decision {
-  return act({ type: 'forget', path: base.path, base });
+  return act({ type: 'forget-dir', path: base.path, base });
 }
 
 /** Nothing to do for the dir; a file's record left at this path is dropped. */
@@ -251,23 +252,4 @@ export function dirBase(path: string, etag: string, versionId: string | undefine
   return { path, kind: 'dir', size: 0, hash: EMPTY_HASH, mtimeMs: 0, mode: 0, etag, ...(versionId !== undefined ? { versionId } : {}), ...(ownMarker ? { ownMarker: true } : {}) };
 }
 
-/** Whether a planned action is on a dir entry (an empty folder or a marker) rather than a file or link. */
-export function actsOnDir(a: Action): boolean {
-  switch (a.type) {
-    case 'upload':
-    case 'delete-local':
-      return a.local.kind === 'dir';
-    case 'download':
-    case 'delete-remote':
-      return a.remote.kind === 'dir';
-    case 'record':
-      return a.local.kind === 'dir' || a.remote.kind === 'dir';
-    case 'forget':
-      return a.base.kind === 'dir';
-    case 'move-remote':
-    case 'move-local':
-      return false;
-    default:
-      return assertNever(a);
-  }
-}
+export { actsOnDir } from './action-view.js';

@@ -76,6 +76,13 @@ export function pairMoves(actions: readonly Action[]): Action[] {
       case 'forget':
       case 'move-remote':
       case 'move-local':
+      case 'keep-both':
+      case 'mkdir-remote':
+      case 'mkdir-local':
+      case 'rmdir-remote':
+      case 'rmdir-local':
+      case 'record-dir':
+      case 'forget-dir':
         break;
       default:
         assertNever(a);

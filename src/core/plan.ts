@@ -13,6 +13,7 @@
 import { classify, isChanged, sameContent, type PathState } from './classify.js';
 import { decideDirPullForce, decideDirPushForce, decideDirSync, dirState, dirView, involvesDir, withoutDirBase, type DirView } from './dirs.js';
 import { pairMoves } from './moves.js';
+import { settle } from './settle.js';
 import { compareKeys } from './paths.js';
 import {
   assertNever,
@@ -84,7 +85,8 @@ export function plan(snapshot: Snapshot, options: PlanOptions): Plan {
       continue;
     }
     const d = decide(asFile, options);
-    take(d.kind === 'none' && state.base !== undefined ? forget(state.base) : d, decided);
+    // withoutDirBase only answers for a dir's base: dropping it is a folder action.
+    take(d.kind === 'none' && state.base !== undefined ? action({ type: 'forget-dir', path: state.path, base: state.base }) : d, decided);
   }
   // A rename shows up as a delete plus an add of the same content: carry it out as a rename.
   const actions = pairMoves(decided);
@@ -92,10 +94,13 @@ export function plan(snapshot: Snapshot, options: PlanOptions): Plan {
     const view = dirView(snapshot, actions, new Set(dirStates.map((s) => s.path)));
     for (const s of dirStates) take(decideDir(s, view, options), actions);
   }
+  conflicts.sort((a, b) => compareKeys(a.path, b.path));
+  // A policy settles conflicts here, not after planning, so that `status` shows what `sync` does.
+  const settled = options.settle !== undefined ? conflicts.splice(0) : [];
+  if (options.settle !== undefined) actions.push(...settle(settled, options.settle));
   // `classify` yields paths in compareKeys order, but a move takes its target's place and drops
   // its source's, and dirs come last: sort so the documented order holds.
   actions.sort(compareActions);
-  conflicts.sort((a, b) => compareKeys(a.path, b.path));
   pending.sort((a, b) => compareKeys(a.path, b.path));
 
   // The guard is about files: folders (empty ones, markers) hold no data and count on neither side.
@@ -103,9 +108,10 @@ export function plan(snapshot: Snapshot, options: PlanOptions): Plan {
   return {
     actions,
     conflicts,
+    settled,
     pending,
     refusals: refusal === undefined ? [] : [refusal],
-    summary: summarize(actions, conflicts.length, pending.length),
+    summary: summarize(actions, conflicts.length, settled.length, pending.length),
   };
 }
 
@@ -192,12 +198,22 @@ function onlyDirection(d: Decision, s: PathState, verb: 'push' | 'pull'): Decisi
     case 'download':
     case 'delete-local':
       return verb === 'pull' ? d : pendingOf(s.path, 'remote', s.remoteChange);
+    case 'mkdir-remote':
+    case 'rmdir-remote':
+      return verb === 'push' ? d : pendingOf(s.path, 'local', s.localChange);
+    case 'mkdir-local':
+    case 'rmdir-local':
+      return verb === 'pull' ? d : pendingOf(s.path, 'remote', s.remoteChange);
     case 'record':
     case 'forget':
+    case 'record-dir':
+    case 'forget-dir':
       return d;
     case 'move-remote':
     case 'move-local':
-      // Moves are paired after the per-path decisions; no single path decides one.
+    case 'keep-both':
+      // Moves are paired after the per-path decisions, and conflicts settled after them: no
+      // single path's rule decides one.
       return d;
     default:
       return assertNever(type);
@@ -305,13 +321,20 @@ const TYPE_ORDER: Readonly<Record<ActionType, number>> = {
   forget: 5,
   'move-local': 6,
   'move-remote': 7,
+  'keep-both': 8,
+  'rmdir-local': 9,
+  'rmdir-remote': 10,
+  'mkdir-local': 11,
+  'mkdir-remote': 12,
+  'record-dir': 13,
+  'forget-dir': 14,
 };
 
 function compareActions(a: Action, b: Action): number {
   return compareKeys(a.path, b.path) || TYPE_ORDER[a.type] - TYPE_ORDER[b.type];
 }
 
-function summarize(actions: readonly Action[], conflicts: number, pending: number): PlanSummary {
+function summarize(actions: readonly Action[], conflicts: number, settled: number, pending: number): PlanSummary {
   let uploads = 0;
   let downloads = 0;
   let deleteRemote = 0;
@@ -319,6 +342,9 @@ function summarize(actions: readonly Action[], conflicts: number, pending: numbe
   let records = 0;
   let forgets = 0;
   let moves = 0;
+  let foldersMade = 0;
+  let foldersRemoved = 0;
+  let keepBoth = 0;
   let uploadBytes = 0;
   let downloadBytes = 0;
   for (const a of actions) {
@@ -348,11 +374,31 @@ function summarize(actions: readonly Action[], conflicts: number, pending: numbe
         // No bytes: a server-side copy or a local rename.
         moves++;
         break;
+      case 'keep-both':
+        // The local copy is sent under its new name, and the remote version fetched.
+        keepBoth++;
+        uploadBytes += a.local.size;
+        downloadBytes += a.remote.size;
+        break;
+      case 'mkdir-remote':
+      case 'mkdir-local':
+        foldersMade++;
+        break;
+      case 'rmdir-remote':
+      case 'rmdir-local':
+        foldersRemoved++;
+        break;
+      case 'record-dir':
+        records++;
+        break;
+      case 'forget-dir':
+        forgets++;
+        break;
       default:
         assertNever(a);
     }
   }
-  return { uploads, downloads, deleteRemote, deleteLocal, records, forgets, moves, conflicts, pending, uploadBytes, downloadBytes };
+  return { uploads, downloads, deleteRemote, deleteLocal, records, forgets, moves, foldersMade, foldersRemoved, keepBoth, conflicts, settled, pending, uploadBytes, downloadBytes };
 }
 
 // --- The max-delete guard ---
@@ -367,16 +413,22 @@ export function countDeletes(actions: readonly Action[]): number {
   for (const a of actions) {
     switch (a.type) {
       case 'delete-remote':
-        // An empty folder's marker or an empty folder holds no data: not what the guard protects.
-        if (a.remote.kind !== 'dir') n++;
-        break;
       case 'delete-local':
-        if (a.local.kind !== 'dir') n++;
+        n++;
         break;
       case 'upload':
       case 'download':
       case 'record':
       case 'forget':
+      case 'keep-both':
+        break;
+      case 'rmdir-remote':
+      case 'rmdir-local':
+      case 'mkdir-remote':
+      case 'mkdir-local':
+      case 'record-dir':
+      case 'forget-dir':
+        // An empty folder's marker or an empty folder holds no data: not what the guard protects.
         break;
       case 'move-remote':
       case 'move-local':

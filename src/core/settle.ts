@@ -1,30 +1,25 @@
 /**
  * Settling conflicts by a policy (`resolve --keep`, or the `conflict` option of the config):
- * turns each conflict into the actions that carry the chosen outcome. Pure.
+ * turns each conflict into the action that carries the chosen outcome. The planner calls it
+ * (PlanOptions.settle), so a settled conflict is part of the plan that `status` shows. Pure.
  */
-import type { Action, Conflict, LocalEntry, RemoteEntry } from './types.js';
+import type { Action, Conflict, SettlePolicy } from './types.js';
 
-export type KeepPolicy = 'local' | 'remote' | 'both';
+export type { KeepPolicy } from './types.js';
+export type { KeepBothAction as KeepBoth } from './types.js';
 
-/** Settled by keeping both: the local file is renamed to `conflictPath` and the remote one takes its place. */
-export interface KeepBoth {
-  readonly type: 'keep-both';
-  readonly path: string;
-  readonly conflictPath: string;
-  readonly local: LocalEntry;
-  readonly remote: RemoteEntry;
+export function settleOne(c: Conflict, policy: SettlePolicy): Action {
+  const base = c.base !== undefined ? { base: c.base } : {};
+  switch (policy.keep) {
+    case 'local':
+      return { type: 'upload', path: c.path, local: c.local, expectRemote: c.remote, ...base };
+    case 'remote':
+      return { type: 'download', path: c.path, remote: c.remote, expectLocal: c.local, ...base };
+    case 'both':
+      return { type: 'keep-both', path: c.path, conflictPath: policy.nameFor(c.path), local: c.local, remote: c.remote, ...base };
+  }
 }
 
-export function settle(conflicts: readonly Conflict[], keep: KeepPolicy, nameFor: (path: string) => string): (Action | KeepBoth)[] {
-  return conflicts.map((c): Action | KeepBoth => {
-    const base = c.base !== undefined ? { base: c.base } : {};
-    switch (keep) {
-      case 'local':
-        return { type: 'upload', path: c.path, local: c.local, expectRemote: c.remote, ...base };
-      case 'remote':
-        return { type: 'download', path: c.path, remote: c.remote, expectLocal: c.local, ...base };
-      case 'both':
-        return { type: 'keep-both', path: c.path, conflictPath: nameFor(c.path), local: c.local, remote: c.remote };
-    }
-  });
+export function settle(conflicts: readonly Conflict[], policy: SettlePolicy): Action[] {
+  return conflicts.map((c) => settleOne(c, policy));
 }

@@ -119,6 +119,20 @@ export interface PlanOptions {
   readonly maxDeleteShare: number;
   /** Deletions at or below this count are always ordinary work (default 10). */
   readonly maxDeleteFloor: number;
+  /**
+   * Settle conflicts by this policy (the config's `conflict`, or `resolve --keep`): the plan then
+   * holds the actions that carry the outcome, so `status` shows what `sync` does.
+   */
+  readonly settle?: SettlePolicy;
+}
+
+/** Which side a settled conflict keeps. */
+export type KeepPolicy = 'local' | 'remote' | 'both';
+
+export interface SettlePolicy {
+  readonly keep: KeepPolicy;
+  /** keep both: the name the local copy moves to (conflict names carry a host and a time). */
+  readonly nameFor: (path: string) => string;
 }
 
 /** A reason a path is a conflict: both sides changed, differently. */
@@ -137,10 +151,14 @@ export interface Conflict {
 
 /**
  * One thing the executor must do. A discriminated union: switches over `type` end in an
- * exhaustiveness check. Each action carries the state its precondition is checked against just
- * before its effect (the executor re-checks; the planner only decides).
+ * exhaustiveness check, and the executor's handler table (exec/handlers/index.ts) has one entry
+ * per type. Each action carries the state its precondition is checked against just before its
+ * effect (the executor re-checks; the planner only decides).
  */
-export type Action =
+export type Action = FileAction | FolderAction | KeepBothAction;
+
+/** Actions on files and links (and on their base records). */
+export type FileAction =
   /** Send the local file; `expectRemote` is the object it may replace (undefined = must not exist). */
   | { readonly type: 'upload'; readonly path: string; readonly local: LocalEntry; readonly expectRemote?: RemoteEntry; readonly base?: BaseEntry }
   /** Fetch the remote object; `expectLocal` is the file it may replace (undefined = must not exist). */
@@ -165,6 +183,38 @@ export type Action =
    * the record of `from`.
    */
   | { readonly type: 'move-local'; readonly path: string; readonly from: string; readonly local: LocalEntry; readonly remote: RemoteEntry; readonly base: BaseEntry };
+
+/**
+ * Actions on dir entries (core/dirs.ts): an empty local folder, a `path/` marker on the remote.
+ * Their entries have kind `dir`; what they do differs from the file actions of the same
+ * direction (no content, rmdir rather than trash), hence types of their own.
+ */
+export type FolderAction =
+  /** Put the marker of a local empty folder (if-none-match, or if-match `expectRemote`). */
+  | { readonly type: 'mkdir-remote'; readonly path: string; readonly local: LocalEntry; readonly expectRemote?: RemoteEntry; readonly base?: BaseEntry }
+  /** Make the local folder of a marker (or keep the one this run empties). */
+  | { readonly type: 'mkdir-local'; readonly path: string; readonly remote: RemoteEntry; readonly expectLocal?: LocalEntry; readonly base?: BaseEntry }
+  /** Delete the marker, if it is still `remote`. */
+  | { readonly type: 'rmdir-remote'; readonly path: string; readonly remote: RemoteEntry; readonly base?: BaseEntry }
+  /** Remove the local folder if it is (still) empty: rmdir, never anything more. */
+  | { readonly type: 'rmdir-local'; readonly path: string; readonly local: LocalEntry; readonly base?: BaseEntry }
+  /** The folder exists on both sides: write its base record. */
+  | { readonly type: 'record-dir'; readonly path: string; readonly local: LocalEntry; readonly remote: RemoteEntry }
+  /** A dir's base record whose folder is gone (or now implied by files): drop it. */
+  | { readonly type: 'forget-dir'; readonly path: string; readonly base: BaseEntry };
+
+/**
+ * A conflict settled by keeping both (`conflict: keep-both`, `resolve --keep both`): the local
+ * file is renamed to `conflictPath` and sent there, and the remote one takes its place.
+ */
+export interface KeepBothAction {
+  readonly type: 'keep-both';
+  readonly path: string;
+  readonly conflictPath: string;
+  readonly local: LocalEntry;
+  readonly remote: RemoteEntry;
+  readonly base?: BaseEntry;
+}
 
 export type ActionType = Action['type'];
 
@@ -193,6 +243,14 @@ export interface PlanSummary {
   readonly forgets: number;
   /** Renames carried out as renames (both directions). */
   readonly moves: number;
+  /** Folders made (a marker put, a local folder made). */
+  readonly foldersMade: number;
+  /** Folders removed (a marker deleted, an empty local folder removed). */
+  readonly foldersRemoved: number;
+  /** Conflicts settled by keeping both versions (counted in `settled` too). */
+  readonly keepBoth: number;
+  /** Conflicts settled by the policy this plan was made with (their actions are in `actions`). */
+  readonly settled: number;
   readonly conflicts: number;
   readonly pending: number;
   readonly uploadBytes: number;
@@ -202,7 +260,10 @@ export interface PlanSummary {
 export interface Plan {
   /** Sorted by path (the one comparator), then by type. */
   readonly actions: readonly Action[];
+  /** Conflicts left standing: no policy settles them. */
   readonly conflicts: readonly Conflict[];
+  /** Conflicts the plan's policy settled; the actions that carry the outcome are in `actions`. */
+  readonly settled: readonly Conflict[];
   readonly pending: readonly Pending[];
   readonly refusals: readonly Refusal[];
   readonly summary: PlanSummary;

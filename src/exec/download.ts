@@ -11,99 +11,25 @@
  * The partial file is always a contiguous prefix of the object (appended in order), so its size
  * alone says where to resume; no sidecar state is needed.
  */
-import { createHash, type Hash } from 'node:crypto';
-import { closeSync, createReadStream, fchmodSync, fstatSync, fsync, futimesSync, openSync, unlinkSync, writeSync, type Stats } from 'node:fs';
-import { lstat, open, readdir, unlink, type FileHandle } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { closeSync, fchmodSync, fstatSync, fsync, futimesSync, openSync, unlinkSync, writeSync, type Stats } from 'node:fs';
+import { open, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
-import { Transform, Writable } from 'node:stream';
+import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { RemoteError, type GetResult, type Remote, type RemoteObject } from '../remote/remote.js';
 import { mtimeSeconds } from '../core/mtime.js';
+import { AppendSink } from './append-sink.js';
+import { PassingDigest, WORKER_HASH_MIN, WorkerDigest, type ContentDigest } from './digests.js';
 import type { EventSink } from './events.js';
 import { lstatQuiet } from './localfs.js';
-import { FileHasher } from '../scan/md5-thread.js';
+import { partialName, type Partials } from './partials.js';
 
-/** Partials untouched for this long belong to objects nobody asked for again: removed at the start of a run. */
-export const PARTIAL_MAX_AGE_MS = 7 * 24 * 3600 * 1000;
+export { partialName, Partials, PARTIAL_MAX_AGE_MS } from './partials.js';
+export { WORKER_HASH_MIN } from './digests.js';
+
 /** Resumptions within one attempt after the body broke off mid-way (each must have made progress). */
 const INLINE_RESUMES = 3;
-/** Objects at least this large are hashed by a worker thread (scan/md5-thread.ts) rather than as they pass. */
-export const WORKER_HASH_MIN = 32 * 1024 * 1024;
-/** Bytes a download gathers before writing them (one writev rather than one write per socket read). */
-const WRITE_BATCH = 1024 * 1024;
-
-function sha1(s: string): string {
-  return createHash('sha1').update(s, 'utf8').digest('hex');
-}
-
-function errnoCode(e: unknown): string | undefined {
-  return (e as NodeJS.ErrnoException | undefined)?.code;
-}
-
-/**
- * `dl-<sha1(path)>-<sha1(path \0 etag)>`: the first half finds the partials of a path whatever
- * their ETag (those of an ETag the remote no longer has are dead), the second names the version.
- */
-export function partialName(path: string, etag: string): string {
-  return `dl-${sha1(path).slice(0, 24)}-${sha1(`${path}\0${etag}`).slice(0, 24)}`;
-}
-
-function pathPart(name: string): string | undefined {
-  const m = /^dl-([0-9a-f]{24})-[0-9a-f]{24}$/.exec(name);
-  return m?.[1];
-}
-
-/** The partial downloads of one run's `.lsync/tmp/`, swept of old ones. */
-export class Partials {
-  /** path hash → partial file names present when the run started. */
-  private readonly byPath = new Map<string, string[]>();
-
-  private constructor(readonly dir: string) {}
-
-  /**
-   * Lists `dir` once, removing `dl-*` files older than PARTIAL_MAX_AGE_MS (by mtime: an append
-   * touches it, so age counts from the last progress, not from the first byte).
-   */
-  static async open(dir: string, nowMs: number): Promise<Partials> {
-    const p = new Partials(dir);
-    for (const name of await readdir(dir)) {
-      if (!name.startsWith('dl-')) continue;
-      const file = join(dir, name);
-      try {
-        const st = await lstat(file);
-        if (nowMs - st.mtimeMs > PARTIAL_MAX_AGE_MS) {
-          await unlink(file);
-          continue;
-        }
-      } catch (e) {
-        if (errnoCode(e) === 'ENOENT') continue;
-        throw e;
-      }
-      const key = pathPart(name);
-      if (key === undefined) continue;
-      const list = p.byPath.get(key) ?? [];
-      list.push(name);
-      p.byPath.set(key, list);
-    }
-    return p;
-  }
-
-  /** Whether the partial `name` of `path` was there when the run started (no other process adds any: the lock). */
-  has(path: string, name: string): boolean {
-    return this.byPath.get(sha1(path).slice(0, 24))?.includes(name) === true;
-  }
-
-  /** Partials of `path` for other ETags: that content is gone from the remote, so they never complete. */
-  async dropOtherVersions(path: string, keep: string): Promise<void> {
-    const key = sha1(path).slice(0, 24);
-    const names = this.byPath.get(key);
-    if (names === undefined) return;
-    this.byPath.delete(key);
-    for (const name of names) {
-      if (name !== keep) await unlink(join(this.dir, name)).catch(() => undefined);
-    }
-  }
-}
 
 export interface FetchDeps {
   readonly remote: Remote;
@@ -133,158 +59,6 @@ async function sizeOf(file: string): Promise<number> {
   const st = lstatQuiet(file);
   if (st === undefined) return 0;
   return st.isFile() ? st.size : -1;
-}
-
-async function hashPrefix(file: string, bytes: number, h: Hash, signal?: AbortSignal): Promise<void> {
-  if (bytes === 0) return;
-  const stream = createReadStream(file, { start: 0, end: bytes - 1, highWaterMark: 1024 * 1024, ...(signal !== undefined ? { signal } : {}) });
-  for await (const chunk of stream) h.update(chunk as Buffer);
-}
-
-/**
- * How a fetch computes its content MD5: over the bytes as they pass (small objects), or read back
- * from the partial by a worker thread as it grows (large ones, see scan/md5-thread.ts).
- */
-interface ContentDigest {
-  /** Bytes on their way to the partial, in order. */
-  pass(chunk: Buffer): void;
-  /** The partial now holds `bytes` bytes, all written. */
-  written(bytes: number): void;
-  /** A failed attempt passed bytes that never reached the partial, which holds `bytes`: realign. */
-  realign(bytes: number): Promise<void>;
-  digest(bytes: number): Promise<string>;
-  close(): Promise<void>;
-}
-
-class PassingDigest implements ContentDigest {
-  private h = createHash('md5');
-
-  constructor(private readonly file: string, private readonly signal: AbortSignal | undefined) {}
-
-  pass(chunk: Buffer): void {
-    this.h.update(chunk);
-  }
-
-  written(): void {}
-
-  async realign(bytes: number): Promise<void> {
-    this.h = createHash('md5');
-    await hashPrefix(this.file, bytes, this.h, this.signal);
-  }
-
-  async digest(): Promise<string> {
-    return this.h.digest('hex');
-  }
-
-  async close(): Promise<void> {}
-}
-
-class WorkerDigest implements ContentDigest {
-  private readonly hasher: FileHasher;
-
-  constructor(file: string) {
-    this.hasher = new FileHasher(file);
-  }
-
-  pass(): void {}
-
-  written(bytes: number): void {
-    this.hasher.written(bytes);
-  }
-
-  // The worker reads what is on disk, and is told only of bytes written: nothing to undo.
-  async realign(): Promise<void> {}
-
-  digest(bytes: number): Promise<string> {
-    return this.hasher.digest(bytes);
-  }
-
-  close(): Promise<void> {
-    return this.hasher.close();
-  }
-}
-
-/**
- * Appends to the partial in batches: chunks arriving while a write is under way go out together
- * in the next writev. Reports the file's size after each write; fsyncs at the end, so the rename
- * that follows never publishes data still only in the page cache.
- */
-class AppendSink extends Writable {
-  private handle: FileHandle | undefined;
-  /** The write under way, if any: destroy waits for it (see _destroy). */
-  private pending: Promise<void> | undefined;
-
-  constructor(private readonly file: string, private size: number, private readonly onWritten: (size: number) => void) {
-    super({ highWaterMark: WRITE_BATCH });
-  }
-
-  override _construct(cb: (err?: Error | null) => void): void {
-    // Positional writes, not O_APPEND: each byte lands at its own offset in the object whatever
-    // else touched the file, so the partial stays a prefix of the object.
-    open(this.file, this.size > 0 ? 'r+' : 'w').then((h) => {
-      this.handle = h;
-      cb();
-    }, cb);
-  }
-
-  override _writev(chunks: { chunk: Buffer }[], cb: (err?: Error | null) => void): void {
-    this.track(this.append(chunks.map((c) => c.chunk))).then(() => cb(), cb);
-  }
-
-  override _write(chunk: Buffer, _enc: BufferEncoding, cb: (err?: Error | null) => void): void {
-    this.track(this.append([chunk])).then(() => cb(), cb);
-  }
-
-  private track(p: Promise<void>): Promise<void> {
-    this.pending = p;
-    return p;
-  }
-
-  private async append(chunks: Buffer[]): Promise<void> {
-    const handle = this.handle;
-    if (handle === undefined) throw new Error(`${this.file}: not open`);
-    let left = chunks;
-    let total = left.reduce((n, c) => n + c.byteLength, 0);
-    while (total > 0) {
-      const { bytesWritten } = await handle.writev(left, this.size);
-      this.size += bytesWritten;
-      this.onWritten(this.size);
-      total -= bytesWritten;
-      left = skipBytes(left, bytesWritten);
-    }
-  }
-
-  override _final(cb: (err?: Error | null) => void): void {
-    if (this.handle === undefined) return cb();
-    this.handle.sync().then(() => cb(), cb);
-  }
-
-  override _destroy(err: Error | null, cb: (err?: Error | null) => void): void {
-    // A broken body destroys the sink while a write may still be under way: let it land before
-    // the handle closes and the pipeline settles, or the caller's look at the partial's size (the
-    // resume point) would come too early and the write would fail on a closed handle.
-    const handle = this.handle;
-    const pending = this.pending ?? Promise.resolve();
-    pending
-      .catch(() => undefined)
-      .then(async () => {
-        this.handle = undefined;
-        await handle?.close();
-      })
-      .then(() => cb(err), () => cb(err));
-  }
-}
-
-/** `chunks` without their first `skip` bytes (after a short write). */
-function skipBytes(chunks: readonly Buffer[], skip: number): Buffer[] {
-  const out: Buffer[] = [];
-  let at = 0;
-  for (const chunk of chunks) {
-    const end = at + chunk.byteLength;
-    if (end > skip) out.push(at >= skip ? chunk : chunk.subarray(skip - at));
-    at = end;
-  }
-  return out;
 }
 
 /** One ranged GET from `from` to the end, appended to `tmp` through `digest`; returns what the GET said about the object. */

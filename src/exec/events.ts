@@ -2,9 +2,11 @@
  * What the engine tells the outside world while it works. The text and `--json` renderers consume
  * the same stream (src/cli/render.ts); nothing in the engine prints.
  */
-import type { ActionType, Conflict, Plan } from '../core/types.js';
+import type { ShownType } from '../core/action-view.js';
+import type { Conflict, Plan } from '../core/types.js';
 
-export type ExecActionType = ActionType | 'keep-both';
+/** The verb of an action as users see it (core/action-view.ts): folder actions as `kind: 'dir'`. */
+export type ExecActionType = ShownType;
 
 export type EngineEvent =
   | { readonly type: 'plan'; readonly plan: Plan }

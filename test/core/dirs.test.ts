@@ -4,6 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import { shownType } from '../../src/core/action-view.js';
 import { actsOnDir, dirBase } from '../../src/core/dirs.js';
 import { checkNames, CASE_AND_FORM_SENSITIVE } from '../../src/core/names.js';
 import { countDeletes, plan } from '../../src/core/plan.js';
@@ -14,9 +15,9 @@ const emptyDir = (path: string): LocalEntry => ({ path, kind: 'dir', size: 0, mt
 const marker = (path: string, etag = 'd41d8cd98f00b204e9800998ecf8427e'): RemoteEntry => ({ path, kind: 'dir', size: 0, etag, lastModifiedMs: BASE_MTIME });
 const dirRecord = (path: string, own = false, etag = 'd41d8cd98f00b204e9800998ecf8427e'): BaseEntry => dirBase(path, etag, undefined, own);
 
-/** `type path` per action, dirs with a trailing slash. */
+/** `type path` per action as users see it (core/action-view.ts), dirs with a trailing slash. */
 function acts(p: Plan): string[] {
-  return p.actions.map((a) => `${a.type} ${a.path}${actsOnDir(a) ? '/' : ''}`);
+  return p.actions.map((a) => `${shownType(a)} ${a.path}${actsOnDir(a) ? '/' : ''}`);
 }
 
 describe('dir entries: new folders', () => {
@@ -24,7 +25,7 @@ describe('dir entries: new folders', () => {
     const p = plan(snapshot({ local: [emptyDir('e')] }), options('sync'));
     assert.deepEqual(acts(p), ['upload e/']);
     const [a] = p.actions;
-    assert.ok(a?.type === 'upload' && a.expectRemote === undefined);
+    assert.ok(a?.type === 'mkdir-remote' && a.expectRemote === undefined);
     assert.equal(p.summary.uploadBytes, 0);
   });
 

@@ -197,6 +197,16 @@ function apply(w: World, who: Who, a: Action): void {
       movesApplied[a.type]++;
       break;
     }
+    case 'keep-both':
+    case 'mkdir-remote':
+    case 'mkdir-local':
+    case 'rmdir-remote':
+    case 'rmdir-local':
+    case 'record-dir':
+    case 'forget-dir':
+      // This model has no folders, and its plans settle no conflicts.
+      assert.fail(`${a.type} planned for a model without folders or a policy`);
+      break;
     default:
       assertNever(a);
   }

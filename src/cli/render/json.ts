@@ -3,6 +3,7 @@ import type { NameProblem } from '../../core/names.js';
 import { actionBytes, isDirAction, type ExecAction } from '../../exec/executor.js';
 import type { SyncOutcome } from '../../app/sync.js';
 import type { Out } from '../io.js';
+import { shownType } from '../../core/action-view.js';
 import { namePaths } from './words.js';
 
 /**
@@ -35,7 +36,7 @@ export function tagJsonLines(out: Out, fields: Readonly<Record<string, string>>)
 /** The JSON shape of an action: what and where, never whole entries. */
 export function actionJson(a: ExecAction): Record<string, unknown> {
   return {
-    type: a.type,
+    type: shownType(a),
     path: a.path,
     ...(isDirAction(a) ? { kind: 'dir' } : {}),
     bytes: actionBytes(a),

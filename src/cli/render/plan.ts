@@ -1,5 +1,6 @@
 /** `lsync status` (and any --dry-run) as text: the plan as a whole, before anything moves. */
 import type { SyncOutcome } from '../../app/sync.js';
+import { isBookkeeping, shownType } from '../../core/action-view.js';
 import type { ExecAction } from '../../exec/executor.js';
 import type { Out } from '../io.js';
 import { REASON, VERB, isPull, isPush, namePaths, shown, where } from './words.js';
@@ -9,12 +10,12 @@ export function renderPlanText(outcome: SyncOutcome, out: Out, verbose: boolean)
   const section = (title: string, items: readonly ExecAction[]): void => {
     if (items.length === 0) return;
     lines.push(`${title} (${items.length}):`);
-    for (const a of items) lines.push(`  ${VERB[a.type].padEnd(14)} ${where(shown(a))}${a.type === 'keep-both' ? ` (local copy → ${a.conflictPath})` : ''}`);
+    for (const a of items) lines.push(`  ${VERB[shownType(a)].padEnd(14)} ${where(shown(a))}${a.type === 'keep-both' ? ` (local copy → ${a.conflictPath})` : ''}`);
   };
   section('To push', outcome.actions.filter(isPush));
   section('To pull', outcome.actions.filter(isPull));
   section('Conflicts settled by policy', outcome.actions.filter((a) => a.type === 'keep-both'));
-  if (verbose) section('Bookkeeping', outcome.actions.filter((a) => a.type === 'record' || a.type === 'forget'));
+  if (verbose) section('Bookkeeping', outcome.actions.filter((a) => isBookkeeping(shownType(a))));
   const pending = outcome.plan.pending;
   if (pending.length > 0) {
     lines.push(`Not acted on by this command (${pending.length}):`);
@@ -30,7 +31,7 @@ export function renderPlanText(outcome: SyncOutcome, out: Out, verbose: boolean)
     lines.push(`Names that cannot be used here, left out (${outcome.names.length}; see the warnings):`);
     for (const n of outcome.names) lines.push(`  ${namePaths(n).join(', ')}`);
   }
-  const moving = outcome.actions.some((a) => a.type !== 'record' && a.type !== 'forget');
+  const moving = outcome.actions.some((a) => !isBookkeeping(shownType(a)));
   if (!moving && outcome.conflicts.length === 0 && pending.length === 0 && outcome.names.length === 0) lines.push('Everything up to date.');
   out.write(`${lines.join('\n')}\n`);
 }

@@ -9,6 +9,7 @@ import type { Out } from '../io.js';
 import { ProgressLine } from './progress.js';
 import { summaryJson, summaryLines } from './summary.js';
 import { DONE, bookkeeping, where } from './words.js';
+import { shownType } from '../../core/action-view.js';
 
 export interface RenderOptions {
   readonly json: boolean;
@@ -49,7 +50,7 @@ export class Reporter {
       case 'plan':
         p.start(
           e.plan.actions.reduce((n, a) => n + actionBytes(a), 0),
-          e.plan.actions.filter((a) => !bookkeeping(a.type)).length,
+          e.plan.actions.filter((a) => !bookkeeping(shownType(a))).length,
         );
         break;
       case 'warning':

@@ -2,12 +2,13 @@
 import type { SyncOutcome } from '../../app/sync.js';
 import type { ExecActionType } from '../../exec/events.js';
 import { formatBytes } from './format.js';
+import { shownType } from '../../core/action-view.js';
 import { nameJson } from './json.js';
 import { DONE, REASON } from './words.js';
 
 function plannedCounts(outcome: SyncOutcome): Record<string, number> {
   const counts: Record<string, number> = {};
-  for (const a of outcome.actions) counts[a.type] = (counts[a.type] ?? 0) + 1;
+  for (const a of outcome.actions) counts[shownType(a)] = (counts[shownType(a)] ?? 0) + 1;
   return counts;
 }
 

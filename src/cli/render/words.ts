@@ -1,5 +1,6 @@
 /** How actions, conflicts and refused names are named in text output. */
 import type { Action, Conflict } from '../../core/types.js';
+import { shownType } from '../../core/action-view.js';
 import type { NameProblem } from '../../core/names.js';
 import type { ExecActionType } from '../../exec/events.js';
 import { isDirAction, type ExecAction } from '../../exec/executor.js';
@@ -39,8 +40,8 @@ export const REASON: Record<Conflict['reason'], string> = {
 /** Database-only actions: nothing moves, so they are not counted as files. */
 export const bookkeeping = (t: ExecActionType): boolean => t === 'record' || t === 'forget';
 
-export const isPush = (a: ExecAction | Action): boolean => a.type === 'upload' || a.type === 'delete-remote' || a.type === 'move-remote';
-export const isPull = (a: ExecAction | Action): boolean => a.type === 'download' || a.type === 'delete-local' || a.type === 'move-local';
+export const isPush = (a: ExecAction | Action): boolean => ['upload', 'delete-remote', 'move-remote'].includes(shownType(a));
+export const isPull = (a: ExecAction | Action): boolean => ['download', 'delete-local', 'move-local'].includes(shownType(a));
 
 /** The path column of a line: a move names both ends, old → new; a folder ends in `/`. */
 export function where(a: { readonly path: string; readonly from?: string; readonly kind?: 'dir' }): string {
