@@ -16,6 +16,7 @@ import type { RemoteOverrides } from './connect.js';
 import { toScopes } from './repo.js';
 import { withSession } from './session.js';
 import { takeSnapshot } from './snapshot.js';
+import { currentAuthor, withHistory } from '../history/keep.js';
 
 export type Verb = 'status' | 'sync' | 'push' | 'pull' | 'resolve';
 
@@ -137,7 +138,8 @@ export async function runSync(req: SyncRequest, emit: EventSink): Promise<SyncOu
         root: s.repo.root,
         metaDir: s.repo.metaDir,
         stateDir: s.stateDir,
-        remote: s.remote,
+        // Who wrote each object, and what a write replaces kept as a version (history/keep.ts).
+        remote: withHistory(s.remote, currentAuthor()),
         db: s.db,
         trash: s.trash,
         emit,

@@ -56,6 +56,9 @@ export interface ObjectMeta {
    * (S3: `x-amz-meta-lsync-link: 1`). Only written and honoured with `--links`.
    */
   readonly link?: boolean;
+  /** Who wrote this version (history, `lsync log`): the writer's host name and user name. */
+  readonly host?: string;
+  readonly user?: string;
 }
 
 /** One object, as listing or stat saw it. */
@@ -260,6 +263,13 @@ export interface OptionalOps {
    * object, at most `maxBytes`. `etag` undefined: always read.
    */
   getIfChanged(path: string, etag: string | undefined, options?: IfChangedOptions): Promise<IfChanged>;
+  /**
+   * Before an overwrite or delete, where the service keeps no versions of its own: keep the object
+   * at `path` (only if it still has the ETag `ifMatch`, else 'precondition') as a version that
+   * listVersions/getVersion then find, by a server-side copy (never a download). Returns the kept
+   * version's id; undefined where the service keeps the replaced version itself (S3 versioning).
+   */
+  keepVersion(path: string, ifMatch: string, signal?: AbortSignal): Promise<string | undefined>;
 }
 
 /** The names of the optional methods, for tables that must cover each (counters, fault rules, wrappers). */

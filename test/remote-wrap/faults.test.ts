@@ -62,6 +62,7 @@ describe('withCounters', () => {
       listVersions: { calls: 0, bytes: 0 },
       getVersion: { calls: 0, bytes: 0 },
       getIfChanged: { calls: 0, bytes: 0 },
+      keepVersion: { calls: 0, bytes: 0 },
     });
   });
 });

@@ -14,10 +14,12 @@
  */
 import type { CommandEntry } from '../command.js';
 import init from './init.js';
+import log from './log.js';
 import pull from './pull.js';
 import push from './push.js';
 import remote from './remote.js';
 import resolve from './resolve.js';
+import restore from './restore.js';
 import status from './status.js';
 import sync from './sync.js';
 
@@ -29,4 +31,6 @@ export const commands: readonly CommandEntry[] = [
   pull,
   resolve,
   remote,
+  log,
+  restore,
 ];

@@ -44,6 +44,8 @@ import { readIfChangedByGet } from '../small-read.js';
 import { displayRemote } from '../spec.js';
 import { errnoCode, isAbort, toRemoteError } from './errors.js';
 import { readSidecar, removeSidecar, sidecarName, writeSidecar } from './sidecar.js';
+import { FileVersions } from './versions.js';
+import { attachVersions } from '../versions.js';
 
 const META_DIR = '.lsync';
 
@@ -100,6 +102,8 @@ export class FileRemote implements Remote {
     this.display = displayRemote({ kind: 'file', root });
     this.tmpDir = join(root, META_DIR, 'tmp');
     this.metaDir = join(root, META_DIR, 'meta');
+    // The version capability (../versions.ts): copies kept under `.lsync/versions/`.
+    attachVersions(this, new FileVersions({ metaDir: this.metaDir, tmpDir: this.tmpDir, remote: this }));
   }
 
   /**
@@ -114,6 +118,7 @@ export class FileRemote implements Remote {
     if (bad) throw new RemoteError('permanent', `${what} "${path}" in ${this.display}: not a path a directory can hold`, path);
     return join(this.root, body);
   }
+
 
   private fail(err: unknown, what: string, path?: string): unknown {
     if (isAbort(err)) return err;

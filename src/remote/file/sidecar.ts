@@ -44,6 +44,8 @@ function parse(text: string, path: string): Sidecar | undefined {
   const mtimeMs = r['mtimeMs'];
   const mode = r['mode'];
   const link = r['link'];
+  const host = r['host'];
+  const user = r['user'];
   return {
     path,
     etag: r['etag'],
@@ -53,6 +55,8 @@ function parse(text: string, path: string): Sidecar | undefined {
       ...(typeof mtimeMs === 'number' && Number.isFinite(mtimeMs) ? { mtimeMs } : {}),
       ...(typeof mode === 'number' && Number.isInteger(mode) ? { mode: mode & 0o7777 } : {}),
       ...(link === true ? { link: true } : {}),
+      ...(typeof host === 'string' && host !== '' ? { host } : {}),
+      ...(typeof user === 'string' && user !== '' ? { user } : {}),
     },
   };
 }

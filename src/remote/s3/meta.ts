@@ -8,6 +8,8 @@
  *   x-amz-meta-lsync-link   `1`: the object is a symbolic link, its body the target (`--links`).
  *                           The key stays the path, byte for byte (rclone instead appends
  *                           `.rclonelink` to the name); the marker is what tells it from a file.
+ *   x-amz-meta-lsync-host   the writer's host name, URI-encoded (headers carry ASCII only)
+ *   x-amz-meta-lsync-user   the writer's user name, URI-encoded
  *
  * Values written by other tools are validated: anything malformed is ignored, not trusted.
  */
@@ -17,6 +19,24 @@ export const META_MD5 = 'lsync-md5';
 export const META_MTIME = 'lsync-mtime';
 export const META_MODE = 'lsync-mode';
 export const META_LINK = 'lsync-link';
+export const META_HOST = 'lsync-host';
+export const META_USER = 'lsync-user';
+/** Longest host or user name kept: S3 allows 2 KiB of user metadata in all. */
+const MAX_NAME = 200;
+
+function encodeName(name: string): string | undefined {
+  const v = encodeURIComponent(name.slice(0, MAX_NAME));
+  return v === '' ? undefined : v;
+}
+
+function decodeName(value: string | undefined): string | undefined {
+  if (value === undefined || value === '') return undefined;
+  try {
+    return decodeURIComponent(value).slice(0, MAX_NAME);
+  } catch {
+    return undefined;
+  }
+}
 
 /** ObjectMeta → the SDK's `Metadata` map (keys without the `x-amz-meta-` prefix). */
 export function encodeMeta(meta: ObjectMeta): Record<string, string> {
@@ -25,6 +45,10 @@ export function encodeMeta(meta: ObjectMeta): Record<string, string> {
   if (meta.mtimeMs !== undefined && Number.isFinite(meta.mtimeMs)) out[META_MTIME] = String(meta.mtimeMs);
   if (meta.mode !== undefined) out[META_MODE] = (meta.mode & 0o7777).toString(8);
   if (meta.link === true) out[META_LINK] = '1';
+  const host = meta.host !== undefined ? encodeName(meta.host) : undefined;
+  const user = meta.user !== undefined ? encodeName(meta.user) : undefined;
+  if (host !== undefined) out[META_HOST] = host;
+  if (user !== undefined) out[META_USER] = user;
   return out;
 }
 
@@ -41,6 +65,8 @@ export function decodeMeta(metadata: Record<string, string> | undefined): Object
     ...(mtimeMs !== undefined && Number.isFinite(mtimeMs) ? { mtimeMs } : {}),
     ...(modeBits !== undefined ? { mode: modeBits } : {}),
     ...(metadata[META_LINK] === '1' ? { link: true } : {}),
+    ...named('host', decodeName(metadata[META_HOST])),
+    ...named('user', decodeName(metadata[META_USER])),
   };
 }
 
@@ -53,4 +79,8 @@ export function unquoteEtag(etag: string | undefined): string {
 /** ETags go back to S3 quoted, as the HTTP spec says (servers differ in whether they accept bare ones). */
 export function quoteEtag(etag: string): string {
   return etag.startsWith('"') ? etag : `"${etag}"`;
+}
+
+function named<K extends 'host' | 'user'>(key: K, value: string | undefined): { [P in K]?: string } {
+  return (value !== undefined ? { [key]: value } : {}) as { [P in K]?: string };
 }

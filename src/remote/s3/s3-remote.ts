@@ -68,6 +68,8 @@ import { PresenceCheck, type ListPage, type Presence } from './presence.js';
 import { probeCapabilities, type S3Capabilities } from './probe.js';
 import { objectOfGet, readIfChanged } from './read-small.js';
 import { detectProvider, quirksFor, type Quirks } from './quirks.js';
+import { S3Versions } from './versions.js';
+import { attachVersions } from '../versions.js';
 
 export type { S3Capabilities } from './probe.js';
 
@@ -186,11 +188,14 @@ export class S3Remote implements Remote {
       !this.capabilities.conditionalWrites && this.quirks.consistentListing
         ? new PresenceCheck({ listPage: (prefix, startAfter) => this.listPage(prefix, startAfter), sorted: this.quirks.sortedListing })
         : undefined;
+    // The version capability (versions.ts): the service's versions, or copies kept under .lsync/versions/.
+    attachVersions(this, new S3Versions({ client: this.client, bucket: this.bucket, prefix: this.prefix, versioning: this.capabilities.versioning, remote: this }));
   }
 
   private key(path: string): string {
     return this.prefix + path;
   }
+
 
   /** The error to throw for `err` (aborts pass through unchanged so callers see an AbortError). */
   private fail(err: unknown, what: string, path?: string): unknown {

@@ -47,6 +47,10 @@ const COUNT_OPTIONAL: OptionalWrapping<CountedRemote> = {
     if (answer.state === 'changed') count.bytes += answer.data.byteLength;
     return answer;
   },
+  keepVersion: (self, inner) => (path, ifMatch, signal) => {
+    self.counters.keepVersion.calls++;
+    return inner(path, ifMatch, signal);
+  },
 };
 
 class CountedRemote extends ForwardingRemote<CountedRemote> implements CountingRemote {

@@ -43,6 +43,7 @@ const OP_SET: Readonly<Record<RemoteOp, true>> = {
   listVersions: true,
   getVersion: true,
   getIfChanged: true,
+  keepVersion: true,
 };
 export const REMOTE_OPS = Object.keys(OP_SET) as readonly RemoteOp[];
 
@@ -62,6 +63,7 @@ export const PASS_THROUGH: OptionalWrapping<unknown> = {
   listVersions: (_self, inner) => inner,
   getVersion: (_self, inner) => inner,
   getIfChanged: (_self, inner) => inner,
+  keepVersion: (_self, inner) => inner,
 };
 
 const OPTIONAL_OPS: readonly OptionalOp[] = Object.keys(PASS_THROUGH) as OptionalOp[];
@@ -80,6 +82,7 @@ export class ForwardingRemote<W = unknown> implements Remote {
   declare readonly listVersions?: (path: string, signal?: AbortSignal) => Promise<readonly RemoteVersion[]>;
   declare readonly getVersion?: (path: string, id: string, options?: GetOptions) => Promise<GetResult>;
   declare readonly getIfChanged?: (path: string, etag: string | undefined, options?: IfChangedOptions) => Promise<IfChanged>;
+  declare readonly keepVersion?: (path: string, ifMatch: string, signal?: AbortSignal) => Promise<string | undefined>;
 
   constructor(protected readonly inner: Remote, wrapping: OptionalWrapping<W>) {
     const own = this as Partial<OptionalOps>;

@@ -60,6 +60,7 @@ const RETRY_OPTIONAL: OptionalWrapping<RetryingRemote> = {
   listVersions: (self, inner) => (path, signal) => self.retried('listVersions', path, signal, () => inner(path, signal)),
   getVersion: (self, inner) => (path, id, options) => self.retried('getVersion', path, options?.signal, () => inner(path, id, options)),
   getIfChanged: (self, inner) => (path, etag, options) => self.retried('getIfChanged', path, options?.signal, () => inner(path, etag, options)),
+  keepVersion: (self, inner) => (path, ifMatch, signal) => self.retried('keepVersion', path, signal, () => inner(path, ifMatch, signal)),
 };
 
 class RetryingRemote extends ForwardingRemote<RetryingRemote> {

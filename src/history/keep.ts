@@ -1,0 +1,82 @@
+/**
+ * History on the write path: every object a push writes carries who wrote it (host and user, in
+ * its metadata), and an object a push overwrites or deletes is kept first as a version where the
+ * service keeps none (Remote.keepVersion: a server-side copy under `.lsync/versions/`). Wrapped
+ * around the remote the executor writes through, so each upload and remote delete gets the step
+ * just before its effect, under the same precondition (the ETag the plan saw).
+ *
+ * Not kept: folder markers (no content), lsync's own `.lsync/` bookkeeping, and the source of a
+ * move (copied to its new path just before: its content lives on there).
+ */
+import { hostname, userInfo } from 'node:os';
+import type { CopyOptions, PutOptions, PutResult, PutSource, Remote } from '../remote/remote.js';
+import { ForwardingRemote, PASS_THROUGH, type DeleteOptions } from '../remote/wrap/forward.js';
+
+export interface Author {
+  readonly host: string;
+  readonly user: string;
+}
+
+/** This machine's host name and the user running lsync (LSYNC_USER overrides, e.g. in tests). */
+export function currentAuthor(): Author {
+  let user = process.env['LSYNC_USER'] ?? '';
+  if (user === '') {
+    try {
+      user = userInfo().username;
+    } catch {
+      // No passwd entry (some containers): the environment is all there is.
+      user = process.env['USER'] ?? process.env['USERNAME'] ?? 'unknown';
+    }
+  }
+  return { host: process.env['LSYNC_HOST'] ?? hostname(), user };
+}
+
+/** What the history step did in one run (for the cost figures of bench/history.ts). */
+export interface KeepCounts {
+  kept: number;
+}
+
+export function withHistory(remote: Remote, author: Author, counts?: KeepCounts): Remote {
+  return new HistoryRemote(remote, author, counts);
+}
+
+function keepable(path: string): boolean {
+  return !path.endsWith('/') && !path.startsWith('.lsync/');
+}
+
+class HistoryRemote extends ForwardingRemote {
+  /** Sources of server-side copies of this run, by ETag: a delete of one of them is a move's. */
+  private readonly copied = new Map<string, string>();
+
+  constructor(
+    inner: Remote,
+    private readonly author: Author,
+    private readonly counts: KeepCounts | undefined,
+  ) {
+    super(inner, PASS_THROUGH);
+  }
+
+  private async keep(path: string, ifMatch: string | undefined, signal: AbortSignal | undefined): Promise<void> {
+    if (ifMatch === undefined || !keepable(path) || this.inner.keepVersion === undefined) return;
+    const id = await this.inner.keepVersion(path, ifMatch, signal);
+    if (id !== undefined && this.counts !== undefined) this.counts.kept++;
+  }
+
+  override async put(path: string, source: PutSource, options: PutOptions): Promise<PutResult> {
+    await this.keep(path, options.ifMatch, options.signal);
+    const meta = keepable(path) ? { ...options.meta, host: this.author.host, user: this.author.user } : options.meta;
+    return this.inner.put(path, source, { ...options, meta });
+  }
+
+  override async copy(from: string, to: string, options?: CopyOptions): Promise<PutResult> {
+    const result = await this.inner.copy(from, to, options);
+    if (options?.ifMatch !== undefined) this.copied.set(from, options.ifMatch);
+    return result;
+  }
+
+  override async delete(path: string, options?: DeleteOptions): Promise<void> {
+    const moved = options?.ifMatch !== undefined && this.copied.get(path) === options.ifMatch;
+    if (!moved) await this.keep(path, options?.ifMatch, options?.signal);
+    return this.inner.delete(path, options);
+  }
+}

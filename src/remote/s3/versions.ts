@@ -1,0 +1,182 @@
+/**
+ * The version capability on S3 (see ../versions.ts): the service's versions where the bucket has
+ * versioning (ListObjectVersions for just that key, HEAD/GET by VersionId), else the current object
+ * and the copies lsync keeps under `<prefix>.lsync/versions/` (CopyObject: the bytes never leave
+ * the service).
+ */
+import { Readable } from 'node:stream';
+import { GetObjectCommand, HeadObjectCommand, ListObjectVersionsCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
+import pLimit from 'p-limit';
+import { RemoteError, describeOp, type GetOptions, type GetResult, type ObjectMeta, type PutResult, type RemoteObject, type RemoteVersion } from '../remote.js';
+import { CURRENT_ID, keptFolder, keptName, keptNameOf, keptPath, keptVersion, parseKeptPath, KEPT_ID } from '../versions.js';
+import { sendCached } from './client.js';
+import { classify, toRemoteError } from './errors.js';
+import { decodeMeta, unquoteEtag } from './meta.js';
+
+/** What the versions need of the S3Remote: its client, and the plain object calls (they take `.lsync/` paths too). */
+export interface S3VersionsHost {
+  readonly client: S3Client;
+  readonly bucket: string;
+  readonly prefix: string;
+  readonly versioning: boolean;
+  readonly remote: {
+    readonly display: string;
+    stat(path: string, signal?: AbortSignal): Promise<RemoteObject | undefined>;
+    get(path: string, options?: GetOptions): Promise<GetResult>;
+    copy(from: string, to: string, options: { ifMatch?: string; signal?: AbortSignal }): Promise<PutResult>;
+  };
+}
+
+/** HEADs in flight at once (one per version, for its metadata). */
+const HEADS = 8;
+
+type Timed = RemoteVersion & { readonly order: number };
+
+export class S3Versions {
+  constructor(private readonly s3: S3VersionsHost) {}
+
+  private fail(err: unknown, op: string, path: string): RemoteError {
+    return toRemoteError(err, describeOp(op, path, this.s3.remote.display), path);
+  }
+
+  async listVersions(path: string, signal?: AbortSignal): Promise<RemoteVersion[]> {
+    const found = this.s3.versioning ? await this.serviceVersions(path, signal) : await this.currentAndKept(path, signal);
+    return found.sort((a, b) => b.order - a.order).map(({ order: _order, ...v }) => v);
+  }
+
+  /** ListObjectVersions under the key (a key is also the prefix of longer ones: filtered to the exact key). */
+  private async serviceVersions(path: string, signal?: AbortSignal): Promise<Timed[]> {
+    const key = this.s3.prefix + path;
+    const out: Timed[] = [];
+    const heads = pLimit(HEADS);
+    const pending: Array<Promise<void>> = [];
+    let keyMarker: string | undefined;
+    let versionMarker: string | undefined;
+    do {
+      let res;
+      try {
+        res = await sendCached(
+          this.s3.client,
+          new ListObjectVersionsCommand({
+            Bucket: this.s3.bucket,
+            Prefix: key,
+            ...(keyMarker !== undefined ? { KeyMarker: keyMarker } : {}),
+            ...(versionMarker !== undefined ? { VersionIdMarker: versionMarker } : {}),
+          }),
+          signal,
+        );
+      } catch (err) {
+        throw this.fail(err, 'list versions of', path);
+      }
+      for (const v of res.Versions ?? []) {
+        if (v.Key !== key || v.VersionId === undefined) continue;
+        const id = v.VersionId;
+        const at = v.LastModified?.getTime() ?? 0;
+        const size = v.Size ?? 0;
+        const etag = unquoteEtag(v.ETag);
+        pending.push(
+          heads(async () => {
+            const meta = await this.headVersion(path, id, signal);
+            const hash = meta.md5 ?? (/^[0-9a-f]{32}$/.test(etag) ? etag : undefined);
+            out.push({ id, size, mtimeMs: at, ...(hash !== undefined ? { hash } : {}), metadata: meta, isDelete: false, order: at });
+          }),
+        );
+      }
+      for (const d of res.DeleteMarkers ?? []) {
+        if (d.Key !== key || d.VersionId === undefined) continue;
+        const at = d.LastModified?.getTime() ?? 0;
+        out.push({ id: d.VersionId, size: 0, mtimeMs: at, metadata: {}, isDelete: true, order: at });
+      }
+      const more = res.IsTruncated === true;
+      keyMarker = more ? res.NextKeyMarker : undefined;
+      versionMarker = more ? res.NextVersionIdMarker : undefined;
+    } while (keyMarker !== undefined);
+    await Promise.all(pending);
+    return out;
+  }
+
+  private async headVersion(path: string, id: string, signal?: AbortSignal): Promise<ObjectMeta> {
+    try {
+      const head = await sendCached(this.s3.client, new HeadObjectCommand({ Bucket: this.s3.bucket, Key: this.s3.prefix + path, VersionId: id }), signal);
+      return decodeMeta(head.Metadata);
+    } catch (err) {
+      if (classify(err) === 'not-found') return {};
+      throw this.fail(err, 'stat a version of', path);
+    }
+  }
+
+  /** Without service versions: the current object, then the copies kept under `.lsync/versions/<path>/`. */
+  private async currentAndKept(path: string, signal?: AbortSignal): Promise<Timed[]> {
+    const out: Timed[] = [];
+    const current = await this.s3.remote.stat(path, signal);
+    if (current !== undefined) {
+      const meta = current.meta ?? {};
+      const hash = meta.md5 ?? (/^[0-9a-f]{32}$/.test(current.etag) ? current.etag : undefined);
+      out.push({ id: CURRENT_ID, size: current.size, mtimeMs: current.lastModifiedMs, ...(hash !== undefined ? { hash } : {}), metadata: meta, isDelete: false, order: Number.MAX_SAFE_INTEGER });
+    }
+    const heads = pLimit(HEADS);
+    const pending: Array<Promise<void>> = [];
+    let token: string | undefined;
+    do {
+      let res;
+      try {
+        res = await sendCached(
+          this.s3.client,
+          new ListObjectsV2Command({ Bucket: this.s3.bucket, Prefix: this.s3.prefix + keptFolder(path), ...(token !== undefined ? { ContinuationToken: token } : {}) }),
+          signal,
+        );
+      } catch (err) {
+        throw this.fail(err, 'list kept versions of', path);
+      }
+      for (const o of res.Contents ?? []) {
+        const ref = o.Key !== undefined ? parseKeptPath(o.Key.slice(this.s3.prefix.length)) : undefined;
+        if (ref === undefined || ref.path !== path) continue;
+        const size = o.Size ?? 0;
+        pending.push(
+          heads(async () => {
+            const meta = (await this.s3.remote.stat(keptPath(path, ref.name), signal))?.meta ?? {};
+            out.push({ ...keptVersion(ref.name, size, meta, ref.replacedMs), order: ref.replacedMs });
+          }),
+        );
+      }
+      token = res.IsTruncated === true ? res.NextContinuationToken : undefined;
+    } while (token !== undefined);
+    await Promise.all(pending);
+    return out;
+  }
+
+  async getVersion(path: string, id: string, options: GetOptions = {}): Promise<GetResult> {
+    const { ifMatch: _ignored, ...rest } = options;
+    const name = keptNameOf(id);
+    if (name !== undefined) {
+      const got = await this.s3.remote.get(keptPath(path, name), rest);
+      return { body: got.body, object: { ...got.object, path } };
+    }
+    if (id === CURRENT_ID && !this.s3.versioning) return this.s3.remote.get(path, rest);
+    const start = options.start ?? 0;
+    const range = options.start === undefined && options.end === undefined ? undefined : `bytes=${start}-${options.end !== undefined ? options.end - 1 : ''}`;
+    let res;
+    try {
+      res = await sendCached(
+        this.s3.client,
+        new GetObjectCommand({ Bucket: this.s3.bucket, Key: this.s3.prefix + path, VersionId: id, ...(range !== undefined ? { Range: range } : {}) }),
+        options.signal,
+      );
+    } catch (err) {
+      // A delete marker answers 405 (MethodNotAllowed): there is no content to read.
+      throw classify(err) === 'permanent' ? new RemoteError('not-found', `${describeOp(`get version ${id} of`, path, this.s3.remote.display)}: a deletion, no content`, path) : this.fail(err, `get version ${id} of`, path);
+    }
+    if (!(res.Body instanceof Readable)) throw new RemoteError('permanent', `${describeOp('get', path, this.s3.remote.display)}: response has no body stream`, path);
+    return {
+      body: res.Body,
+      object: { path, size: res.ContentLength ?? 0, etag: unquoteEtag(res.ETag), lastModifiedMs: res.LastModified?.getTime() ?? 0, versionId: id, meta: decodeMeta(res.Metadata) },
+    };
+  }
+
+  async keepVersion(path: string, ifMatch: string, signal?: AbortSignal): Promise<string | undefined> {
+    if (this.s3.versioning) return undefined; // the service keeps the version the write replaces
+    const name = keptName(Date.now(), ifMatch);
+    await this.s3.remote.copy(path, keptPath(path, name), { ifMatch, ...(signal !== undefined ? { signal } : {}) });
+    return KEPT_ID + name;
+  }
+}
