@@ -24,7 +24,7 @@ export interface VersionMethods {
 /** Give `remote` the version methods of `impl` (Remote's optional methods are found by presence). */
 export function attachVersions(remote: object, impl: VersionMethods): void {
   for (const op of ['listVersions', 'getVersion', 'keepVersion'] as const) {
-    Object.defineProperty(remote, op, { value: impl[op].bind(impl), enumerable: false, writable: false });
+    Object.defineProperty(remote, op, { value: impl[op].bind(impl), enumerable: false, writable: true, configurable: true });
   }
 }
 
