@@ -13,8 +13,11 @@
  *   2. import it below and add it to `commands`: one line each. Nothing else to touch.
  */
 import type { CommandEntry } from '../command.js';
+import clone from './clone.js';
+import diff from './diff.js';
 import init from './init.js';
 import log from './log.js';
+import ls from './ls.js';
 import pull from './pull.js';
 import push from './push.js';
 import remote from './remote.js';
@@ -33,4 +36,7 @@ export const commands: readonly CommandEntry[] = [
   remote,
   log,
   restore,
+  clone,
+  diff,
+  ls,
 ];
