@@ -12,6 +12,7 @@ import type { Database } from '../state/database.js';
 import type { EventSink } from '../exec/events.js';
 import { execute, type ExecAction, type ExecResult } from '../exec/executor.js';
 import { conflictName } from '../exec/localfs.js';
+import { FeedRecorder } from '../feed/recorder.js';
 import type { RemoteOverrides } from './connect.js';
 import { toScopes } from './repo.js';
 import { withSession } from './session.js';
@@ -134,6 +135,8 @@ export async function runSync(req: SyncRequest, emit: EventSink): Promise<SyncOu
       const refusal = plan.refusals[0];
       if (refusal !== undefined) throw new LsyncError('refused', refusal.message, 'nothing was changed');
       refreshTouched(snapshot, s.db);
+      // What reaches the remote is recorded in the change feed, for watchers (feed/recorder.ts).
+      const recorder = new FeedRecorder(emit);
       const result = await execute(actions, {
         root: s.repo.root,
         metaDir: s.repo.metaDir,
@@ -142,12 +145,13 @@ export async function runSync(req: SyncRequest, emit: EventSink): Promise<SyncOu
         remote: withHistory(s.remote, currentAuthor()),
         db: s.db,
         trash: s.trash,
-        emit,
+        emit: recorder.sink,
         concurrency: req.concurrency,
         links,
         ...(req.signal !== undefined ? { signal: req.signal } : {}),
         ...(s.discardUpload !== undefined ? { discardUpload: s.discardUpload } : {}),
       });
+      await recorder.publish(s.repo.metaDir, s.repo.config, req.overrides, req.signal);
       return { ...outcome, result };
     },
   );
