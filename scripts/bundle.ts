@@ -38,6 +38,8 @@ const result = await build({
   // Some dependencies are CommonJS that call require() on Node built-ins; an ESM bundle has no
   // require of its own, so give each output file one.
   banner: { js: "import { createRequire as __lsyncCreateRequire } from 'node:module'; const require = __lsyncCreateRequire(import.meta.url);" },
+  // A native addon that picks its prebuilt binary at run time: loaded from node_modules as it is.
+  external: ['@parcel/watcher'],
   sourcemap: 'linked',
   legalComments: 'none',
   logLevel: 'warning',

@@ -9,6 +9,7 @@ import { plan as makePlan } from '../core/plan.js';
 import type { KeepPolicy } from '../core/settle.js';
 import type { Conflict, Plan, PlanMode, Snapshot } from '../core/types.js';
 import type { Database } from '../state/database.js';
+import type { ConflictPolicy } from '../state/config.js';
 import type { EventSink } from '../exec/events.js';
 import { execute, type ExecAction, type ExecResult } from '../exec/executor.js';
 import { conflictName } from '../exec/localfs.js';
@@ -32,6 +33,8 @@ export interface SyncRequest {
   readonly dryRun: boolean;
   readonly maxDelete?: number;
   readonly concurrency: number;
+  /** sync: settles conflicts this way instead of the config's `conflict` (watch: keep-both unless configured). */
+  readonly conflict?: ConflictPolicy;
   /** resolve: how to settle the conflicts in `paths`. */
   readonly keep?: KeepPolicy;
   readonly overrides: RemoteOverrides;
@@ -54,6 +57,8 @@ export interface SyncOutcome {
   /** Names refused (colliding, or keys too long): left out of this run; the CLI exits 1 for them. */
   readonly names: readonly NameProblem[];
   readonly result?: ExecResult;
+  /** Paths the database held before the run (watch scales its delete guard for scoped batches by it). */
+  readonly baseSize: number;
 }
 
 function modeOf(verb: Verb): PlanMode {
@@ -112,7 +117,7 @@ export async function runSync(req: SyncRequest, emit: EventSink): Promise<SyncOu
       // status, which shows what sync does); push and pull only report them (their --force
       // settles them in the planner).
       const now = new Date();
-      const keep = req.verb === 'resolve' ? req.keep : req.verb === 'sync' || req.verb === 'status' ? policyOf(s.repo.config.conflict) : undefined;
+      const keep = req.verb === 'resolve' ? req.keep : req.verb === 'sync' || req.verb === 'status' ? policyOf(req.conflict ?? s.repo.config.conflict) : undefined;
       const plan = makePlan(snapshot, {
         mode: req.remoteName !== undefined ? 'push' : modeOf(req.verb), // a mirror is only pushed to
         force: req.force,
@@ -130,7 +135,7 @@ export async function runSync(req: SyncRequest, emit: EventSink): Promise<SyncOu
       const standing = plan.conflicts;
       for (const c of standing) emit({ type: 'conflict', conflict: c });
 
-      const outcome = { remote: s.remote.display, plan, actions, conflicts: standing, names: snapshot.names };
+      const outcome = { remote: s.remote.display, plan, actions, conflicts: standing, names: snapshot.names, baseSize: s.db.entries.size };
       if (req.verb === 'status' || req.dryRun) return outcome;
       const refusal = plan.refusals[0];
       if (refusal !== undefined) throw new LsyncError('refused', refusal.message, 'nothing was changed');

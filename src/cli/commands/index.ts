@@ -25,6 +25,7 @@ import resolve from './resolve.js';
 import restore from './restore.js';
 import status from './status.js';
 import sync from './sync.js';
+import watch from './watch.js';
 
 export const commands: readonly CommandEntry[] = [
   init,
@@ -39,4 +40,5 @@ export const commands: readonly CommandEntry[] = [
   clone,
   diff,
   ls,
+  watch,
 ];
