@@ -64,7 +64,8 @@ async function rawKeys(w: World): Promise<string[]> {
     do {
       // EncodingType is left out: keys come back as XML text, decoded by the SDK, not URL-encoded.
       const page = await client.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ...(token !== undefined ? { ContinuationToken: token } : {}) }));
-      for (const o of page.Contents ?? []) if (o.Key !== undefined) out.push(Buffer.from(o.Key.slice(prefix.length), 'utf8').toString('hex'));
+      // `.lsync/` is lsync's own bookkeeping (the change feed), not a name.
+      for (const o of page.Contents ?? []) if (o.Key !== undefined && !o.Key.startsWith(`${prefix}.lsync/`)) out.push(Buffer.from(o.Key.slice(prefix.length), 'utf8').toString('hex'));
       token = page.IsTruncated === true ? page.NextContinuationToken : undefined;
     } while (token !== undefined);
     return out.sort();
