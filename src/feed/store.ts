@@ -9,6 +9,7 @@ import { mkdir } from 'node:fs/promises';
 import { openRemote, parseRemoteUrl, type OpenOptions, type RemoteSpec } from '../remote/open.js';
 import { RemoteError, type Remote } from '../remote/remote.js';
 import type { RepoConfig } from '../state/config.js';
+
 import type { RemoteOverrides } from '../app/connect.js';
 
 export function feedSpec(spec: RemoteSpec): RemoteSpec {
@@ -17,7 +18,9 @@ export function feedSpec(spec: RemoteSpec): RemoteSpec {
 }
 
 /** The feed's Remote for a repository's config (the same endpoint, credentials and capabilities). */
-export async function openFeedStore(config: RepoConfig, o: RemoteOverrides): Promise<Remote> {
+export async function openFeedStore(repoConfig: RepoConfig, o: RemoteOverrides): Promise<Remote> {
+  // The feed belongs to the remote synced both ways (origin); mirrors are never read from.
+  const config = repoConfig.origin;
   const endpoint = o.endpoint ?? config.endpoint;
   const region = o.region ?? config.region;
   const profile = o.profile ?? config.profile;
@@ -30,7 +33,7 @@ export async function openFeedStore(config: RepoConfig, o: RemoteOverrides): Pro
     ...(profile !== undefined ? { profile } : {}),
     ...(config.conditionalWrites !== undefined ? { conditionalWrites: config.conditionalWrites } : {}),
   };
-  const spec = parseRemoteUrl(config.remote);
+  const spec = parseRemoteUrl(config.url);
   const feed = feedSpec(spec);
   // A directory remote's feed folder is made on first use, but only inside a remote that exists:
   // an unmounted disk must not get a new tree at its mount point.
