@@ -8,7 +8,7 @@ import { test } from 'node:test';
 import { forEachRemote } from '../support/world.js';
 import { startWatcher, until } from './support.js';
 
-const WAIT = 30_000;
+const WAIT = 60_000;
 
 forEachRemote('two watchers', (world) => {
   test('creates, edits, renames and deletes reach the other watcher, both ways', async () => {
