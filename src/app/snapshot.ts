@@ -96,6 +96,18 @@ interface UnknownPaths {
   readonly occupied: ReadonlySet<string>;
 }
 
+/** Names that are not UTF-8: left out like refused names (exit 1), named by their escaped bytes, each told once. */
+function badNameProblems(scan: LocalScan, o: SnapshotOptions): NameProblem[] {
+  const problems: NameProblem[] = [];
+  for (const s of scan.skipped) {
+    if (s.badName !== true) continue;
+    const message = `"${s.path}": ${s.reason}; left out: rename it to a UTF-8 name`;
+    problems.push({ kind: 'not-utf8', path: s.path, message });
+    o.emit({ type: 'warning', path: s.path, message });
+  }
+  return problems;
+}
+
 function unknownPaths(scan: LocalScan): UnknownPaths {
   const blocked = scan.skipped.map((s) => s.path);
   return { blocked, blockedSet: new Set(blocked), occupied: foldersAbove([...blocked, ...scan.nested]) };
@@ -160,7 +172,7 @@ export async function takeSnapshot(o: SnapshotOptions): Promise<TakenSnapshot> {
       ...(o.deferHash !== undefined ? { deferHash: o.deferHash } : {}),
       ...(o.signal !== undefined ? { signal: o.signal } : {}),
     }).then((scan) => {
-      for (const s of scan.skipped) o.emit({ type: 'warning', path: s.path, message: `${s.path}: skipped (${s.reason})` });
+      for (const s of scan.skipped) if (s.badName !== true) o.emit({ type: 'warning', path: s.path, message: `${s.path}: skipped (${s.reason})` });
       const unknown = unknownPaths(scan);
       file = remoteFiler(scan, unknown, o, remote, markers);
       for (const obj of early) file(obj);
@@ -180,7 +192,7 @@ export async function takeSnapshot(o: SnapshotOptions): Promise<TakenSnapshot> {
     fs: o.fs ?? CASE_AND_FORM_SENSITIVE,
     ...(o.keyPrefixBytes !== undefined ? { keyPrefixBytes: o.keyPrefixBytes } : {}),
   });
-  for (const p of names.problems) o.emit({ type: 'warning', path: p.kind === 'too-long' ? p.path : p.kind === 'file-folder' ? p.file.path : (p.spellings[0]?.path ?? ''), message: p.message });
+  for (const p of names.problems) o.emit({ type: 'warning', path: p.kind === 'too-long' || p.kind === 'not-utf8' ? p.path : p.kind === 'file-folder' ? p.file.path : (p.spellings[0]?.path ?? ''), message: p.message });
   const local = new Map<string, LocalEntry>(scan.entries);
   // A folder with nothing to synchronise in it is an entry of its own (its stat says nothing the
   // rules use: a folder has no content).
@@ -273,6 +285,6 @@ export async function takeSnapshot(o: SnapshotOptions): Promise<TakenSnapshot> {
     if (refused(path)) continue;
     base.set(path, b);
   }
-  return { local, base, remote, names: names.problems };
+  return { local, base, remote, names: [...badNameProblems(scan, o), ...names.problems] };
 }
 

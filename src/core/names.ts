@@ -37,7 +37,9 @@ export type NameProblem =
   /** A file and a folder that are one name locally. */
   | { readonly kind: 'file-folder'; readonly file: Spelling; readonly folder: Spelling; readonly message: string }
   /** A local file whose key would exceed the limit. */
-  | { readonly kind: 'too-long'; readonly path: string; readonly bytes: number; readonly message: string };
+  | { readonly kind: 'too-long'; readonly path: string; readonly bytes: number; readonly message: string }
+  /** A local name whose bytes are not UTF-8 (no S3 key can hold it): `path` shows them escaped, `bad\xff.txt`. */
+  | { readonly kind: 'not-utf8'; readonly path: string; readonly message: string };
 
 /** One spelling of a name, and where it was seen. */
 export interface Spelling {

@@ -27,6 +27,29 @@ const lstat = promisify(lstatCallback);
 export interface Skipped {
   readonly path: string;
   readonly reason: string;
+  /**
+   * A name lsync cannot use at all (not UTF-8): the run counts it as left out (exit 1), and
+   * `path` shows its bytes escaped (`bad\xff.txt`) so that the user can find it.
+   */
+  readonly badName?: boolean;
+}
+
+/** `name`'s bytes as text: valid UTF-8 as it is, every other byte as `\xNN` (and `\` as `\\`). */
+export function escapeName(name: Buffer): string {
+  let out = '';
+  for (let i = 0; i < name.length; ) {
+    const lead = name[i] ?? 0;
+    const length = lead < 0x80 ? 1 : lead >= 0xc2 && lead <= 0xdf ? 2 : lead >= 0xe0 && lead <= 0xef ? 3 : lead >= 0xf0 && lead <= 0xf4 ? 4 : 0;
+    const piece = length > 0 ? name.subarray(i, i + length) : undefined;
+    if (piece !== undefined && piece.length === length && isUtf8(piece)) {
+      out += length === 1 && lead === 0x5c ? '\\\\' : piece.toString('utf8');
+      i += length;
+    } else {
+      out += `\\x${lead.toString(16).padStart(2, '0')}`;
+      i += 1;
+    }
+  }
+  return out;
 }
 
 export interface WalkOptions {
@@ -227,12 +250,13 @@ class Walker {
   }
 
   /** Settles an entry from its listing where possible; otherwise says what to stat. */
-  private precheck(dir: string, d: Dirent, invalid: ReadonlySet<string> | undefined, push: (dir: string) => void): Seen | Pending {
+  private precheck(dir: string, d: Dirent, invalid: ReadonlyMap<string, string> | undefined, push: (dir: string) => void): Seen | Pending {
     const name = d.name;
     if (name === META_DIR) return 'nothing';
     const path = dir === '' ? name : `${dir}/${name}`;
-    if (invalid?.has(name) === true) {
-      this.skip(path, 'name is not valid UTF-8');
+    const escaped = invalid?.get(name);
+    if (escaped !== undefined) {
+      this.skipped.push({ path: dir === '' ? escaped : `${dir}/${escaped}`, reason: 'the name is not valid UTF-8 (bytes shown as \\xNN)', badName: true });
       return 'found';
     }
     // Most file systems report the type with the name: ignored entries then cost no system call.
@@ -322,10 +346,10 @@ class Walker {
     this.rules.addNested(dir);
   }
 
-  /** Names in `dir` whose bytes are not UTF-8, as Node decodes them (with U+FFFD). */
-  private async invalidNames(dir: string): Promise<Set<string>> {
+  /** Names in `dir` whose bytes are not UTF-8: as Node decodes them (with U+FFFD) → their bytes escaped. */
+  private async invalidNames(dir: string): Promise<Map<string, string>> {
     const raw = await readdir(this.abs(dir), { encoding: 'buffer' });
-    return new Set(raw.filter((b) => !isUtf8(b)).map((b) => b.toString('utf8')));
+    return new Map(raw.filter((b) => !isUtf8(b)).map((b) => [b.toString('utf8'), escapeName(b)]));
   }
 }
 

@@ -7,6 +7,7 @@ import { test } from 'node:test';
 import { LsyncError } from '../../src/core/errors.js';
 import type { BaseEntry } from '../../src/core/types.js';
 import { scanLocal } from '../../src/scan/local.js';
+import { escapeName } from '../../src/scan/walk.js';
 import { paths, tempDir, writeTree } from './helpers.js';
 
 const none = new Map<string, BaseEntry>();
@@ -196,6 +197,13 @@ test('names that are not UTF-8 are skipped with a reason', async (t) => {
   assert.deepEqual(paths(scan), ['ok']);
   assert.equal(scan.skipped.length, 1);
   assert.match(scan.skipped[0]?.reason ?? '', /not valid UTF-8/);
+  assert.equal(scan.skipped[0]?.path, 'bad-\\xff\\xfe.txt', 'named by its bytes, escaped');
+  assert.equal(scan.skipped[0]?.badName, true);
+});
+
+test('escapeName: valid UTF-8 as it is, other bytes and backslashes escaped', () => {
+  assert.equal(escapeName(Buffer.from('caf\u00e9 \u{1F600}.txt')), 'caf\u00e9 \u{1F600}.txt');
+  assert.equal(escapeName(Buffer.concat([Buffer.from('a'), Buffer.from([0xc3]), Buffer.from('b\\c'), Buffer.from([0xed, 0xa0, 0x80])])), 'a\\xc3b\\\\c\\xed\\xa0\\x80');
 });
 
 test('empty folders are reported, counting ignored entries as nothing', async (t) => {

@@ -7,7 +7,7 @@
  * override of the file-system probe.
  */
 import assert from 'node:assert/strict';
-import { readdir, readFile } from 'node:fs/promises';
+import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { test } from 'node:test';
@@ -149,6 +149,27 @@ forEachRemote('names', (world, kind) => {
     const c = await w.collaborator('c');
     assert.equal((await c.lsync('sync')).code, 0);
     assert.equal(Object.keys(await c.tree()).length, 5);
+  });
+
+  test('a name that is not UTF-8 is named by its escaped bytes and left out (exit 1)', async (t) => {
+    const w = await world();
+    const a = await w.collaborator('a');
+    await a.write('fine.txt', 'fine');
+    try {
+      await writeFile(Buffer.concat([Buffer.from(join(a.dir, 'bad')), Buffer.from([0xff]), Buffer.from('caf\u00e9.txt')]), 'x');
+    } catch {
+      t.skip('this file system refuses names that are not UTF-8');
+      return;
+    }
+    const r = await a.lsync('push');
+    assert.equal(r.code, 1, r.stderr);
+    assert.ok(r.stderr.includes('"bad\\xffcaf\u00e9.txt": the name is not valid UTF-8'), r.stderr);
+    assert.ok(!r.stderr.includes('\uFFFD'), 'no replacement characters');
+    const json = Collaborator.json(await a.lsync('status', '--json')).find((l) => l['type'] === 'status');
+    assert.deepEqual(json?.['names'], [{ kind: 'not-utf8', paths: ['bad\\xffcaf\u00e9.txt'], message: '"bad\\xffcaf\u00e9.txt": the name is not valid UTF-8 (bytes shown as \\xNN); left out: rename it to a UTF-8 name' }]);
+    const b = await w.collaborator('b');
+    assert.equal((await b.lsync('pull')).code, 0);
+    assert.deepEqual(Object.keys(await b.tree()), ['fine.txt'], 'the rest went ahead');
   });
 
   test('a local spelling against a different remote spelling is refused, not merged', async () => {

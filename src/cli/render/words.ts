@@ -56,5 +56,5 @@ export function shown(a: ExecAction): { readonly path: string; readonly from?: s
 
 /** Every path a refused name involves. */
 export function namePaths(n: NameProblem): string[] {
-  return n.kind === 'too-long' ? [n.path] : n.kind === 'file-folder' ? [n.file.path, `${n.folder.path}/`] : n.spellings.map((s) => (n.folder ? `${s.path}/` : s.path));
+  return n.kind === 'too-long' || n.kind === 'not-utf8' ? [n.path] : n.kind === 'file-folder' ? [n.file.path, `${n.folder.path}/`] : n.spellings.map((s) => (n.folder ? `${s.path}/` : s.path));
 }

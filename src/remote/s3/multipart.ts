@@ -30,7 +30,6 @@
 import { createHash, type Hash } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
 import { Transform, type Readable, type TransformCallback } from 'node:stream';
-import { setTimeout as delay } from 'node:timers/promises';
 import {
   AbortMultipartUploadCommand,
   CompleteMultipartUploadCommand,
@@ -40,6 +39,7 @@ import {
   type S3Client,
 } from '@aws-sdk/client-s3';
 import type { LimitFunction } from 'p-limit';
+import { backoff, retrying } from '../backoff.js';
 import { RemoteError, type UploadCheckpointStore } from '../remote.js';
 import { classify, isAbort } from './errors.js';
 import { quoteEtag, unquoteEtag } from './meta.js';
@@ -341,8 +341,6 @@ async function resumeOrCreate(p: MultipartParams, r: ResumeParams): Promise<Star
   return { uploadId: await createUpload(p), parts: [], resumed: false };
 }
 
-/** First retry delay ceiling of a part (full jitter, doubling). */
-const PART_RETRY_MS = 200;
 const PLAIN_MD5 = /^[0-9a-f]{32}$/i;
 
 /** A failure worth another attempt at the same part: throttling, 5xx, a dropped connection, a bad digest. */
@@ -440,23 +438,15 @@ async function runUpload(p: MultipartParams, start: Start): Promise<MultipartRes
   setMaxListeners(0, signal);
 
   // The SDK's own retry does not apply to streamed bodies: parts get as many tries as it would give.
-  const attempts = Math.max(1, await p.client.config.maxAttempts());
+  const policy = backoff({ attempts: await p.client.config.maxAttempts() });
   const uploadPart = async (partNumber: number): Promise<void> => {
     const offset = (partNumber - 1) * p.partSize;
     const length = partLength(partNumber, p.size, p.partSize);
-    let etag = '';
-    for (let attempt = 1; ; attempt++) {
-      signal.throwIfAborted();
-      try {
-        etag = await sendPart(p, uploadId, partNumber, offset, length, signal);
-        break;
-      } catch (err) {
-        // The SDK does not retry streamed bodies (it cannot rewind them): transient failures are
-        // retried here, each attempt with a fresh stream from the source.
-        if (isAbort(err) || signal.aborted || attempt >= attempts || !retryable(err)) throw err;
-        await delay(PART_RETRY_MS * 2 ** (attempt - 1) * Math.random(), signal);
-      }
-    }
+    // The SDK does not retry streamed bodies (it cannot rewind them): transient failures are
+    // retried here with the project's backoff, each attempt with a fresh stream from the source.
+    const etag = await retrying(policy, { retryable: (err) => !isAbort(err) && retryable(err), signal }, () =>
+      sendPart(p, uploadId, partNumber, offset, length, signal),
+    );
     parts.push({ partNumber, size: length, etag });
     p.onProgress?.(length);
     p.onPart?.(snapshot());

@@ -137,24 +137,8 @@ export class ForwardingRemote<W = unknown> implements Remote {
   }
 }
 
-/** Resolve after `ms`, or reject with the signal's reason as soon as it aborts. */
-export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted === true) {
-      reject(signal.reason);
-      return;
-    }
-    const onAbort = (): void => {
-      clearTimeout(timer);
-      reject(signal?.reason);
-    };
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
-}
+/** The one abortable sleep (../backoff.ts), for wrappers that wait. */
+export { sleep } from '../backoff.js';
 
 /**
  * `body` piped through `out`, for wrappers that change a get() body: an error of the source fails

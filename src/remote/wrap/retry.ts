@@ -1,6 +1,6 @@
 /**
  * Retry: calls that fail with RemoteError('transient') (throttling, 5xx, network) are tried again
- * after an exponential backoff with full jitter (delay = random × min(maxMs, baseMs × 2^(n-1)));
+ * after the project's one backoff (../backoff.ts: exponential, full jitter);
  * every other failure passes through at once. An abort (the call's signal) stops the wait
  * immediately and rejects with the signal's reason.
  *
@@ -20,7 +20,8 @@
  */
 import { compareKeys } from '../../core/paths.js';
 import { describeOp, RemoteError, type GetOptions, type GetResult, type PutOptions, type PutResult, type PutSource, type ListHints, type Remote, type RemoteObject } from '../remote.js';
-import { ForwardingRemote, sleep as realSleep, type CopyOptions, type DeleteOptions, type OptionalWrapping, type RemoteOp } from './forward.js';
+import { backoff, delayAfter, type Backoff } from '../backoff.js';
+import { ForwardingRemote, type CopyOptions, type DeleteOptions, type OptionalWrapping, type RemoteOp } from './forward.js';
 
 export interface RetryInfo {
   readonly op: RemoteOp;
@@ -64,20 +65,12 @@ const RETRY_OPTIONAL: OptionalWrapping<RetryingRemote> = {
 };
 
 class RetryingRemote extends ForwardingRemote<RetryingRemote> {
-  private readonly attempts: number;
-  private readonly baseMs: number;
-  private readonly maxMs: number;
-  private readonly random: () => number;
-  private readonly sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
+  private readonly policy: Backoff;
   private readonly onRetry: RetryOptions['onRetry'];
 
   constructor(inner: Remote, o: RetryOptions) {
     super(inner, RETRY_OPTIONAL);
-    this.attempts = Math.max(1, Math.floor(o.attempts ?? 5));
-    this.baseMs = o.baseMs ?? 200;
-    this.maxMs = o.maxMs ?? 10_000;
-    this.random = o.random ?? Math.random;
-    this.sleep = o.sleep ?? realSleep;
+    this.policy = backoff(o);
     this.onRetry = o.onRetry;
   }
 
@@ -100,11 +93,11 @@ class RetryingRemote extends ForwardingRemote<RetryingRemote> {
   /** Wait before the next attempt; throws `err` (or the give-up error) when there is none. */
   private async backoff(op: RemoteOp, path: string | undefined, attempt: number, err: unknown, signal: AbortSignal | undefined): Promise<void> {
     if (!isKind(err, 'transient')) throw err;
-    if (attempt >= this.attempts) throw this.gaveUp(op, path, attempt, err);
+    if (attempt >= this.policy.attempts) throw this.gaveUp(op, path, attempt, err);
     signal?.throwIfAborted();
-    const delayMs = Math.round(this.random() * Math.min(this.maxMs, this.baseMs * 2 ** (attempt - 1)));
+    const delayMs = delayAfter(this.policy, attempt);
     this.onRetry?.({ op, ...(path !== undefined ? { path } : {}), attempt, delayMs, error: err });
-    await this.sleep(delayMs, signal);
+    await this.policy.sleep(delayMs, signal);
   }
 
   /** One line: what, where, how many tries, and the last reason (without repeating the what/where). */
