@@ -14,28 +14,22 @@
  * service honours their conditions (`conditionalCopies`, `conditionalDeletes`); a copy guarded by a
  * plain-MD5 source ETag checks the copy's own ETag instead of a HEAD of the source (see copy()).
  *
- * Resumable uploads (PutOptions.resume) and memory: see multipart.ts. Uploads left on the service
- * (by interrupted resumable puts whose file then changed, or by crashes) are found with
- * `listUploads()` and removed with `abortUpload()` / `discardUpload()`.
+ * Resumable uploads (PutOptions.resume) and memory: see multipart.ts; uploads left on the service:
+ * uploads.ts. Listings: listing.ts.
  */
 import { createHash } from 'node:crypto';
 import { open, type FileHandle } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import {
-  AbortMultipartUploadCommand,
-  CopyObjectCommand,
   CreateBucketCommand,
   DeleteObjectCommand,
   GetObjectCommand,
   HeadBucketCommand,
   HeadObjectCommand,
-  ListMultipartUploadsCommand,
-  ListObjectsV2Command,
   PutObjectCommand,
   type S3Client,
 } from '@aws-sdk/client-s3';
 import pLimit, { type LimitFunction } from 'p-limit';
-import { compareKeys, inScope } from '../../core/paths.js';
 import {
   describeOp,
   RemoteError,
@@ -56,15 +50,18 @@ import {
 } from '../remote.js';
 import { displayRemote } from '../spec.js';
 import { ByteBudget } from './budget.js';
-import { makeClient, resolveEndpoint, sendCached, type ClientSettings } from './client.js';
-import { copyMultipart, DEFAULT_COPY_PART } from './copy.js';
+import type { S3RemoteOptions } from './options.js';
+import { makeClient, resolveEndpoint, sendCached } from './client.js';
+import { DEFAULT_COPY_PART } from './copy.js';
+import { copyObject, encodeCopyKey, type CopyContext } from './copy-object.js';
 import { classify, isAbort, toRemoteError } from './errors.js';
 import { decodeMeta, encodeMeta, quoteEtag, unquoteEtag } from './meta.js';
-import { choosePartSize, MiB, parseCheckpoint, uploadMultipart, type MultipartState } from './multipart.js';
+import { choosePartSize, MiB, uploadMultipart, type MultipartState } from './multipart.js';
 import { pace } from './pace.js';
 import { partSource, plannedDigests, SourceChanged, withKnownDigests, type PartSource } from './part-source.js';
-import { chooseSplits, listParallel, listRanges, type PageQuery, type RawItem, type RawPage } from './list-parallel.js';
-import { PresenceCheck, type ListPage, type Presence } from './presence.js';
+import { BOOKKEEPING, S3Listing } from './listing.js';
+import { PresenceCheck, type Presence } from './presence.js';
+import { abortUpload, discardUpload, listUploads, type UploadsContext } from './uploads.js';
 import { probeCapabilities, type S3Capabilities } from './probe.js';
 import { objectOfGet, readIfChanged } from './read-small.js';
 import { detectProvider, quirksFor, type Quirks } from './quirks.js';
@@ -72,62 +69,13 @@ import { S3Versions } from './versions.js';
 import { attachVersions } from '../versions.js';
 
 export type { S3Capabilities } from './probe.js';
+export { encodeCopyKey } from './copy-object.js';
 
-export interface S3RemoteOptions {
-  readonly bucket: string;
-  /** '' or ending in '/'. */
-  readonly prefix: string;
-  readonly endpoint?: string;
-  readonly region?: string;
-  readonly profile?: string;
-  /** Explicit credentials (tests); otherwise the standard AWS chain. */
-  readonly credentials?: ClientSettings['credentials'];
-  /** Provider name for quirks.ts; default: `LSYNC_S3_PROVIDER`, then detected from the endpoint. */
-  readonly provider?: string;
-  /** Parallel requests (sockets, and parts in flight across all multipart uploads). Default 4. */
-  readonly concurrency?: number;
-  /** Files of at least this size go multipart. Default 16 MiB. */
-  readonly multipartThreshold?: number;
-  /** Preferred part size (at least 5 MiB; grows so there are at most 10,000 parts). Default 16 MiB. */
-  readonly partSize?: number;
-  /**
-   * Bytes of request bodies held in memory at once: whole files below the multipart threshold, read
-   * into one buffer each (the SDK signs and retries them), independent of `concurrency`. Default
-   * 64 MiB. Multipart parts do not count: they are streamed from the file (multipart.ts), so a
-   * 512 MiB push with 16 parts of 16 MiB in flight peaks at about 135 MiB RSS on loopback s3rver.
-   */
-  readonly partMemory?: number;
-  /** As recorded by `probeCapabilities()` at init; false (the safe default) means HEAD-then-write. */
-  readonly conditionalWrites?: boolean;
-  /** DeleteObject honours If-Match (probed); otherwise conditional deletes rely on the HEAD alone. */
-  readonly conditionalDeletes?: boolean;
-  /** CopyObject honours CopySourceIfMatch and If-None-Match (probed); otherwise copies check with HEADs. */
-  readonly conditionalCopies?: boolean;
-  /** Objects of at least this size are copied in parts (default: 5 GiB, CopyObject's limit; tests lower it). */
-  readonly copyThreshold?: number;
-  /** Preferred part size of a multipart copy (default 512 MiB; at least 5 MiB, at most 5 GiB). */
-  readonly copyPartSize?: number;
-  readonly versioning?: boolean;
-  /** SDK attempts per request (default 3). */
-  readonly maxAttempts?: number;
-  /** Called after each multipart part, with the upload's bookkeeping (for a resumable checkpoint). */
-  readonly onMultipartPart?: (path: string, state: MultipartState) => void;
-}
+export type { S3RemoteOptions } from './options.js';
 
-const BOOKKEEPING = '.lsync/';
-/** Keys per ListObjectsV2 page (the S3 maximum and default): ranges cut at every 1,000th known key are one request each. */
-const LIST_PAGE = 1000;
-
-function* prefixed(prefix: string, paths: Iterable<string>): Iterable<string> {
-  for (const p of paths) yield prefix + p;
-}
-const PLAIN_MD5 = /^[0-9a-f]{32}$/;
 
 /** Default of S3RemoteOptions.partMemory. */
 export const DEFAULT_PART_MEMORY = 64 * MiB;
-
-/** One key of a listing page, with what lsync reads of it. */
-type ListedItem = RawItem & { readonly size: number; readonly etag: string; readonly lastModifiedMs: number };
 
 export class S3Remote implements Remote {
   readonly display: string;
@@ -147,8 +95,9 @@ export class S3Remote implements Remote {
   private readonly onMultipartPart: S3RemoteOptions['onMultipartPart'];
   /** Batched overwrite guard (presence.ts); undefined where puts are conditional or listings may lag. */
   private readonly presence: PresenceCheck | undefined;
-  /** Folders listed at once by a whole-prefix listing (list-parallel.ts). */
-  private readonly listParallelism: number;
+  private readonly listing: S3Listing;
+  private readonly copyContext: CopyContext;
+  private readonly uploads: UploadsContext;
 
   constructor(options: S3RemoteOptions) {
     if (options.prefix !== '' && !options.prefix.endsWith('/')) throw new Error(`S3 prefix "${options.prefix}" must be '' or end in '/'`);
@@ -183,10 +132,23 @@ export class S3Remote implements Remote {
       versioning: options.versioning ?? false,
       serverSideCopy: true,
     };
-    this.listParallelism = Math.min(8, concurrency);
+    const fail = (err: unknown, what: string, path?: string): unknown => this.fail(err, what, path);
+    this.listing = new S3Listing({ client: this.client, bucket: this.bucket, prefix: this.prefix, quirks: this.quirks, parallelism: Math.min(8, concurrency), fail });
+    this.copyContext = {
+      client: this.client, bucket: this.bucket, display: this.display, quirks: this.quirks,
+      conditionalCopies: this.conditionalCopies, conditionalWrites: this.capabilities.conditionalWrites,
+      copyThreshold: this.copyThreshold, copyPartSize: this.copyPartSize, partLimit: this.partLimit,
+      key: (path) => this.key(path),
+      stat: (path, signal) => this.stat(path, signal),
+      delete: (path, o) => this.delete(path, o),
+      guard: (what, path, ifMatch, ifNoneMatch, signal) => this.guard(what, path, ifMatch, ifNoneMatch, signal),
+      changed: (what, path) => this.changed(what, path),
+      fail,
+    };
+    this.uploads = { client: this.client, bucket: this.bucket, prefix: this.prefix, quirks: this.quirks, fail };
     this.presence =
       !this.capabilities.conditionalWrites && this.quirks.consistentListing
-        ? new PresenceCheck({ listPage: (prefix, startAfter) => this.listPage(prefix, startAfter), sorted: this.quirks.sortedListing })
+        ? new PresenceCheck({ listPage: (prefix, startAfter) => this.listing.listPage(prefix, startAfter), sorted: this.quirks.sortedListing })
         : undefined;
     // The version capability (versions.ts): the service's versions, or copies kept under .lsync/versions/.
     attachVersions(this, new S3Versions({ client: this.client, bucket: this.bucket, prefix: this.prefix, versioning: this.capabilities.versioning, remote: this }));
@@ -239,95 +201,8 @@ export class S3Remote implements Remote {
     }
   }
 
-  async *list(under = '', signal?: AbortSignal, hints?: ListHints): AsyncIterable<RemoteObject> {
-    if (this.quirks.sortedListing) {
-      const splits = under === '' && hints?.known !== undefined ? chooseSplits(prefixed(this.prefix, hints.known.keys()), LIST_PAGE) : [];
-      yield* splits.length > 0 ? this.listAllRanges(splits, signal) : this.listPages(under, signal);
-      return;
-    }
-    if (hints?.anyOrder === true) {
-      yield* this.listPages(under, signal);
-      return;
-    }
-    const all: RemoteObject[] = [];
-    for await (const o of this.listPages(under, signal)) all.push(o);
-    yield* all.sort((a, b) => compareKeys(a.path, b.path));
-  }
-
-  /**
-   * One ListObjectsV2 page, as the three listings here use it (the whole prefix in parallel, a
-   * scope page by page, the batched overwrite guard). `what` names the path in an error message.
-   */
-  private async page(q: PageQuery, signal: AbortSignal | undefined, what: string): Promise<RawPage<ListedItem>> {
-    let res;
-    try {
-      res = await sendCached(
-        this.client,
-        new ListObjectsV2Command({
-          Bucket: this.bucket,
-          Prefix: q.prefix,
-          ...(q.delimiter !== undefined ? { Delimiter: q.delimiter } : {}),
-          ...(q.startAfter !== undefined ? { StartAfter: q.startAfter } : {}),
-          ...(q.token !== undefined ? { ContinuationToken: q.token } : {}),
-        }),
-        signal,
-      );
-    } catch (err) {
-      throw this.fail(err, 'list', what);
-    }
-    const items: ListedItem[] = [];
-    for (const o of res.Contents ?? []) {
-      if (o.Key === undefined) continue;
-      items.push({ key: o.Key, size: o.Size ?? 0, etag: unquoteEtag(o.ETag), lastModifiedMs: o.LastModified?.getTime() ?? 0 });
-    }
-    const commonPrefixes = (res.CommonPrefixes ?? []).flatMap((p) => (p.Prefix !== undefined ? [p.Prefix] : []));
-    return { items, commonPrefixes, next: res.IsTruncated === true ? res.NextContinuationToken : undefined };
-  }
-
-  /** The whole prefix, top-level folders listed side by side where the service allows (list-parallel.ts). */
-  private listAllParallel(signal: AbortSignal | undefined): AsyncIterable<RemoteObject> {
-    const page = (q: PageQuery): Promise<RawPage<ListedItem>> => this.page(q, signal, '');
-    return this.repositoryObjects(listParallel(page, this.prefix, this.listParallelism, [this.prefix + BOOKKEEPING]));
-  }
-
-  /** The whole prefix as ranges between known keys, side by side (list-parallel.ts listRanges). */
-  private listAllRanges(splits: readonly string[], signal: AbortSignal | undefined): AsyncIterable<RemoteObject> {
-    const page = (q: PageQuery): Promise<RawPage<ListedItem>> => this.page(q, signal, '');
-    return this.repositoryObjects(listRanges(page, this.prefix, splits, this.listParallelism));
-  }
-
-  /** Listed keys as repository objects: the prefix taken off, the remote's own bookkeeping left out. */
-  private async *repositoryObjects(items: AsyncIterable<ListedItem>): AsyncIterable<RemoteObject> {
-    for await (const item of items) {
-      if (!item.key.startsWith(this.prefix)) continue;
-      const path = item.key.slice(this.prefix.length);
-      if (path.startsWith(BOOKKEEPING)) continue;
-      yield { path, size: item.size, etag: item.etag, lastModifiedMs: item.lastModifiedMs };
-    }
-  }
-
-  /** The listing as the service returns it, page by page. */
-  private async *listPages(under: string, signal: AbortSignal | undefined): AsyncIterable<RemoteObject> {
-    if (under === '' && this.quirks.delimiterListing && this.quirks.sortedListing) {
-      yield* this.listAllParallel(signal);
-      return;
-    }
-    const listPrefix = this.key(under);
-    // In byte order the scope `under/…` is one run of keys: past it, stop paginating.
-    const folder = under === '' ? undefined : listPrefix + '/';
-    let token: string | undefined;
-    do {
-      const page = await this.page({ prefix: listPrefix, ...(token !== undefined ? { token } : {}) }, signal, under);
-      for (const item of page.items) {
-        const key = item.key;
-        if (!key.startsWith(this.prefix)) continue;
-        if (folder !== undefined && this.quirks.sortedListing && !key.startsWith(folder) && compareKeys(key, folder) > 0) return;
-        const path = key.slice(this.prefix.length);
-        if (path.startsWith(BOOKKEEPING) || !inScope(path, under)) continue;
-        yield { path, size: item.size, etag: item.etag, lastModifiedMs: item.lastModifiedMs };
-      }
-      token = page.next;
-    } while (token !== undefined);
+  list(under = '', signal?: AbortSignal, hints?: ListHints): AsyncIterable<RemoteObject> {
+    return this.listing.list(under, signal, hints);
   }
 
   async stat(path: string, signal?: AbortSignal): Promise<RemoteObject | undefined> {
@@ -431,18 +306,6 @@ export class S3Remote implements Remote {
     return (await this.stat(path, signal))?.etag;
   }
 
-  /** One ListObjectsV2 page of raw keys, for the batched overwrite guard. */
-  private async listPage(prefix: string, startAfter: string | undefined): Promise<ListPage> {
-    const page = await this.page({ prefix, ...(startAfter !== undefined ? { startAfter } : {}) }, undefined, prefix.slice(this.prefix.length));
-    const objects = new Map<string, string>();
-    let lastKey: string | undefined;
-    for (const item of page.items) {
-      objects.set(item.key, item.etag);
-      if (lastKey === undefined || compareKeys(item.key, lastKey) > 0) lastKey = item.key;
-    }
-    return { objects, truncated: page.next !== undefined, lastKey };
-  }
-
   partSizeFor(size: number): number | undefined {
     return size >= this.threshold ? choosePartSize(size, this.partSize) : undefined;
   }
@@ -539,97 +402,8 @@ export class S3Remote implements Remote {
     }
   }
 
-  async copy(from: string, to: string, options: CopyOptions = {}): Promise<PutResult> {
-    const { ifMatch, signal } = options;
-    const native = this.conditionalCopies;
-    // The target check shares a listing with the other checks of the moment where it can (guard()).
-    if (options.ifNoneMatch === true && !native) await this.guard('copy', to, undefined, true, signal);
-    // Without native conditions the source needs checking. A single-part copy of a plain-MD5 object
-    // gets that MD5 as its own ETag, so the copy's answer checks the source for free (see below);
-    // otherwise (multipart ETag, unknown size) a HEAD does, and gives the size too.
-    let size = options.size;
-    const checkAfter = ifMatch !== undefined && !native && PLAIN_MD5.test(ifMatch) && size !== undefined && size < this.copyThreshold;
-    if ((ifMatch !== undefined && !native && !checkAfter) || size === undefined) {
-      const source = await this.stat(from, signal);
-      if (source === undefined) {
-        if (ifMatch !== undefined) throw this.changed('copy', from);
-        throw new RemoteError('not-found', `copy "${from}" in ${this.display}: no such object`, from);
-      }
-      if (ifMatch !== undefined && source.etag !== ifMatch) throw this.changed('copy', from);
-      size = source.size;
-    }
-    const copySource = `${this.bucket}/${encodeCopyKey(this.key(from), this.quirks)}`;
-    try {
-      if (size >= this.copyThreshold) return await this.copyInParts(from, to, size, copySource, options);
-      const res = await sendCached(
-        this.client,
-        new CopyObjectCommand({
-          Bucket: this.bucket,
-          Key: this.key(to),
-          CopySource: copySource,
-          MetadataDirective: 'COPY',
-          ...(native && ifMatch !== undefined ? { CopySourceIfMatch: quoteEtag(ifMatch) } : {}),
-          ...(native && options.ifNoneMatch === true ? { IfNoneMatch: '*' } : {}),
-        }),
-        signal,
-      );
-      const copied = {
-        etag: unquoteEtag(res.CopyObjectResult?.ETag),
-        ...(res.VersionId !== undefined && res.VersionId !== 'null' ? { versionId: res.VersionId } : {}),
-      };
-      if (checkAfter && copied.etag !== ifMatch) await this.undoStaleCopy(from, to, ifMatch, copied.etag, signal);
-      return copied;
-    } catch (err) {
-      if (ifMatch !== undefined && classify(err) === 'not-found') throw this.changed('copy', from);
-      if (classify(err) === 'precondition') throw this.changed('copy', from);
-      throw this.fail(err, 'copy', from);
-    }
-  }
-
-  /**
-   * The copy's ETag is not the source's expected MD5: either the source was rewritten since it was
-   * listed (a collaborator's write: the copy holds their bytes, not ours), or the service gives
-   * copies ETags of its own. Only a HEAD tells: in the first case the copy is removed again (only if
-   * still exactly what we wrote) and the copy fails as 'precondition'.
-   */
-  private async undoStaleCopy(from: string, to: string, expected: string, written: string, signal: AbortSignal | undefined): Promise<void> {
-    const source = await this.stat(from, signal);
-    if (source?.etag === expected) return;
-    await this.delete(to, { ifMatch: written, ...(signal !== undefined ? { signal } : {}) }).catch(() => undefined);
-    throw this.changed('copy', from);
-  }
-
-  /** Copies at or above `copyThreshold`: see copy.ts. The HEAD brings the metadata to carry over. */
-  private async copyInParts(from: string, to: string, size: number, copySource: string, options: CopyOptions): Promise<PutResult> {
-    if (!this.quirks.partCopy) throw this.unsupportedCopy(from);
-    const head = await sendCached(this.client, new HeadObjectCommand({ Bucket: this.bucket, Key: this.key(from) }), options.signal);
-    const etag = unquoteEtag(head.ETag);
-    if (options.ifMatch !== undefined && etag !== options.ifMatch) throw this.changed('copy', from);
-    try {
-      return await copyMultipart({
-        client: this.client,
-        bucket: this.bucket,
-        key: this.key(to),
-        copySource,
-        size: head.ContentLength ?? size,
-        partSize: this.copyPartSize,
-        sourceEtag: etag,
-        metadata: head.Metadata ?? {},
-        ...(head.ContentType !== undefined ? { contentType: head.ContentType } : {}),
-        ifNoneMatch: options.ifNoneMatch === true && this.capabilities.conditionalWrites,
-        canAbort: this.quirks.manageUploads,
-        limit: this.partLimit,
-        ...(options.signal !== undefined ? { signal: options.signal } : {}),
-      });
-    } catch (err) {
-      if (classify(err) === 'unsupported') throw this.unsupportedCopy(from, err);
-      throw err;
-    }
-  }
-
-  private unsupportedCopy(from: string, cause?: unknown): RemoteError {
-    const message = `copy "${from}" in ${this.display}: this service cannot copy objects of this size server-side (no UploadPartCopy)`;
-    return new RemoteError('unsupported', message, from, cause !== undefined ? { cause } : {});
+  copy(from: string, to: string, options: CopyOptions = {}): Promise<PutResult> {
+    return copyObject(this.copyContext, from, to, options);
   }
 
   async delete(path: string, options: { readonly ifMatch?: string; readonly signal?: AbortSignal } = {}): Promise<void> {
@@ -658,73 +432,18 @@ export class S3Remote implements Remote {
     }
   }
 
-  /**
-   * Multipart uploads in progress under the prefix (ListMultipartUploads, every page), for cleaning
-   * up uploads that nothing will continue. Services without the API (s3rver) list none.
-   */
-  async *listUploads(signal?: AbortSignal): AsyncIterable<PendingUpload> {
-    if (!this.quirks.manageUploads) return;
-    let keyMarker: string | undefined;
-    let uploadIdMarker: string | undefined;
-    for (;;) {
-      let page;
-      try {
-        page = await sendCached(
-          this.client,
-          new ListMultipartUploadsCommand({
-            Bucket: this.bucket,
-            Prefix: this.prefix,
-            ...(keyMarker !== undefined ? { KeyMarker: keyMarker } : {}),
-            ...(uploadIdMarker !== undefined ? { UploadIdMarker: uploadIdMarker } : {}),
-          }),
-          signal,
-        );
-      } catch (err) {
-        throw this.fail(err, 'list uploads in');
-      }
-      for (const upload of page.Uploads ?? []) {
-        const key = upload.Key;
-        if (key === undefined || !key.startsWith(this.prefix) || upload.UploadId === undefined) continue;
-        const path = key.slice(this.prefix.length);
-        if (path.startsWith(BOOKKEEPING)) continue;
-        yield { path, uploadId: upload.UploadId, initiatedMs: upload.Initiated?.getTime() ?? 0 };
-      }
-      const nextKey = page.NextKeyMarker;
-      const nextId = page.NextUploadIdMarker;
-      // Guard against a service that says "truncated" without moving on: stop rather than loop.
-      if (page.IsTruncated !== true || nextKey === undefined || (nextKey === keyMarker && nextId === uploadIdMarker)) return;
-      keyMarker = nextKey;
-      uploadIdMarker = nextId !== undefined && nextId !== '' ? nextId : undefined;
-    }
+  /** Multipart uploads in progress under the prefix, for cleaning up those nothing will continue (uploads.ts). */
+  listUploads(signal?: AbortSignal): AsyncIterable<PendingUpload> {
+    return listUploads(this.uploads, signal);
   }
 
-  /**
-   * Abort a multipart upload of `path` (its parts are deleted). Succeeds when the upload is already
-   * gone; does nothing on services without AbortMultipartUpload (s3rver).
-   */
-  async abortUpload(path: string, uploadId: string, signal?: AbortSignal): Promise<void> {
-    await this.abortKey(this.key(path), uploadId, path, signal);
+  /** Abort a multipart upload of `path`; fine when it is already gone (uploads.ts). */
+  abortUpload(path: string, uploadId: string, signal?: AbortSignal): Promise<void> {
+    return abortUpload(this.uploads, this.key(path), uploadId, path, signal);
   }
 
-  /**
-   * Abort the upload a resumable put's checkpoint describes (one `stale()` reported, say): the
-   * checkpoint state stays opaque to the caller. Unrecognised states are ignored.
-   */
-  async discardUpload(checkpoint: UploadCheckpoint, signal?: AbortSignal): Promise<void> {
-    const cp = parseCheckpoint(checkpoint.state);
-    if (cp === undefined || cp.bucket !== this.bucket) return;
-    const path = cp.key.startsWith(this.prefix) ? cp.key.slice(this.prefix.length) : cp.key;
-    await this.abortKey(cp.key, cp.uploadId, path, signal);
-  }
-
-  private async abortKey(key: string, uploadId: string, path: string, signal: AbortSignal | undefined): Promise<void> {
-    if (!this.quirks.manageUploads) return;
-    try {
-      await this.client.send(new AbortMultipartUploadCommand({ Bucket: this.bucket, Key: key, UploadId: uploadId }), sendOptions(signal));
-    } catch (err) {
-      if (classify(err) === 'not-found') return; // NoSuchUpload: the goal is reached
-      throw this.fail(err, 'abort upload of', path);
-    }
+  discardUpload(checkpoint: UploadCheckpoint, signal?: AbortSignal): Promise<void> {
+    return discardUpload(this.uploads, checkpoint, signal);
   }
 
   /** What the service really does, found by trying (see probe.ts); for `init` and `doctor`. */
@@ -741,11 +460,6 @@ export class S3Remote implements Remote {
   }
 }
 
-/** Per-request options; an absent signal must be omitted, not undefined (exactOptionalPropertyTypes). */
-function sendOptions(signal: AbortSignal | undefined): { abortSignal?: AbortSignal } {
-  return signal !== undefined ? { abortSignal: signal } : {};
-}
-
 function badDigest(path: string, display: string, cause?: unknown): RemoteError {
   const message = `put "${path}" in ${display}: content differs from its recorded MD5 (file changed while uploading?)`;
   return new RemoteError('permanent', message, path, cause !== undefined ? { cause } : {});
@@ -760,10 +474,4 @@ function errorCode(err: unknown): string {
   if (typeof err !== 'object' || err === null) return '';
   const v = 'Code' in err ? err.Code : 'name' in err ? err.name : undefined;
   return typeof v === 'string' ? v : '';
-}
-
-/** `x-amz-copy-source` escaping, per the provider's quirk (see quirks.ts). */
-export function encodeCopyKey(key: string, quirks: Pick<Quirks, 'copySourceEncoding'>): string {
-  if (quirks.copySourceEncoding === 'uri') return encodeURI(key);
-  return key.split('/').map(encodeURIComponent).join('/');
 }
