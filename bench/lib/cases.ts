@@ -116,88 +116,112 @@ export async function runTool(tool: Tool, run: number, ctx: Ctx, admin: Admin, d
     return true;
   };
 
-  // Small files: push, no-op, modify, pull.
-  if (opts.small && phase === 'small') {
-    const prefix = 'small/';
-    const work = join(base, 'small');
-    let pushed = false;
-    if (tool.name === 'raw') {
-      pushed = record('push-small', await measure(tool.push(ctx, dataSmall, bucket, prefix, false, 'push-small'), join(logs, 'push-small.log'), opts.timeoutS));
-      if (pushed) record('noop', await measure(tool.push(ctx, dataSmall, bucket, prefix, false, 'noop'), join(logs, 'noop.log'), opts.timeoutS));
-    } else {
-      copyTree(dataSmall, work);
-      if (await prepare(work, prefix, 'init-small')) {
-        pushed = record('push-small', await measure(tool.push(ctx, work, bucket, prefix, false, 'push-small'), join(logs, 'push-small.log'), opts.timeoutS));
-        if (pushed) {
-          // How many objects a re-run writes, from the server's LastModified (second precision on
-          // some servers: start each re-run on a fresh second, after everything before it).
-          const rerun = async (kase: CaseName, expected: number): Promise<void> => {
-            await new Promise((r) => setTimeout(r, 1100 - (Date.now() % 1000)));
-            const since = new Date(Math.floor(Date.now() / 1000) * 1000);
-            const m = await measure(tool.push(ctx, work, bucket, prefix, false, kase), join(logs, `${kase}.log`), opts.timeoutS);
-            const count = await admin.countWritten(bucket, prefix, since);
-            const bad =
-              count.total !== opts.smallCount
-                ? `${count.total} objects under the prefix, expected ${opts.smallCount}`
-                : count.since < expected
-                  ? `only ${count.since} of the ${expected} rewritten files reached the server`
-                  : undefined;
-            record(kase, m, bad, count.since);
-          };
-          await rerun('noop', 0);
-          for (const i of modifiedIndexes(opts.smallCount)) {
-            const file = join(work, smallPath(i));
-            await unlink(file); // never write through a hard link or into an inode a tool may hold
-            await writeFile(file, seededBytes(`modified-${run}-${i}`, opts.smallSize));
-          }
-          await rerun('modify', modifiedIndexes(opts.smallCount).length);
+  const r: ToolRun = { tool, run, ctx, admin, state, bucket, base, logs, record, prepare };
+  if (opts.small && phase === 'small') await runSmall(r, dataSmall);
+  if (opts.big && phase === 'big') await runBig(r, bigFile);
+}
+
+/** One tool's run, as its cases share it: where it works, and how a sample is recorded. */
+interface ToolRun {
+  readonly tool: Tool;
+  readonly run: number;
+  readonly ctx: Ctx;
+  readonly admin: Admin;
+  readonly state: State;
+  readonly bucket: string;
+  readonly base: string;
+  readonly logs: string;
+  /** Records a sample (and a failure, if it is one); true when it passed. */
+  readonly record: (kase: CaseName, m: Measured, note?: string, wrote?: number) => boolean;
+  /** The tool's init in `dir`, where it has one; false (recorded) when it failed. */
+  readonly prepare: (dir: string, prefix: string, name: string) => Promise<boolean>;
+}
+
+/** Small files: push, no-op, modify, pull. */
+async function runSmall(r: ToolRun, dataSmall: string): Promise<void> {
+  const { tool, run, ctx, admin, bucket, base, logs, record, prepare } = r;
+  const { opts } = ctx;
+  const prefix = 'small/';
+  const work = join(base, 'small');
+  let pushed = false;
+  if (tool.name === 'raw') {
+    pushed = record('push-small', await measure(tool.push(ctx, dataSmall, bucket, prefix, false, 'push-small'), join(logs, 'push-small.log'), opts.timeoutS));
+    if (pushed) record('noop', await measure(tool.push(ctx, dataSmall, bucket, prefix, false, 'noop'), join(logs, 'noop.log'), opts.timeoutS));
+  } else {
+    copyTree(dataSmall, work);
+    if (await prepare(work, prefix, 'init-small')) {
+      pushed = record('push-small', await measure(tool.push(ctx, work, bucket, prefix, false, 'push-small'), join(logs, 'push-small.log'), opts.timeoutS));
+      if (pushed) {
+        // How many objects a re-run writes, from the server's LastModified (second precision on
+        // some servers: start each re-run on a fresh second, after everything before it).
+        const rerun = async (kase: CaseName, expected: number): Promise<void> => {
+          await new Promise((r) => setTimeout(r, 1100 - (Date.now() % 1000)));
+          const since = new Date(Math.floor(Date.now() / 1000) * 1000);
+          const m = await measure(tool.push(ctx, work, bucket, prefix, false, kase), join(logs, `${kase}.log`), opts.timeoutS);
+          const count = await admin.countWritten(bucket, prefix, since);
+          const bad =
+            count.total !== opts.smallCount
+              ? `${count.total} objects under the prefix, expected ${opts.smallCount}`
+              : count.since < expected
+                ? `only ${count.since} of the ${expected} rewritten files reached the server`
+                : undefined;
+          record(kase, m, bad, count.since);
+        };
+        await rerun('noop', 0);
+        for (const i of modifiedIndexes(opts.smallCount)) {
+          const file = join(work, smallPath(i));
+          await unlink(file); // never write through a hard link or into an inode a tool may hold
+          await writeFile(file, seededBytes(`modified-${run}-${i}`, opts.smallSize));
         }
+        await rerun('modify', modifiedIndexes(opts.smallCount).length);
       }
-    }
-    if (pushed) {
-      const into = join(base, 'pull-small');
-      if (await prepare(into, prefix, 'init-pull-small')) {
-        const m = await measure(tool.pull(ctx, into, bucket, prefix, false, 'pull-small'), join(logs, 'pull-small.log'), opts.timeoutS);
-        const bad = m.exitCode === 0 ? await verifySmall(into, tool.name === 'raw' ? dataSmall : work, opts.smallCount) : undefined;
-        record('pull-small', m, bad);
-      }
-    }
-    if (!opts.keep) {
-      await rm(work, { recursive: true, force: true });
-      await rm(join(base, 'pull-small'), { recursive: true, force: true });
     }
   }
+  if (pushed) {
+    const into = join(base, 'pull-small');
+    if (await prepare(into, prefix, 'init-pull-small')) {
+      const m = await measure(tool.pull(ctx, into, bucket, prefix, false, 'pull-small'), join(logs, 'pull-small.log'), opts.timeoutS);
+      const bad = m.exitCode === 0 ? await verifySmall(into, tool.name === 'raw' ? dataSmall : work, opts.smallCount) : undefined;
+      record('pull-small', m, bad);
+    }
+  }
+  if (!opts.keep) {
+    await rm(work, { recursive: true, force: true });
+    await rm(join(base, 'pull-small'), { recursive: true, force: true });
+  }
+}
 
-  // One big file: push, pull.
-  if (opts.big && phase === 'big') {
-    const prefix = 'big/';
-    const work = join(base, 'big');
-    await mkdir(work, { recursive: true });
-    await link(bigFile, join(work, 'big.bin')); // same bytes, no copy; nothing writes to it
-    let pushed = false;
-    if (await prepare(work, prefix, 'init-big')) {
-      pushed = record('push-big', await measure(tool.push(ctx, work, bucket, prefix, true, 'push-big'), join(logs, 'push-big.log'), opts.timeoutS));
-    }
-    if (pushed) {
-      const into = join(base, 'pull-big');
-      if (await prepare(into, prefix, 'init-pull-big')) {
-        const m = await measure(tool.pull(ctx, into, bucket, prefix, true, 'pull-big'), join(logs, 'pull-big.log'), opts.timeoutS);
-        let bad: string | undefined;
-        if (m.exitCode === 0) {
-          const f = join(into, 'big.bin');
-          const st = await stat(f).catch(() => undefined);
-          if (st === undefined) bad = 'big.bin missing after pull';
-          else if (st.size !== opts.bigSize) bad = `big.bin is ${st.size} bytes, expected ${opts.bigSize}`;
-          else if ((await md5File(f)) !== expected.bigMd5) bad = 'big.bin content differs';
-        }
-        record('pull-big', m, bad);
+/** One big file: push, pull. */
+async function runBig(r: ToolRun, bigFile: string): Promise<void> {
+  const { tool, ctx, admin, bucket, base, logs, record, prepare } = r;
+  const { opts } = ctx;
+  const prefix = 'big/';
+  const work = join(base, 'big');
+  await mkdir(work, { recursive: true });
+  await link(bigFile, join(work, 'big.bin')); // same bytes, no copy; nothing writes to it
+  let pushed = false;
+  if (await prepare(work, prefix, 'init-big')) {
+    pushed = record('push-big', await measure(tool.push(ctx, work, bucket, prefix, true, 'push-big'), join(logs, 'push-big.log'), opts.timeoutS));
+  }
+  if (pushed) {
+    const into = join(base, 'pull-big');
+    if (await prepare(into, prefix, 'init-pull-big')) {
+      const m = await measure(tool.pull(ctx, into, bucket, prefix, true, 'pull-big'), join(logs, 'pull-big.log'), opts.timeoutS);
+      let bad: string | undefined;
+      if (m.exitCode === 0) {
+        const f = join(into, 'big.bin');
+        const st = await stat(f).catch(() => undefined);
+        if (st === undefined) bad = 'big.bin missing after pull';
+        else if (st.size !== opts.bigSize) bad = `big.bin is ${st.size} bytes, expected ${opts.bigSize}`;
+        else if ((await md5File(f)) !== expected.bigMd5) bad = 'big.bin content differs';
       }
+      record('pull-big', m, bad);
     }
-    if (!opts.keep) {
-      await rm(work, { recursive: true, force: true });
-      await rm(join(base, 'pull-big'), { recursive: true, force: true });
-      await admin.deletePrefix(bucket, prefix); // 512 MiB per tool and run on tmpfs adds up
-    }
+  }
+  if (!opts.keep) {
+    await rm(work, { recursive: true, force: true });
+    await rm(join(base, 'pull-big'), { recursive: true, force: true });
+    await admin.deletePrefix(bucket, prefix); // 512 MiB per tool and run on tmpfs adds up
   }
 }
 

@@ -58,6 +58,31 @@ export function report(opts: Options, command: string, machine: Machine, tools: 
   );
   out.push('Command:', '', '```sh', command, '```', '');
 
+  const r: ReportContext = { opts, tools, state, out, n, bigMiB, get, med };
+  timeTables(r);
+  targetTables(r);
+  largeTable(r);
+  howItRan(r, machine);
+  return out.join('\n');
+}
+
+/** What the parts of the report share: the samples, and the report's lines so far. */
+interface ReportContext {
+  readonly opts: Options;
+  readonly tools: readonly Tool[];
+  readonly state: State;
+  readonly out: string[];
+  /** The small-file count, formatted. */
+  readonly n: string;
+  readonly bigMiB: number;
+  get(tool: ToolName, kase: CaseName): Sample[];
+  /** Median seconds of the successful samples. */
+  med(tool: ToolName, kase: CaseName): number;
+}
+
+/** Seconds per case and tool, then throughput, peak RSS and CPU. */
+function timeTables(r: ReportContext): void {
+  const { opts, tools, out, n, bigMiB, get, med } = r;
   const cols = tools;
   out.push(`| case | ${cols.map((t) => t.label).join(' | ')} |`);
   out.push(`|---|${cols.map(() => '---:').join('|')}|`);
@@ -117,7 +142,11 @@ export function report(opts: Options, command: string, machine: Machine, tools: 
     out.push(`| ${CASE_TEXT[kase].replace(' N ', ` ${n} `).replace('one big file', `one ${bigMiB} MiB file`)} | ${cells.join(' | ')} |`);
   }
   out.push('');
+}
 
+/** The targets against the raw SDK and the peers, and lsync's time against each peer's. */
+function targetTables(r: ReportContext): void {
+  const { opts, tools, state, out, n, bigMiB, med } = r;
   // Targets
   // Every measured peer, s3cmd included: the no-op target is against the fastest of them.
   const peers = tools.filter((t) => t.name === 'aws' || t.name === 'rclone' || t.name === 's3cmd');
@@ -176,7 +205,11 @@ export function report(opts: Options, command: string, machine: Machine, tools: 
   if (state.initSeconds.length > 0) {
     out.push(`\`lsync init\` (run before lsync's push and pull cases, not included in them): median ${median(state.initSeconds).toFixed(2)} s.`, '');
   }
+}
 
+/** The large-repository cases, when they ran. */
+function largeTable(r: ReportContext): void {
+  const { opts, state, out } = r;
   if (state.large.length > 0 || state.largeSetup !== undefined) {
     const nL = opts.large.toLocaleString('en-US');
     out.push(`## Large repository (${nL} files)`, '');
@@ -202,7 +235,12 @@ export function report(opts: Options, command: string, machine: Machine, tools: 
     if (details.length > 0) out.push('', `Re-scan, in-process timings: ${details.join('; ')}.`);
     out.push('');
   }
+}
 
+/** The machine, how each tool was run, the re-runs' writes, failures, profiles and every sample. */
+function howItRan(r: ReportContext, machine: Machine): void {
+  const { tools, state, out, get } = r;
+  const cols = tools;
   out.push('## Machine', '', ...machine.lines, '');
   out.push('## How each tool was run', '');
   out.push(
@@ -237,5 +275,4 @@ export function report(opts: Options, command: string, machine: Machine, tools: 
     out.push(`| ${s.tool} | ${s.kase} | ${s.run} | ${s.seconds.toFixed(3)} | ${s.cpuS !== undefined ? s.cpuS.toFixed(2) : '—'} | ${s.rssKiB !== undefined ? (s.rssKiB / 1024).toFixed(0) : '—'} | ${s.ok ? 'yes' : `no: ${s.note ?? ''}`} |`);
   }
   out.push('', '</details>', '');
-  return out.join('\n');
 }
