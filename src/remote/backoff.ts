@@ -4,8 +4,6 @@
  * 2^(n-1)) before attempt n + 1 (AWS's "full jitter": retries from many clients spread out
  * instead of arriving together). Aborts end the wait at once.
  */
-import { setTimeout as timer } from 'node:timers/promises';
-
 export interface Backoff {
   /** Tries in all, the first included. */
   readonly attempts: number;
@@ -20,14 +18,22 @@ export interface Backoff {
 }
 
 /** Resolve after `ms`, or reject with the signal's reason as soon as it aborts. */
-export async function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  signal?.throwIfAborted();
-  try {
-    await timer(ms, undefined, signal !== undefined ? { signal } : {});
-  } catch (err) {
-    if (signal?.aborted === true) throw signal.reason;
-    throw err;
-  }
+export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted === true) {
+      reject(signal.reason);
+      return;
+    }
+    const onAbort = (): void => {
+      clearTimeout(timer);
+      reject(signal?.reason);
+    };
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
 }
 
 export const DEFAULT_BACKOFF: Backoff = { attempts: 5, baseMs: 200, maxMs: 10_000, random: Math.random, sleep };
