@@ -51,8 +51,9 @@ export async function watch(o: WatchOptions): Promise<void> {
 class Watcher {
   private readonly gather: Gatherer;
   private readonly waker: Waker;
-  private readonly backoff = new Backoff();
-  private readonly pollBackoff = new Backoff();
+  // Capped at 15 s: once the remote is back, a watcher catches up within seconds, not a minute.
+  private readonly backoff = new Backoff(1000, 15_000);
+  private readonly pollBackoff = new Backoff(1000, 15_000);
   /** Paths changed remotely, or left over from a failed batch: synced at the next batch, without delay. */
   private pending = new Set<string>();
   private fullDue = true;
@@ -144,6 +145,8 @@ class Watcher {
       const p = await this.reader.poll(this.o.signal);
       if (this.pollBackoff.failing) this.o.log.info('feed', 'the change feed is reachable again');
       this.pollBackoff.succeed();
+      // The remote answers again: pending work need not wait out its backoff.
+      if (this.backoff.failing) this.retryAt = 0;
       this.nextPoll = Date.now() + this.o.pollMs;
       if (p.kind === 'changes') {
         for (const path of p.paths) if (this.inScope(path)) this.pending.add(path);
