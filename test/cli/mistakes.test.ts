@@ -10,8 +10,8 @@ import { closest, editDistance } from '../../src/cli/suggest.js';
 import { runCli } from './run.js';
 
 const cases: [string[], RegExp, RegExp?][] = [
-  [['clone', 'x'], /^lsync: unknown command 'clone' \(commands: init, status/m, /did you mean/],
-  [['ls'], /unknown command 'ls'/, /did you mean/],
+  [['frobnicate', 'x'], /^lsync: unknown command 'frobnicate' \(commands: init, status/m, /did you mean/],
+  [['qz'], /unknown command 'qz'/, /did you mean/],
   [['sycn'], /unknown command 'sycn'; did you mean 'lsync sync'\?/],
   [['--json', 'stauts'], /unknown command 'stauts'; did you mean 'lsync status'\?/],
   [['--endpoint', 'http://x', 'pusj'], /unknown command 'pusj'; did you mean 'lsync push'\?/],

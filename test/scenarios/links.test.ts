@@ -153,7 +153,7 @@ forEachRemote('symbolic links', (world) => {
     assert.deepEqual(await b.tree(), { 'real.txt': 'real content' });
     // The config key does what --links does.
     const configFile = join(b.dir, '.lsync', 'config.yaml');
-    await writeFile(configFile, (await readFile(configFile, 'utf8')).replace('links: false', 'links: true'));
+    await writeFile(configFile, `${await readFile(configFile, 'utf8')}links: true\n`);
     r = await b.lsync('pull');
     assert.equal(r.code, 0, r.stderr);
     assert.equal(await linkAt(b, 'to-real'), 'real.txt');
