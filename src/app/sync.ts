@@ -15,7 +15,7 @@ import { execute, type ExecAction, type ExecResult } from '../exec/executor.js';
 import { conflictName } from '../exec/localfs.js';
 import { FeedRecorder } from '../feed/recorder.js';
 import type { RemoteOverrides } from './connect.js';
-import { toScopes } from './repo.js';
+import { checkMatched, narrowSnapshot, parsePathspecs } from './pathspec.js';
 import { withSession } from './session.js';
 import { takeSnapshot } from './snapshot.js';
 import { currentAuthor, withHistory } from '../history/keep.js';
@@ -93,9 +93,10 @@ export async function runSync(req: SyncRequest, emit: EventSink): Promise<SyncOu
       ...(req.fsOverride !== undefined ? { fsOverride: req.fsOverride } : {}),
     },
     async (s) => {
-      const scopes = toScopes(s.repo.root, req.cwd, req.paths);
+      const pathspecs = parsePathspecs(s.repo.root, req.cwd, req.paths);
+      const scopes = pathspecs.scopes;
       const links = req.links ?? s.repo.config.links;
-      const snapshot = await takeSnapshot({
+      const taken = await takeSnapshot({
         root: s.repo.root,
         remote: s.remote,
         base: s.db.entries,
@@ -113,6 +114,9 @@ export async function runSync(req: SyncRequest, emit: EventSink): Promise<SyncOu
         // a push of 10,000 new files, most of the scan's work).
         deferHash: () => true,
       });
+      // Pathspecs that match nothing are mistakes (git says so too); globs keep only what they match.
+      checkMatched(taken, pathspecs);
+      const snapshot = narrowSnapshot(taken, pathspecs);
       // Conflicts are settled by resolve --keep, or by the configured policy on sync (and so on
       // status, which shows what sync does); push and pull only report them (their --force
       // settles them in the planner).

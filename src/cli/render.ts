@@ -10,3 +10,4 @@ export { renderPlanText } from './render/plan.js';
 export { ProgressLine } from './render/progress.js';
 export { Reporter, type RenderOptions } from './render/reporter.js';
 export { summaryJson, summaryLines } from './render/summary.js';
+export { asIs, type PathShow } from './render/words.js';

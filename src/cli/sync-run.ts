@@ -2,7 +2,7 @@
  * status, sync, push, pull and resolve: one use case (app/sync.ts) with different verbs, rendered
  * live or as a plan, once or for every nested repository (--recursive).
  */
-import { join, relative, sep } from 'node:path';
+import { join, posix, relative, sep } from 'node:path';
 import { EXIT, LsyncError } from '../core/errors.js';
 import type { KeepPolicy } from '../core/settle.js';
 import { runSync, type Verb } from '../app/sync.js';
@@ -14,7 +14,7 @@ import type { CommandContext } from './command.js';
 import { reportError, worstExit } from './exit.js';
 import type { Out } from './io.js';
 import { remoteOverrides } from './options.js';
-import { Reporter, planJson, renderPlanText, tagJsonLines } from './render.js';
+import { Reporter, asIs, planJson, renderPlanText, tagJsonLines, type PathShow } from './render.js';
 
 /** What the sync-like commands pass on, whichever of them it is. */
 export interface SyncArgs {
@@ -34,10 +34,24 @@ function checkedMaxDelete(m: number | undefined): number | undefined {
   return m;
 }
 
+/**
+ * Text output names paths relative to the folder the user stands in (as git does), so a printed
+ * path can be pasted into the next command; --json keeps repository-relative paths.
+ */
+async function pathsFrom(userCwd: string, repoCwd: string): Promise<PathShow> {
+  const root = await findRepoRoot(repoCwd);
+  if (root === undefined) return asIs;
+  const here = relative(root, userCwd).split(sep).join('/');
+  // At the root, or above it (a nested repository of --recursive, printed under its own header).
+  if (here === '' || here === '..' || here.startsWith('../')) return asIs;
+  return (path) => posix.relative(here, path) || '.';
+}
+
 /** One repository, one run: the use case, then its rendering. Returns the exit code. */
 async function syncOne(verb: Verb, args: SyncArgs, ctx: CommandContext, cwd: string, stdout: Out): Promise<number> {
   const g = ctx.global;
-  const reporter = new Reporter(stdout, ctx.io.stderr, g);
+  const show = await pathsFrom(ctx.io.cwd, cwd);
+  const reporter = new Reporter(stdout, ctx.io.stderr, { ...g, show });
   const maxDelete = checkedMaxDelete(args.maxDelete);
   const fsOverride = testFsOverride(ctx.io.env['LSYNC_TEST_FS']);
   const planOnly = verb === 'status' || g.dryRun;
@@ -69,7 +83,7 @@ async function syncOne(verb: Verb, args: SyncArgs, ctx: CommandContext, cwd: str
   const namesExit = outcome.names.length > 0 ? EXIT.failed : EXIT.ok;
   if (planOnly) {
     if (g.json) stdout.write(`${JSON.stringify({ type: 'status', dryRun: g.dryRun, ...planJson(outcome), warnings })}\n`);
-    else if (!g.quiet || outcome.conflicts.length > 0 || outcome.names.length > 0) renderPlanText(outcome, stdout, g.verbose);
+    else if (!g.quiet || outcome.conflicts.length > 0 || outcome.names.length > 0) renderPlanText(outcome, stdout, g.verbose, show);
     if (outcome.plan.refusals.length > 0 && verb !== 'status') return EXIT.failed;
     return worstExit(outcome.conflicts.length > 0 ? EXIT.conflicts : EXIT.ok, namesExit);
   }

@@ -6,6 +6,17 @@
 import type { Out } from '../io.js';
 import { formatBytes, formatDuration } from './format.js';
 
+/** Seconds of measurement before an ETA is shown: the first instants (or a slow hash) say nothing of the pace. */
+const ETA_AFTER_S = 3;
+/** An ETA past this is noise (a stalled start), not a forecast: shown as no ETA. */
+const ETA_MAX_S = 100 * 3600;
+
+export function etaText(left: number, rate: number, measuredSeconds: number): string {
+  if (left <= 0 || rate <= 0 || measuredSeconds < ETA_AFTER_S) return '';
+  const seconds = left / rate;
+  return seconds > ETA_MAX_S ? '' : `, ETA ${formatDuration(seconds)}`;
+}
+
 export class ProgressLine {
   bytesDone = 0;
   bytesTotal = 0;
@@ -19,12 +30,14 @@ export class ProgressLine {
   constructor(
     private readonly stderr: Out,
     private readonly enabled: boolean,
+    /** The clock (tests pass their own). */
+    private readonly now: () => number = Date.now,
   ) {}
 
   start(bytesTotal: number, filesTotal: number): void {
     this.bytesTotal += bytesTotal;
     this.filesTotal = filesTotal;
-    this.samples = [{ t: Date.now(), bytes: this.bytesDone }];
+    this.samples = [{ t: this.now(), bytes: this.bytesDone }];
   }
 
   /** Erases the line, so that a message can be printed in its place. */
@@ -37,7 +50,7 @@ export class ProgressLine {
 
   draw(): void {
     if (!this.enabled || this.stderr.isTTY !== true) return;
-    const now = Date.now();
+    const now = this.now();
     if (now - this.lastDraw < 100) return;
     this.lastDraw = now;
     this.samples.push({ t: now, bytes: this.bytesDone });
@@ -47,7 +60,7 @@ export class ProgressLine {
     const span = (now - first.t) / 1000;
     const rate = span > 0.2 ? (this.bytesDone - first.bytes) / span : 0;
     const left = Math.max(0, this.bytesTotal - this.bytesDone);
-    const eta = rate > 0 && left > 0 ? `, ETA ${formatDuration(left / rate)}` : '';
+    const eta = etaText(left, rate, span);
     let line = `${this.filesDone}/${this.filesTotal} files, ${formatBytes(this.bytesDone)}/${formatBytes(this.bytesTotal)}, ${formatBytes(rate)}/s${eta}`;
     const width = this.stderr.columns;
     if (width !== undefined && width > 1 && line.length >= width) line = line.slice(0, width - 1);

@@ -8,19 +8,22 @@ import { actionBytes } from '../../exec/executor.js';
 import type { Out } from '../io.js';
 import { ProgressLine } from './progress.js';
 import { summaryJson, summaryLines } from './summary.js';
-import { DONE, bookkeeping, where } from './words.js';
+import { DONE, asIs, bookkeeping, where, type PathShow } from './words.js';
 import { shownType } from '../../core/action-view.js';
 
 export interface RenderOptions {
   readonly json: boolean;
   readonly quiet: boolean;
   readonly verbose: boolean;
+  /** How paths are printed in text (default: repository-relative). */
+  readonly show?: PathShow;
 }
 
 export class Reporter {
   private readonly started = Date.now();
   private readonly progress: ProgressLine;
   private lastJsonProgress = 0;
+  private readonly show: PathShow;
 
   constructor(
     private readonly stdout: Out,
@@ -28,6 +31,7 @@ export class Reporter {
     private readonly o: RenderOptions,
   ) {
     this.progress = new ProgressLine(stderr, !o.quiet && !o.json);
+    this.show = o.show ?? asIs;
   }
 
   private line(out: Out, s: string): void {
@@ -66,15 +70,15 @@ export class Reporter {
       case 'done':
         if (!bookkeeping(e.action)) p.filesDone++;
         if (!this.o.quiet && !bookkeeping(e.action)) {
-          this.line(this.stdout, `${DONE[e.action].padEnd(15)} ${where(e)}${e.to !== undefined ? ` (local copy kept as ${e.to})` : ''}`);
+          this.line(this.stdout, `${DONE[e.action].padEnd(15)} ${where(e, this.show)}${e.to !== undefined ? ` (local copy kept as ${this.show(e.to)})` : ''}`);
         } else if (this.o.verbose) {
-          this.line(this.stdout, `${DONE[e.action].padEnd(15)} ${where(e)}`);
+          this.line(this.stdout, `${DONE[e.action].padEnd(15)} ${where(e, this.show)}`);
         }
         p.draw();
         break;
       case 'skipped':
         if (!bookkeeping(e.action)) p.filesDone++;
-        this.line(this.stderr, `skipped ${where(e)}: ${e.reason}; the next run picks it up`);
+        this.line(this.stderr, `skipped ${where(e, this.show)}: ${e.reason}; the next run picks it up`);
         break;
       case 'failed':
         if (!bookkeeping(e.action)) p.filesDone++;
@@ -113,7 +117,7 @@ export class Reporter {
       this.stdout.write(`${JSON.stringify(summaryJson(outcome, secs))}\n`);
       return;
     }
-    const lines = summaryLines(outcome, secs, this.o.quiet);
+    const lines = summaryLines(outcome, secs, this.o.quiet, this.show);
     if (lines.length > 0) this.stdout.write(`${lines.join('\n')}\n`);
   }
 }

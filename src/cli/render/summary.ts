@@ -4,7 +4,7 @@ import type { ExecActionType } from '../../exec/events.js';
 import { formatBytes } from './format.js';
 import { shownType } from '../../core/action-view.js';
 import { nameJson } from './json.js';
-import { DONE, REASON } from './words.js';
+import { DONE, REASON, asIs, type PathShow } from './words.js';
 
 function plannedCounts(outcome: SyncOutcome): Record<string, number> {
   const counts: Record<string, number> = {};
@@ -31,7 +31,7 @@ export function summaryJson(outcome: SyncOutcome, seconds: number): Record<strin
 }
 
 /** The text summary's lines (none for a run that did not execute). */
-export function summaryLines(outcome: SyncOutcome, seconds: number, quiet: boolean): string[] {
+export function summaryLines(outcome: SyncOutcome, seconds: number, quiet: boolean, show: PathShow = asIs): string[] {
   const r = outcome.result;
   if (r === undefined) return [];
   const parts: string[] = [];
@@ -45,7 +45,7 @@ export function summaryLines(outcome: SyncOutcome, seconds: number, quiet: boole
   if (r.failed > 0) lines.push(`${r.failed} failed (see the errors above)`);
   if (outcome.conflicts.length > 0) {
     lines.push(`${outcome.conflicts.length} conflict(s) left untouched:`);
-    for (const c of outcome.conflicts) lines.push(`  ${REASON[c.reason].padEnd(14)} ${c.path}`);
+    for (const c of outcome.conflicts) lines.push(`  ${REASON[c.reason].padEnd(14)} ${show(c.path)}`);
     lines.push('settle with: lsync resolve <path>... --keep local|remote|both');
   }
   if (outcome.names.length > 0) lines.push(`${outcome.names.length} name problem(s): those paths were left out (see the warnings above); rename them and sync again`);

@@ -43,9 +43,13 @@ export const bookkeeping = (t: ExecActionType): boolean => t === 'record' || t =
 export const isPush = (a: ExecAction | Action): boolean => ['upload', 'delete-remote', 'move-remote'].includes(shownType(a));
 export const isPull = (a: ExecAction | Action): boolean => ['download', 'delete-local', 'move-local'].includes(shownType(a));
 
+/** How a repository-relative path is printed: relative to the folder the user stands in, as git does. */
+export type PathShow = (path: string) => string;
+export const asIs: PathShow = (path) => path;
+
 /** The path column of a line: a move names both ends, old → new; a folder ends in `/`. */
-export function where(a: { readonly path: string; readonly from?: string; readonly kind?: 'dir' }): string {
-  return a.from !== undefined ? `${a.from} → ${a.path}` : a.kind === 'dir' ? `${a.path}/` : a.path;
+export function where(a: { readonly path: string; readonly from?: string; readonly kind?: 'dir' }, show: PathShow = asIs): string {
+  return a.from !== undefined ? `${show(a.from)} → ${show(a.path)}` : a.kind === 'dir' ? `${show(a.path)}/` : show(a.path);
 }
 
 /** An action as `where` shows it. */
@@ -55,6 +59,10 @@ export function shown(a: ExecAction): { readonly path: string; readonly from?: s
 }
 
 /** Every path a refused name involves. */
-export function namePaths(n: NameProblem): string[] {
+export function namePaths(n: NameProblem, show: PathShow = asIs): string[] {
+  return rawNamePaths(n).map((p) => (p.endsWith('/') ? `${show(p.slice(0, -1))}/` : show(p)));
+}
+
+function rawNamePaths(n: NameProblem): string[] {
   return n.kind === 'too-long' || n.kind === 'not-utf8' ? [n.path] : n.kind === 'file-folder' ? [n.file.path, `${n.folder.path}/`] : n.spellings.map((s) => (n.folder ? `${s.path}/` : s.path));
 }
