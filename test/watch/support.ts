@@ -45,12 +45,21 @@ export function startWatcher(c: Collaborator, env: Readonly<Record<string, strin
   };
 }
 
-/** Resolves once `check` returns true; fails with `what` (and the watchers' logs) after `ms`. */
+/**
+ * Resolves once `check` returns true; fails with `what` (and the watchers' logs) after `ms`. A check
+ * that throws counts as "not yet": a watcher writing its tree at the same moment can remove a file
+ * between a test's readdir and its read (the last such error is in the timeout message).
+ */
 export async function until(what: string, check: () => Promise<boolean> | boolean, ms: number, logs: () => string = () => ''): Promise<void> {
   const deadline = Date.now() + ms;
+  let lastError = '';
   for (;;) {
-    if (await check()) return;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for: ${what}\n${logs()}`);
+    try {
+      if (await check()) return;
+    } catch (e) {
+      lastError = e instanceof Error ? e.message : String(e);
+    }
+    if (Date.now() > deadline) throw new Error(`timed out waiting for: ${what}${lastError !== '' ? ` (last check failed: ${lastError})` : ''}\n${logs()}`);
     await new Promise((r) => setTimeout(r, 100));
   }
 }
