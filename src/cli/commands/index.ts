@@ -14,6 +14,7 @@
  */
 import type { CommandEntry } from '../command.js';
 import clone from './clone.js';
+import config from './config.js';
 import diff from './diff.js';
 import init from './init.js';
 import log from './log.js';
@@ -41,4 +42,5 @@ export const commands: readonly CommandEntry[] = [
   diff,
   ls,
   watch,
+  config,
 ];
