@@ -11,6 +11,8 @@ import type { GlobalArgs, GlobalOptions } from './options.js';
 export interface CommandContext {
   readonly io: Io;
   readonly global: GlobalOptions;
+  /** Every command (for those that describe the others: completion). */
+  readonly commands: readonly CommandEntry[];
 }
 
 export interface LsyncCommand<A extends GlobalArgs> {
@@ -33,6 +35,8 @@ export interface Runner {
 export interface CommandEntry {
   readonly name: string;
   readonly aliases: readonly string[];
+  /** The definition as written, for what reads it besides yargs (completion, docs: cli/introspect.ts). */
+  readonly definition: { readonly command: string; readonly describe: string; readonly builder: (y: Argv<GlobalArgs>) => unknown };
   register(cli: Argv<GlobalArgs>, runner: Runner): void;
 }
 
@@ -41,6 +45,7 @@ export function defineCommand<A extends GlobalArgs>(c: LsyncCommand<A>): Command
   return {
     name,
     aliases: c.aliases ?? [],
+    definition: { command: c.command, describe: c.describe, builder: c.builder },
     register(cli, runner) {
       const module: CommandModule<GlobalArgs, A> = {
         command: c.command,

@@ -61,7 +61,8 @@ function skipHelpCache(cli: Argv<GlobalArgs>): void {
   if (usage !== undefined && typeof usage.cacheHelpMessage === 'function') usage.cacheHelpMessage = (): void => undefined;
 }
 
-function parser(argv: readonly string[]): Argv<GlobalArgs> {
+/** `columns`: the terminal's width (help is wrapped to it, at most 100); none → 100, so help and docs/commands.md do not depend on where they are made. */
+function parser(argv: readonly string[], columns: number | undefined): Argv<GlobalArgs> {
   return withGlobalOptions(
     yargs([...argv])
       .scriptName('lsync')
@@ -70,9 +71,11 @@ function parser(argv: readonly string[]): Argv<GlobalArgs> {
     .strict()
     .demandCommand(1, 'say which command to run: lsync <command> (see lsync --help)')
     .version(packageVersion())
+    // lsync's own text is English: yargs' few words ("Show help") follow, not the user's locale.
+    .locale('en')
     .help()
     .alias('help', 'h')
-    .wrap(Math.min(100, process.stdout.columns ?? 100))
+    .wrap(Math.min(100, columns ?? 100))
     .exitProcess(false);
 }
 
@@ -92,14 +95,14 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
       profile = args.profile;
       json = args.json;
       try {
-        outcome = { code: await work({ io, global: globalOptions(args) }) };
+        outcome = { code: await work({ io, global: globalOptions(args), commands }) };
       } catch (e) {
         // Kept apart from yargs' own failures, which are usage errors.
         outcome = { error: e };
       }
     },
   };
-  const cli = parser(argv);
+  const cli = parser(argv, io.stdout.columns);
   for (const c of commands) c.register(cli, runner);
   skipHelpCache(cli);
 

@@ -14,6 +14,7 @@
  */
 import type { CommandEntry } from '../command.js';
 import clone from './clone.js';
+import completion from './completion.js';
 import config from './config.js';
 import diff from './diff.js';
 import init from './init.js';
@@ -43,4 +44,5 @@ export const commands: readonly CommandEntry[] = [
   ls,
   watch,
   config,
+  completion,
 ];

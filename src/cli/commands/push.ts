@@ -11,7 +11,6 @@ export default defineCommand({
       .option('to', { type: 'string', describe: 'push to this mirror instead of origin (see lsync remote list)' })
       .example('lsync push --to backup', 'send what changed since the last push to the mirror "backup"')
       .example('lsync push', 'send every local change')
-      .example('lsync push report.pdf --force', 'overwrite the remote copy even though a collaborator changed it')
-      .example('lsync push --mirror', 'make the remote exactly the local tree'),
+      .example('lsync push report.pdf --force', 'overwrite the remote copy even though a collaborator changed it'),
   run: (args, ctx) => syncLike('push', args, ctx),
 });

@@ -11,7 +11,6 @@ export default defineCommand({
       .option('remote', { type: 'string', describe: 'what a push to this mirror would do (see lsync remote list)' })
       .example('lsync status --remote backup', 'what the mirror "backup" lacks')
       .example('lsync status', 'the whole repository')
-      .example('lsync status docs/ notes.txt', 'just these paths')
       .example('lsync status --json', 'the plan as JSON for scripts')
       .epilog('Exit code 3 when conflicts exist, 0 otherwise.'),
   run: (args, ctx) => syncLike('status', { ...args, to: args.remote }, ctx),
