@@ -140,7 +140,12 @@ _lsync() {
   fi
   if (( \${#list} )); then compadd -a list; else _files; fi
 }
-compdef _lsync lsync
+# Sourced: register the function. Autoloaded from $fpath as _lsync: this file is the function's body.
+if [[ "\${zsh_eval_context[-1]}" == loadautofunc ]]; then
+  _lsync "$@"
+else
+  compdef _lsync lsync
+fi
 `;
 }
 

@@ -86,7 +86,7 @@ test('the zsh and fish scripts carry the same commands and options as bash', asy
   const zsh = await readFile(scripts['zsh'] as string, 'utf8');
   const fish = await readFile(scripts['fish'] as string, 'utf8');
   assert.match(zsh, /^#compdef lsync\n/);
-  assert.match(zsh, /^compdef _lsync lsync$/m);
+  assert.match(zsh, /^ {2}compdef _lsync lsync$/m);
   assert.match(zsh, /^ {4}'push'\) echo '[^']*--mirror /m);
   for (const c of ['sync', 'config', 'completion']) assert.ok(fish.includes(`    printf '%s\\t%s\\n' '${c}' '`), c);
   assert.match(fish, /^ {4}case 'remote 0'\n {8}printf '%s\\n' 'list' 'add' 'remove' 'rename'$/m);
