@@ -2,7 +2,8 @@
  * Shell completion scripts for bash, zsh and fish, generated from the command definitions
  * (cli/introspect.ts). The scripts hold every command, option and choice as data, so a TAB costs
  * no lsync start-up; where lsync has nothing to offer (a path, a URL) the shell completes file
- * names. Remote paths are not offered: listing a bucket on every TAB is not cheap.
+ * names. Remote names come from `lsync remote list`; remote paths are not offered (listing a
+ * bucket on every TAB is not cheap).
  *
  * One small decision procedure, written once per shell: find the command word and the index of
  * the positional being typed (skipping option values), then offer the previous option's choices,
@@ -19,6 +20,12 @@ export type Shell = (typeof SHELLS)[number];
 const EXTRA: Readonly<Record<string, Readonly<Record<string, readonly string[]>>>> = {
   config: { key: [...REPO_KEYS.map((k) => k.key), ...REMOTE_KEYS.map((k) => `remote.origin.${k.key}`)] },
 };
+
+/**
+ * Where a remote's name is typed: completed from `lsync remote list` (one start of lsync, reading
+ * only .lsync/config.yaml and the remotes' state files: cheap, unlike listing a bucket).
+ */
+const REMOTE_NAMES: readonly string[] = ['push --to', 'status --remote', 'remote 1'];
 
 interface Model {
   readonly commands: readonly CommandSpec[];
@@ -59,9 +66,12 @@ function model(entries: readonly CommandEntry[]): Model {
 const sq = (s: string): string => `'${s.replace(/'/g, "'\\''")}'`;
 const fq = (s: string): string => `'${s.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
 
+const shPattern = (k: string): string => (k.endsWith(' *') ? `${sq(k.slice(0, -1))}*` : k === '' ? "''" : sq(k));
+
 /** A sh `case` on "$1" (or "$1 $2") echoing the words of each key; shared by bash and zsh. */
-function shCase(fn: string, subject: string, rows: ReadonlyMap<string, readonly string[]>): string {
-  const arms = [...rows].map(([k, words]) => `    ${k.endsWith(' *') ? `${sq(k.slice(0, -1))}*` : k === '' ? "''" : sq(k)}) echo ${sq(words.join(' '))} ;;`);
+function shCase(fn: string, subject: string, rows: ReadonlyMap<string, readonly string[]>, remoteNames = false): string {
+  const arms = [...rows].map(([k, words]) => `    ${shPattern(k)}) echo ${sq(words.join(' '))} ;;`);
+  if (remoteNames) arms.unshift(`    ${REMOTE_NAMES.map(sq).join(' | ')}) lsync remote list 2>/dev/null | cut -f1 ;;`);
   return `${fn}() {\n  case ${subject} in\n${arms.join('\n')}\n  esac\n}`;
 }
 
@@ -70,8 +80,8 @@ function shData(m: Model): string {
     `_lsync_commands=${sq(m.commands.flatMap((c) => [c.name, ...c.aliases]).join(' '))}`,
     shCase('_lsync_options', '"$1"', m.options),
     shCase('_lsync_value_options', '"$1"', m.valueOptions),
-    shCase('_lsync_option_values', '"$1 $2"', m.optionChoices),
-    shCase('_lsync_positional', '"$1 $2"', m.positional),
+    shCase('_lsync_option_values', '"$1 $2"', m.optionChoices, true),
+    shCase('_lsync_positional', '"$1 $2"', m.positional, true),
     `_lsync_takes_value() {\n  case " $(_lsync_value_options "$1") " in\n    *" $2 "*) return 0 ;;\n  esac\n  return 1\n}`,
   ].join('\n');
 }
@@ -150,8 +160,9 @@ fi
 }
 
 /** A fish `switch` printing one word per line for each key. */
-function fishSwitch(fn: string, subject: string, rows: ReadonlyMap<string, readonly string[]>): string {
+function fishSwitch(fn: string, subject: string, rows: ReadonlyMap<string, readonly string[]>, remoteNames = false): string {
   const arms = [...rows].map(([k, words]) => `    case ${k === '' ? "''" : fq(k)}\n        printf '%s\\n' ${words.map(fq).join(' ')}`);
+  if (remoteNames) arms.unshift(`    case ${REMOTE_NAMES.map(fq).join(' ')}\n        lsync remote list 2>/dev/null | string split -f1 \\t`);
   return `function ${fn}\n    switch ${subject}\n${arms.join('\n')}\n    end\nend`;
 }
 
@@ -162,8 +173,8 @@ function fish(m: Model): string {
 end
 ${fishSwitch('__lsync_options', '"$argv[1]"', m.options)}
 ${fishSwitch('__lsync_value_options', '"$argv[1]"', m.valueOptions)}
-${fishSwitch('__lsync_option_values', '"$argv[1] $argv[2]"', m.optionChoices)}
-${fishSwitch('__lsync_positional', '"$argv[1] $argv[2]"', m.positional)}
+${fishSwitch('__lsync_option_values', '"$argv[1] $argv[2]"', m.optionChoices, true)}
+${fishSwitch('__lsync_positional', '"$argv[1] $argv[2]"', m.positional, true)}
 function __lsync_complete
     set -l tokens (commandline -opc)
     set -l cur (commandline -ct)

@@ -5,10 +5,11 @@
  */
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { runCli } from '../cli/run.js';
 
@@ -18,6 +19,8 @@ let tmp = '';
 const scripts: Record<string, string> = {};
 before(async () => {
   tmp = await mkdtemp(join(tmpdir(), 'lsync-completion-'));
+  await mkdir(join(tmp, 'bin'));
+  await symlink(fileURLToPath(new URL('../../../bin/lsync.js', import.meta.url)), join(tmp, 'bin', 'lsync'));
   for (const shell of ['bash', 'zsh', 'fish']) {
     const r = await runCli(['completion', shell]);
     assert.equal(r.code, 0, r.stderr);
@@ -31,8 +34,14 @@ after(async () => {
 
 /** What the bash function offers for the words typed so far (the last one is the word under the cursor). */
 async function complete(...words: string[]): Promise<string[]> {
+  return completeIn(tmp, words);
+}
+
+async function completeIn(cwd: string, words: string[]): Promise<string[]> {
   const program = `source "$1"; shift; COMP_WORDS=("$@"); COMP_CWORD=$(($# - 1)); _lsync; printf '%s\\n' "\${COMPREPLY[@]}"`;
-  const { stdout } = await exec('bash', ['--norc', '--noprofile', '-c', program, 'bash', scripts['bash'] as string, 'lsync', ...words]);
+  // The script runs `lsync` by name for remote names: this checkout's, first on PATH.
+  const env = { ...process.env, PATH: `${join(tmp, 'bin')}:${process.env['PATH'] ?? ''}` };
+  const { stdout } = await exec('bash', ['--norc', '--noprofile', '-c', program, 'bash', scripts['bash'] as string, 'lsync', ...words], { cwd, env });
   return stdout.split('\n').filter((l) => l !== '');
 }
 
@@ -68,6 +77,17 @@ test('bash completes command names, options per command, choices and config keys
   // Paths are bash's own file completion (complete -o default): the function offers nothing there.
   assert.deepEqual(await complete('push', 'do'), []);
   assert.deepEqual(await complete('--endpoint', ''), []);
+});
+
+test('bash completes remote names where one is typed (from lsync remote list), not elsewhere', async () => {
+  const repo = join(tmp, 'repo');
+  await mkdir(join(repo, '.lsync'), { recursive: true });
+  await writeFile(join(repo, '.lsync', 'config.yaml'), 'version: 2\nremotes:\n  origin:\n    url: file:///srv/a\n  backup:\n    url: file:///srv/b\n  nas:\n    url: file:///srv/c\n');
+  assert.deepEqual(await completeIn(repo, ['push', '--to', '']), ['origin', 'backup', 'nas']);
+  assert.deepEqual(await completeIn(repo, ['status', '--remote', 'b']), ['backup']);
+  assert.deepEqual(await completeIn(repo, ['remote', 'rename', 'n']), ['nas']);
+  assert.deepEqual(await completeIn(repo, ['restore', 'x', '--to', '']), [], 'restore --to is a local path');
+  assert.deepEqual(await completeIn(tmp, ['push', '--to', '']), [], 'outside a repository: nothing');
 });
 
 test('zsh and fish scripts parse (skipped where the shell is not installed)', async (t) => {

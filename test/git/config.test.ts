@@ -100,6 +100,8 @@ test('list: effective values with where each comes from; --global values sit und
     { key: 'conflict', value: 'remote', from: 'global' },
     { key: 'links', value: true, from: 'global' },
   ]);
+  const listed = (await runCli(['config', 'list'], f.root, f.env)).stdout;
+  assert.equal((await runCli(['config'], f.root, f.env)).stdout, listed, 'list is the default action');
   r = await runCli(['config', 'list', 'remote.origin'], f.root, f.env);
   assert.deepEqual(r.stdout.trimEnd().split('\n').map((l) => l.split(/\s+/)[0]), ['remote.origin.url', 'remote.origin.role', 'remote.origin.region']);
 });

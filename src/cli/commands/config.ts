@@ -69,12 +69,12 @@ function listLines(rows: readonly ConfigSetting[]): string[] {
 }
 
 export default defineCommand({
-  command: 'config <action> [key] [value]',
+  command: 'config [action] [key] [value]',
   describe: "read or change the repository's options (or, with --global, your defaults for every repository)",
   builder: (y) =>
     y
-      .positional('action', { type: 'string', choices: ACTIONS, demandOption: true, describe: 'get <key> | set <key> <value> | unset <key> | list [key prefix]' })
-      .positional('key', { type: 'string', describe: 'an option (conflict, max_delete_share, use_gitignore, links) or a remote\'s option as remote.<name>.<option>' })
+      .positional('action', { type: 'string', choices: ACTIONS, default: 'list', describe: 'get <key> | set <key> <value> | unset <key> | list [key prefix]' })
+      .positional('key', { type: 'string', describe: 'an option (like conflict), or a remote\'s option as remote.<name>.<option> (lsync config list shows them)' })
       .positional('value', { type: 'string', describe: 'set: the new value (checked against the values the key allows)' })
       .option('global', { type: 'boolean', default: false, describe: 'your defaults for every repository ($XDG_CONFIG_HOME/lsync/config.yaml), instead of this repository\'s .lsync/config.yaml' })
       .example('lsync config set conflict keep-both', 'settle conflicts by keeping both copies in this repository')
