@@ -4,7 +4,7 @@ import type { ExecActionType } from '../../exec/events.js';
 import { formatBytes } from './format.js';
 import { shownType } from '../../core/action-view.js';
 import { nameJson } from './json.js';
-import { DONE, REASON, asIs, type PathShow } from './words.js';
+import { bookkeeping, DONE, REASON, asIs, type PathShow } from './words.js';
 
 function plannedCounts(outcome: SyncOutcome): Record<string, number> {
   const counts: Record<string, number> = {};
@@ -19,6 +19,7 @@ export function summaryJson(outcome: SyncOutcome, seconds: number): Record<strin
     remote: outcome.remote,
     planned: plannedCounts(outcome),
     done: r?.done ?? 0,
+    doneByType: r?.doneByType ?? {},
     skipped: r?.skipped ?? 0,
     failed: r?.failed ?? 0,
     postponed: r?.postponed ?? 0,
@@ -34,15 +35,19 @@ export function summaryJson(outcome: SyncOutcome, seconds: number): Record<strin
 export function summaryLines(outcome: SyncOutcome, seconds: number, quiet: boolean, show: PathShow = asIs): string[] {
   const r = outcome.result;
   if (r === undefined) return [];
+  // What was done, never what was planned (issue 11 defect 4): a failed, skipped or interrupted
+  // action is not counted; the lines below (and sync-run's) say what became of the rest.
   const parts: string[] = [];
-  for (const [type, n] of Object.entries(plannedCounts(outcome))) if (type !== 'record' && type !== 'forget') parts.push(`${DONE[type as ExecActionType]} ${n}`);
+  for (const [type, n] of Object.entries(r.doneByType)) if (!bookkeeping(type as ExecActionType) && n > 0) parts.push(`${DONE[type as ExecActionType]} ${n}`);
+  const planned = Object.keys(plannedCounts(outcome)).some((t) => !bookkeeping(t as ExecActionType));
   const lines: string[] = [];
-  if (parts.length === 0 && outcome.conflicts.length === 0 && outcome.names.length === 0) {
+  if (!planned && outcome.conflicts.length === 0 && outcome.names.length === 0) {
     if (!quiet) lines.push('Everything up to date.');
   } else if (!quiet) {
-    lines.push(`${parts.length > 0 ? parts.join(', ') : 'nothing to transfer'}; sent ${formatBytes(r.bytesSent)}, received ${formatBytes(r.bytesReceived)} in ${seconds.toFixed(1)} s`);
+    lines.push(`${parts.length > 0 ? parts.join(', ') : planned ? 'nothing done' : 'nothing to transfer'}; sent ${formatBytes(r.bytesSent)}, received ${formatBytes(r.bytesReceived)} in ${seconds.toFixed(1)} s`);
   }
   if (r.failed > 0) lines.push(`${r.failed} failed (see the errors above)`);
+  if (r.skipped > 0) lines.push(`${r.skipped} skipped (see the lines above)`);
   if (outcome.conflicts.length > 0) {
     lines.push(`${outcome.conflicts.length} conflict(s) left untouched:`);
     for (const c of outcome.conflicts) lines.push(`  ${REASON[c.reason].padEnd(14)} ${show(c.path)}`);
