@@ -6,7 +6,9 @@
  * needs no entry. So a dir entry only ever says "this folder exists although nothing in it is
  * synchronised", and the question for each dir path is whether the folder should exist on each
  * side once this run's file actions are done. That is why dirs are decided after the files, with a
- * `DirView` of what each side will hold under each folder.
+ * `DirView` of what each side will hold under each folder, and deepest first, each decision
+ * updating the view: removing `a/b/c` may leave `a/b` empty, and then `a/b` needs an entry of
+ * its own on the side that keeps it (issue 11 defect 3).
  *
  * - A new local empty folder → PUT its marker (if-none-match, like any upload), unless the remote
  *   will hold files under it anyway.
@@ -39,6 +41,11 @@ export interface DirView {
   localFullAfter(path: string): boolean;
   /** The remote holds keys below `path/` once this run's file actions are done. */
   remoteFullAfter(path: string): boolean;
+  /**
+   * Counts a folder action decided for a deeper path, so that its parents are decided with it
+   * in view: a removed `a/b/c` may leave `a/b` empty, a made one fills it.
+   */
+  apply(a: Action): void;
 }
 
 /** True when a side or the base has a dir at this path: the dir rules decide it. */
@@ -106,7 +113,36 @@ export function dirView(snapshot: Snapshot, actions: readonly Action[], dirs: Re
     }
   }
   const positive = (counts: Map<string, number>) => (path: string): boolean => (counts.get(path) ?? 0) > 0;
-  return { localFullNow: positive(localNow), localFullAfter: positive(localAfter), remoteFullAfter: positive(remoteAfter) };
+  const apply = (a: Action): void => {
+    switch (a.type) {
+      case 'rmdir-local':
+        bump(localAfter, a.path, -1);
+        break;
+      case 'rmdir-remote':
+        bump(remoteAfter, a.path, -1);
+        break;
+      case 'mkdir-local':
+        // A folder that was not an entry here (absent, or holding files a pull removes).
+        if (a.expectLocal === undefined) bump(localAfter, a.path, 1);
+        break;
+      case 'mkdir-remote':
+        if (a.expectRemote === undefined) bump(remoteAfter, a.path, 1);
+        break;
+      default:
+        // Records and forgets change neither side; file actions are in the view already.
+        break;
+    }
+  };
+  return { localFullNow: positive(localNow), localFullAfter: positive(localAfter), remoteFullAfter: positive(remoteAfter), apply };
+}
+
+/**
+ * Deepest first (`a/b/c` before `a/b`), the order dir paths are decided in: a folder's fate
+ * depends on what the decisions below it leave in it (DirView.apply).
+ */
+export function deepestFirst<T extends { readonly path: string }>(states: readonly T[]): T[] {
+  const depth = (p: string): number => p.split('/').length;
+  return [...states].sort((x, y) => depth(y.path) - depth(x.path) || (x.path < y.path ? -1 : x.path > y.path ? 1 : 0));
 }
 
 /** One dir path, read through the view. */

@@ -11,7 +11,7 @@
  */
 
 import { classify, isChanged, sameContent, type PathState } from './classify.js';
-import { decideDirPullForce, decideDirPushForce, decideDirSync, dirState, dirView, involvesDir, withoutDirBase, type DirView } from './dirs.js';
+import { decideDirPullForce, decideDirPushForce, decideDirSync, deepestFirst, dirState, dirView, involvesDir, withoutDirBase, type DirView } from './dirs.js';
 import { pairMoves } from './moves.js';
 import { settle } from './settle.js';
 import { compareKeys } from './paths.js';
@@ -92,7 +92,11 @@ export function plan(snapshot: Snapshot, options: PlanOptions): Plan {
   const actions = pairMoves(decided);
   if (dirStates.length > 0) {
     const view = dirView(snapshot, actions, new Set(dirStates.map((s) => s.path)));
-    for (const s of dirStates) take(decideDir(s, view, options), actions);
+    for (const s of deepestFirst(dirStates)) {
+      const d = decideDir(s, view, options);
+      if (d.kind === 'action') view.apply(d.action);
+      take(d, actions);
+    }
   }
   conflicts.sort((a, b) => compareKeys(a.path, b.path));
   // A policy settles conflicts here, not after planning, so that `status` shows what `sync` does.

@@ -129,6 +129,33 @@ describe('dir entries: folders emptied or filled', () => {
   });
 });
 
+describe('dir entries: nested folders decided deepest first (issue 11 defect 3)', () => {
+  test('the innermost empty folder removed here: its parent, empty now, gets its own marker', () => {
+    // B: deep/a/b/c synced, then c removed: deep/a/b is empty now and must exist on the remote.
+    const p = plan(snapshot({ local: [emptyDir('deep/a/b')], base: [dirRecord('deep/a/b/c')], remote: [marker('deep/a/b/c')] }), options('push'));
+    assert.deepEqual(acts(p), ['upload deep/a/b/', 'delete-remote deep/a/b/c/']);
+  });
+
+  test('a marker deleted on the remote while its parent gained one: the parent stays here', () => {
+    // A: still has deep/a/b/c; the remote now holds deep/a/b/ and no c/.
+    for (const mode of ['sync', 'pull'] as const) {
+      const p = plan(snapshot({ local: [emptyDir('deep/a/b/c')], base: [dirRecord('deep/a/b/c')], remote: [marker('deep/a/b')] }), options(mode));
+      assert.deepEqual(acts(p), ['download deep/a/b/', 'delete-local deep/a/b/c/'], mode);
+    }
+  });
+
+  test('a folder emptied by the removal of its only (empty) subfolder is kept where the other side keeps it', () => {
+    // Both sides had x/y recorded; the remote removed y but holds x/ (another tool's marker).
+    const p = plan(snapshot({ local: [emptyDir('x/y')], base: [dirRecord('x/y')], remote: [marker('x')] }), options('sync'));
+    assert.deepEqual(acts(p), ['download x/', 'delete-local x/y/']);
+  });
+
+  test('two levels removed on the remote: both go here, nothing is made', () => {
+    const p = plan(snapshot({ local: [emptyDir('a/b/c')], base: [dirRecord('a/b/c')], remote: [] }), options('sync'));
+    assert.deepEqual(acts(p), ['delete-local a/b/c/']);
+  });
+});
+
 describe('dir entries: --force and --mirror', () => {
   test('push --mirror deletes a foreign marker the local tree lacks; push --force leaves it pending', () => {
     const s = snapshot({ remote: [marker('theirs')] });

@@ -170,6 +170,27 @@ forEachRemote('directories', (world) => {
     await b.assertClean();
   });
 
+  test('only the innermost of nested empty folders removed: its parent stays on both sides (issue 11 defect 3)', async () => {
+    const w = await world();
+    const a = await w.collaborator('a');
+    const b = await w.collaborator('b');
+    await mkdir(a.abs('deep/a/b/c'), { recursive: true });
+    await sync(a);
+    await sync(b);
+    assert.deepEqual(await folders(b), ['deep/', 'deep/a/', 'deep/a/b/', 'deep/a/b/c/']);
+
+    await rmdir(b.abs('deep/a/b/c'));
+    let r = await b.lsync('push');
+    assert.equal(r.code, 0, r.stderr);
+    assert.deepEqual(await folders(b), ['deep/', 'deep/a/', 'deep/a/b/']);
+    r = await a.lsync('pull');
+    assert.equal(r.code, 0, r.stderr);
+    assert.deepEqual(await folders(a), ['deep/', 'deep/a/', 'deep/a/b/'], 'A keeps deep/a/b, which B still has');
+    assert.deepEqual(await folders(a), await folders(b));
+    await a.assertClean();
+    await b.assertClean();
+  });
+
   test('a folder tree of files deleted by A leaves no empty folder at B and no key on the remote', async () => {
     const w = await world();
     const a = await w.collaborator('a');
