@@ -8,7 +8,7 @@
  *     damaged, or a writer changed too many paths to list them (`many`).
  * The feed is an optimisation, never the truth: every doubt becomes `full`.
  */
-import type { Remote } from '../remote/remote.js';
+import { RemoteError, type IfChanged, type Remote } from '../remote/remote.js';
 import { decodeHead, decodeRecord, FeedDamage, HEAD, recordName, type FeedHead, type FeedRecord } from './format.js';
 import { readSmall } from './store.js';
 import { listRecords } from './writer.js';
@@ -21,6 +21,9 @@ export type PollOutcome =
 /** Without conditional creates, records this many numbers below a fresh reader's start are still read. */
 const WINDOW = 8;
 
+/** The head is a few dozen bytes; anything much larger is not one (damage, read as such). */
+const HEAD_MAX_BYTES = 64 * 1024;
+
 export interface ReaderPosition {
   /** The newest record number taken into account. */
   readonly seq: number;
@@ -32,6 +35,8 @@ export class FeedReader {
   /** Without conditional creates: the record names already read (or covered), and whether none was listed yet. */
   private readonly seen = new Set<string>();
   private fresh = true;
+  /** Without conditional creates: damaged records already reported (kept across reset()). */
+  private readonly damaged = new Set<string>();
 
   constructor(
     private readonly store: Remote,
@@ -68,7 +73,8 @@ export class FeedReader {
   }
 
   async poll(signal?: AbortSignal): Promise<PollOutcome> {
-    const got = await readSmall(this.store, HEAD, signal);
+    const got = await this.readHead(signal);
+    if (got === 'unchanged') return { kind: 'idle' };
     if (got === undefined) {
       // No feed yet (nobody wrote one), or someone removed it: a reader that saw records lists in full.
       return this.seq > 0 && this.headEtag !== undefined ? this.full('the feed head is gone') : { kind: 'idle' };
@@ -78,8 +84,11 @@ export class FeedReader {
     try {
       head = decodeHead(got.bytes);
     } catch (e) {
-      if (e instanceof FeedDamage) return this.full(`the feed is damaged (${e.message})`);
-      throw e;
+      if (!(e instanceof FeedDamage)) throw e;
+      const out = this.full(`the feed is damaged (${e.message})`);
+      // One listing per damaged head, not one per poll: the next writer's record rewrites the head.
+      this.headEtag = got.etag;
+      return out;
     }
     if (head.floor > this.seq + 1) return this.full(`this watcher fell behind the feed (it keeps records from ${head.floor}, last read ${this.seq})`);
     let records: FeedRecord[];
@@ -93,6 +102,25 @@ export class FeedReader {
     }
     this.headEtag = got.etag;
     return this.outcome(records);
+  }
+
+  /**
+   * The head, unless it still has the ETag last read: where the remote can ask conditionally (S3:
+   * If-None-Match, answered 304 with no body) an idle poll is one request that transfers nothing.
+   */
+  private async readHead(signal?: AbortSignal): Promise<{ bytes: Uint8Array; etag: string } | 'unchanged' | undefined> {
+    if (this.store.getIfChanged === undefined) return readSmall(this.store, HEAD, signal);
+    let got: IfChanged;
+    try {
+      got = await this.store.getIfChanged(HEAD, this.headEtag, { maxBytes: HEAD_MAX_BYTES, ...(signal !== undefined ? { signal } : {}) });
+    } catch (err) {
+      // A directory remote whose feed folder was never made holds no feed yet (as in readSmall).
+      if (err instanceof RemoteError && err.kind === 'no-bucket') return undefined;
+      throw err;
+    }
+    if (got.state === 'unchanged') return 'unchanged';
+    if (got.state === 'missing') return undefined;
+    return { bytes: got.data, etag: got.object.etag };
   }
 
   private full(reason: string): PollOutcome {
@@ -143,12 +171,18 @@ export class FeedReader {
     const present = new Set<string>();
     for (const { path, seq } of names.sort((a, b) => a.seq - b.seq || (a.path < b.path ? -1 : 1))) {
       present.add(path);
-      if (this.seen.has(path)) continue;
+      if (this.seen.has(path) || this.damaged.has(path)) continue;
       this.seen.add(path);
       if (this.fresh && seq <= this.seq - WINDOW) continue;
       const r = await readSmall(this.store, path, signal);
       if (r === undefined) continue; // trimmed between the listing and the read
-      records.push(decodeRecord(r.bytes, seq));
+      try {
+        records.push(decodeRecord(r.bytes, seq));
+      } catch (e) {
+        // Listed in full once; a fresh reader's window must not find it again after every listing.
+        if (e instanceof FeedDamage) this.damaged.add(path);
+        throw e;
+      }
       this.seq = Math.max(this.seq, seq);
     }
     this.fresh = false;

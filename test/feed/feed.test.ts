@@ -13,6 +13,7 @@ import type { Remote } from '../../src/remote/remote.js';
 import { HEAD, recordName } from '../../src/feed/format.js';
 import { FeedReader } from '../../src/feed/reader.js';
 import { appendRecord } from '../../src/feed/writer.js';
+import { withCounters } from '../../src/remote/wrap/counters.js';
 import { serverKinds, useServer, type ServerInfo } from '../support/servers.js';
 import { s3RemoteOn } from '../support/s3-remote.js';
 
@@ -62,6 +63,25 @@ function suite(name: string, place: Place): void {
       }
     });
 
+    test('an idle poll is one conditional read of the head: no body, no listing', async () => {
+      const open = await place();
+      const store = withCounters(await open());
+      try {
+        await appendRecord(store, { writer: 'other', changes: [{ op: 'put', path: 'a' }] });
+        const reader = new FeedReader(store, 'me', { seq: 0 });
+        assert.equal((await reader.poll()).kind, 'changes');
+        const before = structuredClone(store.counters);
+        for (let i = 0; i < 3; i++) assert.deepEqual(await reader.poll(), { kind: 'idle' });
+        const c = store.counters;
+        assert.equal(c.getIfChanged.calls - before.getIfChanged.calls, 3, 'one head read per poll');
+        assert.equal(c.getIfChanged.bytes - before.getIfChanged.bytes, 0, 'the unchanged head is not sent');
+        assert.equal(c.get.calls - before.get.calls, 0);
+        assert.equal(c.list.calls - before.list.calls, 0, 'no listing while idle');
+      } finally {
+        await store.close();
+      }
+    });
+
     test('a damaged record or head makes the reader list in full', async () => {
       const open = await place();
       const store = await open();
@@ -74,6 +94,17 @@ function suite(name: string, place: Place): void {
         assert.equal(got.kind, 'full', JSON.stringify(got));
         await store.put(HEAD, { kind: 'bytes', data: new TextEncoder().encode('garbage') }, { meta: {} });
         assert.equal((await reader.poll()).kind, 'full');
+        // One listing per damaged head, not one per poll; the next record repairs the head.
+        reader.reset(await FeedReader.start(store));
+        assert.deepEqual(await reader.poll(), { kind: 'idle' });
+        await appendRecord(store, { writer: 'other', changes: [{ op: 'put', path: 'after' }] });
+        const after = await reader.poll();
+        // Numbered records are read from 1 again and meet the damaged one (listed records skip it).
+        if (after.kind === 'full') reader.reset(await FeedReader.start(store));
+        else assert.ok(after.kind === 'changes' && after.paths.has('after'), JSON.stringify(after));
+        await appendRecord(store, { writer: 'other', changes: [{ op: 'put', path: 'later' }] });
+        const later = await reader.poll();
+        assert.deepEqual(later.kind === 'changes' ? [...later.paths] : later, ['later'], 'back to reading records');
       } finally {
         await store.close();
       }
