@@ -121,6 +121,13 @@ for (const s of setups) {
       await ok(alice, 'sync');
       assert.deepEqual(await alice.tree(), { 'd/a.txt': 'a1', 'd/b.txt': 'b1', 'd/c.txt': 'c2' });
 
+      // The folder's log: what changed under it, every file's versions, newest first.
+      const changed = Collaborator.json({ stdout: await ok(alice, 'log', '--json', 'd') });
+      assert.deepEqual([...new Set(changed.map((v) => v['path']))].sort(), ['d/a.txt', 'd/b.txt', 'd/c.txt']);
+      const times = changed.map((v) => Number(v['whenMs']));
+      assert.deepEqual(times, [...times].sort((x, y) => y - x), 'newest first');
+      assert.ok(changed.some((v) => v['path'] === 'd/b.txt' && v['hash'] === md5('b1')), 'the deleted and restored file is listed');
+
       // The version of d/a.txt this machine's pull replaced, from the local trash, into another file.
       const trash = Collaborator.json({ stdout: await ok(bob, 'log', '--json', 'd/a.txt') }).filter((v) => v['where'] === 'trash' && v['hash'] === md5('a1'));
       assert.ok(trash[0], 'a1 is in bob\'s trash');

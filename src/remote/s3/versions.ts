@@ -30,7 +30,16 @@ export interface S3VersionsHost {
 /** HEADs in flight at once (one per version, for its metadata). */
 const HEADS = 8;
 
-type Timed = RemoteVersion & { readonly order: number };
+/**
+ * A version with its place in time: `order` (ms) first, then `rank` for versions of one second
+ * (S3's LastModified has whole seconds): the latest one first, then the listing's own order, which
+ * is newest first within Versions and within DeleteMarkers.
+ */
+type Timed = RemoteVersion & { readonly order: number; readonly rank: number };
+
+function newestFirst(a: Timed, b: Timed): number {
+  return b.order - a.order || a.rank - b.rank;
+}
 
 export class S3Versions {
   constructor(private readonly s3: S3VersionsHost) {}
@@ -41,7 +50,7 @@ export class S3Versions {
 
   async listVersions(path: string, signal?: AbortSignal): Promise<RemoteVersion[]> {
     const found = this.s3.versioning ? await this.serviceVersions(path, signal) : await this.currentAndKept(path, signal);
-    return found.sort((a, b) => b.order - a.order).map(({ order: _order, ...v }) => v);
+    return found.sort(newestFirst).map(({ order: _order, rank: _rank, ...v }) => v);
   }
 
   /** ListObjectVersions under the key (a key is also the prefix of longer ones: filtered to the exact key). */
@@ -52,6 +61,7 @@ export class S3Versions {
     const pending: Array<Promise<void>> = [];
     let keyMarker: string | undefined;
     let versionMarker: string | undefined;
+    let seen = 0;
     do {
       let res;
       try {
@@ -74,18 +84,19 @@ export class S3Versions {
         const at = v.LastModified?.getTime() ?? 0;
         const size = v.Size ?? 0;
         const etag = unquoteEtag(v.ETag);
+        const rank = v.IsLatest === true ? -1 : seen++;
         pending.push(
           heads(async () => {
             const meta = await this.headVersion(path, id, signal);
             const hash = meta.md5 ?? (/^[0-9a-f]{32}$/.test(etag) ? etag : undefined);
-            out.push({ id, size, mtimeMs: at, ...(hash !== undefined ? { hash } : {}), metadata: meta, isDelete: false, order: at });
+            out.push({ id, size, mtimeMs: at, ...(hash !== undefined ? { hash } : {}), metadata: meta, isDelete: false, order: at, rank });
           }),
         );
       }
       for (const d of res.DeleteMarkers ?? []) {
         if (d.Key !== key || d.VersionId === undefined) continue;
         const at = d.LastModified?.getTime() ?? 0;
-        out.push({ id: d.VersionId, size: 0, mtimeMs: at, metadata: {}, isDelete: true, order: at });
+        out.push({ id: d.VersionId, size: 0, mtimeMs: at, metadata: {}, isDelete: true, order: at, rank: d.IsLatest === true ? -1 : seen++ });
       }
       const more = res.IsTruncated === true;
       keyMarker = more ? res.NextKeyMarker : undefined;
@@ -112,7 +123,7 @@ export class S3Versions {
     if (current !== undefined) {
       const meta = current.meta ?? {};
       const hash = meta.md5 ?? (/^[0-9a-f]{32}$/.test(current.etag) ? current.etag : undefined);
-      out.push({ id: CURRENT_ID, size: current.size, mtimeMs: current.lastModifiedMs, ...(hash !== undefined ? { hash } : {}), metadata: meta, isDelete: false, order: Number.MAX_SAFE_INTEGER });
+      out.push({ id: CURRENT_ID, size: current.size, mtimeMs: current.lastModifiedMs, ...(hash !== undefined ? { hash } : {}), metadata: meta, isDelete: false, order: Number.MAX_SAFE_INTEGER, rank: 0 });
     }
     const heads = pLimit(HEADS);
     const pending: Array<Promise<void>> = [];
@@ -135,7 +146,7 @@ export class S3Versions {
         pending.push(
           heads(async () => {
             const meta = (await this.s3.remote.stat(keptPath(path, ref.name), signal))?.meta ?? {};
-            out.push({ ...keptVersion(ref.name, size, meta, ref.replacedMs), order: ref.replacedMs });
+            out.push({ ...keptVersion(ref.name, size, meta, ref.replacedMs), order: ref.replacedMs, rank: 0 });
           }),
         );
       }
