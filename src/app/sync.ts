@@ -18,7 +18,8 @@ import type { RemoteOverrides } from './connect.js';
 import { checkMatched, narrowSnapshot, parsePathspecs } from './pathspec.js';
 import { withSession } from './session.js';
 import { takeSnapshot } from './snapshot.js';
-import { currentAuthor, withHistory } from '../history/keep.js';
+import { currentAuthor, withHistory, type KeepCounts } from '../history/keep.js';
+import { keepsVersions, noHistory, pruneAfterPush } from '../history/retention.js';
 
 export type Verb = 'status' | 'sync' | 'push' | 'pull' | 'resolve';
 
@@ -140,18 +141,21 @@ export async function runSync(req: SyncRequest, emit: EventSink): Promise<SyncOu
       for (const c of standing) emit({ type: 'conflict', conflict: c });
 
       const outcome = { remote: s.remote.display, plan, actions, conflicts: standing, names: snapshot.names, baseSize: s.db.entries.size };
+      const none = req.verb === 'status' ? noHistory(s.remote, s.repo.config) : undefined;
+      if (none !== undefined) emit({ type: 'warning', path: '', message: none });
       if (req.verb === 'status' || req.dryRun) return outcome;
       const refusal = plan.refusals[0];
       if (refusal !== undefined) throw new LsyncError('refused', refusal.message, 'nothing was changed');
       refreshTouched(snapshot, s.db);
       // What reaches the remote is recorded in the change feed, for watchers (feed/recorder.ts).
       const recorder = new FeedRecorder(emit);
+      const history: KeepCounts = { replaced: 0, kept: 0 };
       const result = await execute(actions, {
         root: s.repo.root,
         metaDir: s.repo.metaDir,
         stateDir: s.stateDir,
         // Who wrote each object, and what a write replaces kept as a version (history/keep.ts).
-        remote: withHistory(s.remote, currentAuthor()),
+        remote: withHistory(s.remote, currentAuthor(), { keep: keepsVersions(s.repo.config), counts: history }),
         db: s.db,
         trash: s.trash,
         emit: recorder.sink,
@@ -161,6 +165,7 @@ export async function runSync(req: SyncRequest, emit: EventSink): Promise<SyncOu
         ...(s.discardUpload !== undefined ? { discardUpload: s.discardUpload } : {}),
       });
       await recorder.publish(s.repo.metaDir, s.repo.config, req.overrides, req.signal);
+      await pruneAfterPush(s.remote, s.repo.config, history.replaced, (message) => emit({ type: 'warning', path: '', message }), req.signal);
       return { ...outcome, result };
     },
   );

@@ -31,13 +31,22 @@ export function currentAuthor(): Author {
   return { host: process.env['LSYNC_HOST'] ?? hostname(), user };
 }
 
-/** What the history step did in one run (for the cost figures of bench/history.ts). */
+/** What the history step did in one run (retention runs when something was replaced; bench/history.ts). */
 export interface KeepCounts {
+  /** Objects overwritten or deleted (not moved). */
+  replaced: number;
+  /** Copies kept of them. */
   kept: number;
 }
 
-export function withHistory(remote: Remote, author: Author, counts?: KeepCounts): Remote {
-  return new HistoryRemote(remote, author, counts);
+export interface HistoryOptions {
+  /** Keep copies of what is replaced (config versions_keep > 0); the author is written either way. */
+  readonly keep: boolean;
+  readonly counts?: KeepCounts;
+}
+
+export function withHistory(remote: Remote, author: Author, options: HistoryOptions = { keep: true }): Remote {
+  return new HistoryRemote(remote, author, options);
 }
 
 function keepable(path: string): boolean {
@@ -51,15 +60,18 @@ class HistoryRemote extends ForwardingRemote {
   constructor(
     inner: Remote,
     private readonly author: Author,
-    private readonly counts: KeepCounts | undefined,
+    private readonly options: HistoryOptions,
   ) {
     super(inner, PASS_THROUGH);
   }
 
   private async keep(path: string, ifMatch: string | undefined, signal: AbortSignal | undefined): Promise<void> {
-    if (ifMatch === undefined || !keepable(path) || this.inner.keepVersion === undefined) return;
+    if (ifMatch === undefined || !keepable(path)) return;
+    const counts = this.options.counts;
+    if (counts !== undefined) counts.replaced++;
+    if (!this.options.keep || this.inner.keepVersion === undefined) return;
     const id = await this.inner.keepVersion(path, ifMatch, signal);
-    if (id !== undefined && this.counts !== undefined) this.counts.kept++;
+    if (id !== undefined && counts !== undefined) counts.kept++;
   }
 
   override async put(path: string, source: PutSource, options: PutOptions): Promise<PutResult> {

@@ -211,6 +211,24 @@ export interface RemoteVersion {
   readonly isDelete: boolean;
 }
 
+/** How many of lsync's kept copies stay (`pruneVersions`). */
+export interface VersionRetention {
+  /** Kept copies of one path that stay, newest first (0: none, where the path still exists). */
+  readonly keep: number;
+  /** Copies replaced longer ago than this (ms) go; undefined: no age limit. */
+  readonly maxAgeMs?: number;
+  /** Now, ms since the epoch (the age of a copy is counted from here). */
+  readonly nowMs: number;
+  readonly signal?: AbortSignal;
+}
+
+export interface PruneResult {
+  /** Kept copies deleted. */
+  readonly dropped: number;
+  /** Kept copies that stay. */
+  readonly kept: number;
+}
+
 /** A multipart upload in progress on the service, not (yet) an object. */
 export interface PendingUpload {
   /** Repository-relative path the upload would create. */
@@ -270,6 +288,13 @@ export interface OptionalOps {
    * version's id; undefined where the service keeps the replaced version itself (S3 versioning).
    */
   keepVersion(path: string, ifMatch: string, signal?: AbortSignal): Promise<string | undefined>;
+  /**
+   * Retention of the copies keepVersion made: beyond `keep` per path, or older than `maxAgeMs`,
+   * they go, except that the newest copy of a path that no longer exists always stays (it is the
+   * only copy of that file). Where the service keeps the versions, its own lifecycle rules govern
+   * them: nothing is deleted ({dropped: 0, kept: 0}).
+   */
+  pruneVersions(retention: VersionRetention): Promise<PruneResult>;
 }
 
 /** The names of the optional methods, for tables that must cover each (counters, fault rules, wrappers). */

@@ -12,18 +12,19 @@
  * Version ids are stable: the service's VersionId, `kept:<name>` for a kept copy, `current` for the
  * object at the path on a remote whose service keeps no versions.
  */
-import type { GetOptions, GetResult, RemoteVersion } from './remote.js';
+import type { GetOptions, GetResult, PruneResult, RemoteVersion, VersionRetention } from './remote.js';
 
 /** What a remote implementation delegates its version methods to. */
 export interface VersionMethods {
   listVersions(path: string, signal?: AbortSignal): Promise<RemoteVersion[]>;
   getVersion(path: string, id: string, options?: GetOptions): Promise<GetResult>;
   keepVersion(path: string, ifMatch: string, signal?: AbortSignal): Promise<string | undefined>;
+  pruneVersions(retention: VersionRetention): Promise<PruneResult>;
 }
 
 /** Give `remote` the version methods of `impl` (Remote's optional methods are found by presence). */
 export function attachVersions(remote: object, impl: VersionMethods): void {
-  for (const op of ['listVersions', 'getVersion', 'keepVersion'] as const) {
+  for (const op of ['listVersions', 'getVersion', 'keepVersion', 'pruneVersions'] as const) {
     Object.defineProperty(remote, op, { value: impl[op].bind(impl), enumerable: false, writable: true, configurable: true });
   }
 }
@@ -93,4 +94,22 @@ export function keptNameOf(id: string): string | undefined {
 export function keptVersion(name: string, size: number, meta: RemoteVersion['metadata'], replacedMs: number): RemoteVersion {
   // The bytes were written before they were replaced: the writer's file mtime tells when.
   return { id: KEPT_ID + name, size, mtimeMs: meta.mtimeMs ?? replacedMs, ...(meta.md5 !== undefined ? { hash: meta.md5 } : {}), metadata: meta, isDelete: false };
+}
+
+/**
+ * Which kept copies retention deletes (see Remote.pruneVersions): per path, newest first, a copy
+ * beyond `keep` or older than `maxAgeMs` goes; if that would take every copy of a path that no
+ * longer exists (`exists` is asked only then), its newest stays: the file's only copy.
+ */
+export async function copiesToDrop(copies: readonly KeptRef[], r: VersionRetention, exists: (path: string) => Promise<boolean>): Promise<KeptRef[]> {
+  const byPath = new Map<string, KeptRef[]>();
+  for (const c of copies) byPath.set(c.path, [...(byPath.get(c.path) ?? []), c]);
+  const drop: KeptRef[] = [];
+  for (const [path, list] of byPath) {
+    list.sort((a, b) => b.replacedMs - a.replacedMs || (a.name < b.name ? 1 : -1));
+    const goes = list.filter((c, i) => i >= r.keep || (r.maxAgeMs !== undefined && r.nowMs - c.replacedMs > r.maxAgeMs));
+    if (goes.length === list.length && !(await exists(path))) goes.shift();
+    drop.push(...goes);
+  }
+  return drop;
 }

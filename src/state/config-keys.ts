@@ -93,6 +93,26 @@ function number(key: string, scope: KeyScope, min: number, max: number, fallback
   };
 }
 
+const DURATION_UNITS: Readonly<Record<string, number>> = { m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 };
+
+/** `90d`, `12h`, `2w`, `30m` → ms; `never` → Infinity; undefined when it is neither. */
+export function parseDuration(v: unknown): number | undefined {
+  if (v === 'never') return Infinity;
+  const m = typeof v === 'string' ? /^\s*(\d+)\s*([mhdw])\s*$/.exec(v) : null;
+  const unit = m !== null ? DURATION_UNITS[m[2] ?? ''] : undefined;
+  return m !== null && unit !== undefined && Number(m[1]) > 0 ? Number(m[1]) * unit : undefined;
+}
+
+function duration(key: string, fallback: string): KeySpec {
+  return {
+    key,
+    scope: 'repo',
+    allowed: 'a duration like 90d, 12h, 2w or never',
+    fallback,
+    parse: (raw) => (parseDuration(raw) !== undefined ? String(raw).trim() : undefined),
+  };
+}
+
 /**
  * A prefix segment that is empty, `.` or `..` (`s3://bkt/pre//x`, `s3://bkt/../x`) names keys no
  * tool shows the same way: refused wherever a remote URL is typed or read.
@@ -128,6 +148,9 @@ export const REPO_KEYS: readonly KeySpec[] = [
   number('max_delete_share', 'repo', 0, 1, 0.5),
   bool('use_gitignore', 'repo', false),
   bool('links', 'repo', false),
+  // History (history/retention.ts): copies lsync keeps of what a push replaces, per file; 0 keeps none.
+  number('versions_keep', 'repo', 0, 100_000, 20),
+  duration('versions_max_age', '90d'),
 ];
 
 /** Keys of one remote (under `remotes.<name>`). */

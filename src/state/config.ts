@@ -73,6 +73,10 @@ export interface RepoConfig {
   readonly useGitignore: boolean;
   /** Synchronise symbolic links as links (`--links`); otherwise they are skipped with a warning. */
   readonly links: boolean;
+  /** Copies of each file that lsync keeps of what pushes replaced (where the service keeps no versions); 0: none. */
+  readonly versionsKeep: number;
+  /** Kept copies older than this go (`90d`, `12h`, `never`). */
+  readonly versionsMaxAge: string;
 }
 
 export const CONFIG_FILE = 'config.yaml';
@@ -101,6 +105,8 @@ export const REPO_FIELDS: Readonly<Record<string, keyof RepoConfig>> = {
   max_delete_share: 'maxDeleteShare',
   use_gitignore: 'useGitignore',
   links: 'links',
+  versions_keep: 'versionsKeep',
+  versions_max_age: 'versionsMaxAge',
 };
 
 type Bad = (what: string) => never;
@@ -269,7 +275,7 @@ export function formatConfig(cfg: RepoConfig): string {
 /** A config with one remote, origin, and the built-in defaults. */
 export function defaultConfig(origin: Omit<RemoteConfig, 'name' | 'role'>): RepoConfig {
   const o: RemoteConfig = { ...origin, name: ORIGIN, role: 'sync' };
-  return { remotes: [o], origin: o, remote: o.url, conflict: 'stop', maxDeleteShare: 0.5, useGitignore: false, links: false };
+  return { remotes: [o], origin: o, remote: o.url, conflict: 'stop', maxDeleteShare: 0.5, useGitignore: false, links: false, versionsKeep: 20, versionsMaxAge: '90d' };
 }
 
 export async function saveConfig(metaDir: string, cfg: RepoConfig): Promise<void> {

@@ -133,6 +133,36 @@ export function versionsContract(name: string, makeTarget: () => Promise<Version
       assert.ok(id !== undefined && (await remote.listVersions('g/a.txt')).some((v) => v.id === id));
     });
 
+    test('pruneVersions: by count and by age, never the only copy of a deleted file', async () => {
+      // A remote of its own: retention covers every kept copy of a remote.
+      const r = versioned(wrap(await target.open()));
+      try {
+        const prune = r.pruneVersions;
+        assert.ok(prune !== undefined, 'every remote lsync ships prunes its kept copies');
+        let a = await put(r, 'p/a.txt', 'a0');
+        for (const next of ['a1', 'a22', 'a333', 'a4444']) a = (await keepThen(r, 'p/a.txt', a, next)) ?? a;
+        const b = (await keepThen(r, 'p/b.txt', await put(r, 'p/b.txt', 'b0'), 'b11')) ?? '';
+        await keepThen(r, 'p/b.txt', b, undefined);
+        const texts = async (path: string): Promise<string[]> => Promise.all((await r.listVersions(path)).filter((v) => !v.isDelete).map((v) => content(r, path, v)));
+        if (target.serviceVersions) {
+          assert.deepEqual(await prune({ keep: 0, nowMs: Date.now() }), { dropped: 0, kept: 0 }, "service versions are the bucket lifecycle's");
+          assert.equal((await texts('p/a.txt')).length, 5);
+          return;
+        }
+        assert.deepEqual(await prune({ keep: 2, nowMs: Date.now() }), { dropped: 2, kept: 4 });
+        assert.deepEqual(await texts('p/a.txt'), ['a4444', 'a333', 'a22'], 'the current object and the two newest copies');
+        assert.deepEqual(await texts('p/b.txt'), ['b11', 'b0']);
+        // A day from now every copy is older than a minute: all go but the deleted file's last content.
+        assert.deepEqual(await prune({ keep: 100, maxAgeMs: 60_000, nowMs: Date.now() + 86_400_000 }), { dropped: 3, kept: 1 });
+        assert.deepEqual(await texts('p/a.txt'), ['a4444']);
+        assert.deepEqual(await texts('p/b.txt'), ['b11'], 'the newest copy of a deleted file stays');
+        assert.deepEqual(await prune({ keep: 0, nowMs: Date.now() }), { dropped: 0, kept: 1 });
+        assert.deepEqual(await texts('p/b.txt'), ['b11']);
+      } finally {
+        await r.close();
+      }
+    });
+
     test('an unknown version id is not-found', async () => {
       await put(remote, 'u/a.txt', 'x');
       await rejectsKind(remote.getVersion('u/a.txt', target.serviceVersions ? 'no-such-version-id' : 'kept:20200101T000000000Z-nope'), 'not-found');

@@ -63,6 +63,7 @@ describe('withCounters', () => {
       getVersion: { calls: 0, bytes: 0 },
       getIfChanged: { calls: 0, bytes: 0 },
       keepVersion: { calls: 0, bytes: 0 },
+      pruneVersions: { calls: 0, bytes: 0 },
     });
   });
 });

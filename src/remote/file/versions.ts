@@ -6,13 +6,14 @@
  */
 import { randomBytes } from 'node:crypto';
 import { constants } from 'node:fs';
-import { copyFile, lstat, mkdir, open, readdir, rename, unlink } from 'node:fs/promises';
+import { copyFile, lstat, mkdir, open, readdir, rename, rmdir, unlink } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { Readable } from 'node:stream';
-import { RemoteError, describeOp, type GetOptions, type GetResult, type RemoteObject, type RemoteVersion } from '../remote.js';
-import { CURRENT_ID, KEPT_ID, keptFolder, keptName, keptNameOf, keptPath, keptVersion, parseKeptPath } from '../versions.js';
+import { RemoteError, describeOp, type GetOptions, type GetResult, type PruneResult, type RemoteObject, type RemoteVersion, type VersionRetention } from '../remote.js';
+import { CURRENT_ID, KEPT_ID, KEPT_ROOT, copiesToDrop, keptFolder, keptName, keptNameOf, keptPath, keptVersion, parseKeptPath } from '../versions.js';
 import { errnoCode, toRemoteError } from './errors.js';
-import { readSidecar, writeSidecar } from './sidecar.js';
+import { readSidecar, removeSidecar, writeSidecar } from './sidecar.js';
+import type { KeptRef } from '../versions.js';
 
 /** What the versions need of the FileRemote. */
 export interface FileVersionsHost {
@@ -117,6 +118,50 @@ export class FileVersions {
       return KEPT_ID + name;
     } catch (err) {
       throw this.fail(err, 'keep a version of', path);
+    }
+  }
+
+  /** Every kept copy: the files under `.lsync/versions/`, named by when they were replaced. */
+  private async keptCopies(): Promise<KeptRef[]> {
+    const out: KeptRef[] = [];
+    const top = join(this.host.remote.root, ...KEPT_ROOT.split('/').filter((s) => s !== ''));
+    const walk = async (rel: string): Promise<void> => {
+      let entries;
+      try {
+        entries = await readdir(join(top, ...rel.split('/').filter((s) => s !== '')), { withFileTypes: true });
+      } catch (err) {
+        if (errnoCode(err) === 'ENOENT' || errnoCode(err) === 'ENOTDIR') return;
+        throw err;
+      }
+      for (const e of entries) {
+        const p = rel === '' ? e.name : `${rel}/${e.name}`;
+        if (e.isDirectory()) await walk(p);
+        else if (e.isFile()) {
+          const ref = parseKeptPath(KEPT_ROOT + p);
+          if (ref !== undefined) out.push(ref);
+        }
+      }
+    };
+    await walk('');
+    return out;
+  }
+
+  async pruneVersions(r: VersionRetention): Promise<PruneResult> {
+    r.signal?.throwIfAborted();
+    try {
+      const copies = await this.keptCopies();
+      const drop = await copiesToDrop(copies, r, async (path) => (await this.host.remote.stat(path, r.signal)) !== undefined);
+      for (const c of drop) {
+        await unlink(this.keptFile(c.path, c.name)).catch((err: unknown) => {
+          if (errnoCode(err) !== 'ENOENT') throw err;
+        });
+        await removeSidecar(this.host.metaDir, keptPath(c.path, c.name));
+        // The path's folder of copies, once empty, goes too (rmdir refuses a folder with files).
+        await rmdir(dirname(this.keptFile(c.path, c.name))).catch(() => undefined);
+      }
+      return { dropped: drop.length, kept: copies.length - drop.length };
+    } catch (err) {
+      throw this.fail(err, 'prune kept versions in', KEPT_ROOT);
     }
   }
 }

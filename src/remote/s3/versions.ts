@@ -7,8 +7,8 @@
 import { Readable } from 'node:stream';
 import { GetObjectCommand, HeadObjectCommand, ListObjectVersionsCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
 import pLimit from 'p-limit';
-import { RemoteError, describeOp, type GetOptions, type GetResult, type ObjectMeta, type PutResult, type RemoteObject, type RemoteVersion } from '../remote.js';
-import { CURRENT_ID, keptFolder, keptName, keptNameOf, keptPath, keptVersion, parseKeptPath, KEPT_ID } from '../versions.js';
+import { RemoteError, describeOp, type GetOptions, type GetResult, type ObjectMeta, type PruneResult, type PutResult, type RemoteObject, type RemoteVersion, type VersionRetention } from '../remote.js';
+import { CURRENT_ID, copiesToDrop, KEPT_ROOT, keptFolder, keptName, keptNameOf, keptPath, keptVersion, parseKeptPath, KEPT_ID } from '../versions.js';
 import { sendCached } from './client.js';
 import { classify, toRemoteError } from './errors.js';
 import { decodeMeta, unquoteEtag } from './meta.js';
@@ -24,6 +24,7 @@ export interface S3VersionsHost {
     stat(path: string, signal?: AbortSignal): Promise<RemoteObject | undefined>;
     get(path: string, options?: GetOptions): Promise<GetResult>;
     copy(from: string, to: string, options: { ifMatch?: string; signal?: AbortSignal }): Promise<PutResult>;
+    delete(path: string, options?: { signal?: AbortSignal }): Promise<void>;
   };
 }
 
@@ -189,5 +190,33 @@ export class S3Versions {
     const name = keptName(Date.now(), ifMatch);
     await this.s3.remote.copy(path, keptPath(path, name), { ifMatch, ...(signal !== undefined ? { signal } : {}) });
     return KEPT_ID + name;
+  }
+
+  /** One listing of every kept copy (a request per 1,000), then a DELETE for each that goes. */
+  async pruneVersions(r: VersionRetention): Promise<PruneResult> {
+    if (this.s3.versioning) return { dropped: 0, kept: 0 };
+    const copies = [];
+    let token: string | undefined;
+    do {
+      let res;
+      try {
+        res = await sendCached(
+          this.s3.client,
+          new ListObjectsV2Command({ Bucket: this.s3.bucket, Prefix: this.s3.prefix + KEPT_ROOT, ...(token !== undefined ? { ContinuationToken: token } : {}) }),
+          r.signal,
+        );
+      } catch (err) {
+        throw this.fail(err, 'list kept versions in', KEPT_ROOT);
+      }
+      for (const o of res.Contents ?? []) {
+        const ref = o.Key !== undefined ? parseKeptPath(o.Key.slice(this.s3.prefix.length)) : undefined;
+        if (ref !== undefined) copies.push(ref);
+      }
+      token = res.IsTruncated === true ? res.NextContinuationToken : undefined;
+    } while (token !== undefined);
+    const drop = await copiesToDrop(copies, r, async (path) => (await this.s3.remote.stat(path, r.signal)) !== undefined);
+    const deletes = pLimit(HEADS);
+    await Promise.all(drop.map((c) => deletes(() => this.s3.remote.delete(keptPath(c.path, c.name), r.signal !== undefined ? { signal: r.signal } : {}))));
+    return { dropped: drop.length, kept: copies.length - drop.length };
   }
 }

@@ -69,6 +69,7 @@ export function withBandwidthLimit(remote: Remote, bytesPerSecond: number, optio
 const LIMIT_OPTIONAL: OptionalWrapping<LimitedRemote> = {
   discardUpload: (_self, inner) => inner,
   keepVersion: (_self, inner) => inner,
+  pruneVersions: (_self, inner) => inner,
   listVersions: (_self, inner) => inner,
   getVersion: (self, inner) => async (path, id, options) => {
     const result = await inner(path, id, options);

@@ -51,6 +51,10 @@ const COUNT_OPTIONAL: OptionalWrapping<CountedRemote> = {
     self.counters.keepVersion.calls++;
     return inner(path, ifMatch, signal);
   },
+  pruneVersions: (self, inner) => (retention) => {
+    self.counters.pruneVersions.calls++;
+    return inner(retention);
+  },
 };
 
 class CountedRemote extends ForwardingRemote<CountedRemote> implements CountingRemote {

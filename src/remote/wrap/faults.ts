@@ -89,6 +89,7 @@ const FAULT_OPTIONAL: OptionalWrapping<FaultingRemote> = {
   getVersion: (self, inner) => (path, id, options) => self.read('getVersion', path, options?.signal, () => inner(path, id, options)),
   getIfChanged: (self, inner) => (path, etag, options) => self.around('getIfChanged', path, options?.signal, () => inner(path, etag, options)),
   keepVersion: (self, inner) => (path, ifMatch, signal) => self.around('keepVersion', path, signal, () => inner(path, ifMatch, signal)),
+  pruneVersions: (self, inner) => (retention) => self.around('pruneVersions', '', retention.signal, () => inner(retention)),
 };
 
 class FaultingRemote extends ForwardingRemote<FaultingRemote> implements FaultyRemote {

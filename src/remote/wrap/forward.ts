@@ -24,6 +24,8 @@ import type {
   Remote,
   RemoteObject,
   RemoteVersion,
+  PruneResult,
+  VersionRetention,
   UploadCheckpoint,
 } from '../remote.js';
 
@@ -44,6 +46,7 @@ const OP_SET: Readonly<Record<RemoteOp, true>> = {
   getVersion: true,
   getIfChanged: true,
   keepVersion: true,
+  pruneVersions: true,
 };
 export const REMOTE_OPS = Object.keys(OP_SET) as readonly RemoteOp[];
 
@@ -64,6 +67,7 @@ export const PASS_THROUGH: OptionalWrapping<unknown> = {
   getVersion: (_self, inner) => inner,
   getIfChanged: (_self, inner) => inner,
   keepVersion: (_self, inner) => inner,
+  pruneVersions: (_self, inner) => inner,
 };
 
 const OPTIONAL_OPS: readonly OptionalOp[] = Object.keys(PASS_THROUGH) as OptionalOp[];
@@ -83,6 +87,7 @@ export class ForwardingRemote<W = unknown> implements Remote {
   declare readonly getVersion?: (path: string, id: string, options?: GetOptions) => Promise<GetResult>;
   declare readonly getIfChanged?: (path: string, etag: string | undefined, options?: IfChangedOptions) => Promise<IfChanged>;
   declare readonly keepVersion?: (path: string, ifMatch: string, signal?: AbortSignal) => Promise<string | undefined>;
+  declare readonly pruneVersions?: (retention: VersionRetention) => Promise<PruneResult>;
 
   constructor(protected readonly inner: Remote, wrapping: OptionalWrapping<W>) {
     const own = this as Partial<OptionalOps>;

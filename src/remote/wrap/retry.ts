@@ -62,6 +62,8 @@ const RETRY_OPTIONAL: OptionalWrapping<RetryingRemote> = {
   getVersion: (self, inner) => (path, id, options) => self.retried('getVersion', path, options?.signal, () => inner(path, id, options)),
   getIfChanged: (self, inner) => (path, etag, options) => self.retried('getIfChanged', path, options?.signal, () => inner(path, etag, options)),
   keepVersion: (self, inner) => (path, ifMatch, signal) => self.retried('keepVersion', path, signal, () => inner(path, ifMatch, signal)),
+  // Deleting copies already deleted is fine: the whole pass runs again.
+  pruneVersions: (self, inner) => (retention) => self.retried('pruneVersions', undefined, retention.signal, () => inner(retention)),
 };
 
 class RetryingRemote extends ForwardingRemote<RetryingRemote> {
