@@ -27,7 +27,7 @@ export function keepsVersions(cfg: Pick<RepoConfig, 'versionsKeep'>): boolean {
 /** The one line `lsync status` says when nothing a push replaces can be got back; undefined otherwise. */
 export function noHistory(remote: Remote, cfg: Pick<RepoConfig, 'versionsKeep'>): string | undefined {
   if (remote.capabilities.versioning || keepsVersions(cfg)) return undefined;
-  return `no history: ${remote.display} keeps no versions and versions_keep is 0, so what a sync overwrites or deletes there cannot be restored (set versions_keep in .lsync/config.yaml)`;
+  return `no history: ${remote.display} keeps no versions and versions_keep is 0, so what a sync overwrites or deletes there cannot be restored (to keep copies: lsync config set versions_keep 20)`;
 }
 
 /**

@@ -29,7 +29,7 @@ async function fullRemote(discarded: UploadCheckpoint[]): Promise<Remote> {
 /** The file:// remote without its version methods: a remote that keeps no versions. */
 async function bareRemote(): Promise<Remote> {
   const base = await fileRemote();
-  const hidden = new Set<PropertyKey>(['listVersions', 'getVersion', 'keepVersion']);
+  const hidden = new Set<PropertyKey>(['listVersions', 'getVersion', 'keepVersion', 'pruneVersions']);
   return new Proxy(base, {
     get: (target, prop) => {
       if (hidden.has(prop)) return undefined;
