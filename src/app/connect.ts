@@ -24,6 +24,8 @@ export async function connect(config: RemoteConfig, o: RemoteOverrides, concurre
     ...(endpoint !== undefined ? { endpoint } : {}),
     ...(region !== undefined ? { region } : {}),
     ...(profile !== undefined ? { profile } : {}),
+    // Each remote its own service's quirks (a mirror on another provider than origin's).
+    ...(config.provider !== undefined ? { provider: config.provider } : {}),
     ...(config.conditionalWrites !== undefined ? { conditionalWrites: config.conditionalWrites } : {}),
     ...(config.conditionalDeletes !== undefined ? { conditionalDeletes: config.conditionalDeletes } : {}),
     ...(config.conditionalCopies !== undefined ? { conditionalCopies: config.conditionalCopies } : {}),

@@ -87,13 +87,17 @@ export interface MarkerCheck {
   readonly readOnly: boolean;
   /** The remote's name, for messages. */
   readonly name: string;
+  /** A mirror (only pushed to): the fix is to add it afresh, not to init. */
+  readonly mirror?: boolean;
 }
 
 function missing(c: MarkerCheck, what: string): LsyncError {
   return new LsyncError(
     'refused',
     `${c.name} (${c.remote.display}) ${what}: it may be unmounted, emptied or replaced, so nothing was changed on either side`,
-    `if that is the right place, run \`lsync init ${c.url} --force\` to send this folder to it again (nothing here is deleted)`,
+    c.mirror === true
+      ? `if that is the right place, \`lsync remote remove ${c.name}\`, \`lsync remote add ${c.name} ${c.url}\` (with its --endpoint) and \`lsync push --to ${c.name}\` send this folder to it again (nothing here is deleted)`
+      : `if that is the right place, run \`lsync init ${c.url} --force\` to send this folder to it again (nothing here is deleted)`,
   );
 }
 

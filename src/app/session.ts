@@ -13,7 +13,8 @@ import { join } from 'node:path';
 import type { Remote, UploadCheckpoint } from '../remote/remote.js';
 import { LsyncError } from '../core/errors.js';
 import { openDatabase, type FileDatabase } from '../state/db.js';
-import { acquireLock, type Lock } from '../state/lock.js';
+import type { Lock } from '../state/lock.js';
+import { shareLock } from '../state/shared-lock.js';
 import { migrateLayout, needsMigration, readableStateDir } from '../state/layout.js';
 import type { RemoteConfig } from '../state/config.js';
 import { connect, type RemoteOverrides } from './connect.js';
@@ -43,6 +44,12 @@ export interface Session {
   readonly fs: FsBehaviour;
 }
 
+/**
+ * FOR TESTS ONLY: sees each remote as it is opened, by name, and returns what the session uses in
+ * its place (the real remote with request counters, or a fault-injecting wrapper around it).
+ */
+export type RemoteHook = (name: string, remote: OpenedRemote) => Remote;
+
 export interface OpenOptions {
   readonly cwd: string;
   readonly overrides: RemoteOverrides;
@@ -59,6 +66,7 @@ export interface OpenOptions {
   readonly fsOverride?: FsBehaviour;
   /** An already loaded repository (`lsync remote` and mirrors open several sessions on one). */
   readonly repo?: Repo;
+  readonly remoteHook?: RemoteHook;
 }
 
 export interface SessionOptions extends OpenOptions {
@@ -117,12 +125,13 @@ class Live implements LiveSession {
 
   async run<T>(command: string, readOnly: boolean, fn: (s: Session) => Promise<T>): Promise<T> {
     if (this.closed) throw new Error('session is closed');
-    const lock: Lock | undefined = readOnly ? undefined : await acquireLock(this.repo.metaDir, command);
+    // Shared with this process's runs of other remotes (push --all, a watcher's mirrors); another process is refused.
+    const lock: Lock | undefined = readOnly ? undefined : await shareLock(this.repo.metaDir, command, this.remoteConfig.name);
     try {
       await this.migrate(lock !== undefined);
       if (lock !== undefined) this.wrote = true;
       const [db, fs, remote] = await Promise.all([this.database(), this.probing, this.connection()]);
-      await checkMarker({ url: this.remoteConfig.url, remote, stateDir: this.stateDir, base: db.entries, readOnly, name: this.remoteConfig.name });
+      await checkMarker({ url: this.remoteConfig.url, remote, stateDir: this.stateDir, base: db.entries, readOnly, name: this.remoteConfig.name, mirror: this.remoteConfig.role === 'mirror' });
       const trash = new Trash(this.repo.root, join(this.repo.metaDir, 'trash', stamp(new Date())));
       // Through the wrappers (retry), like every other call: discardUpload is part of the Remote contract.
       const discard = remote.discardUpload !== undefined ? (c: UploadCheckpoint): Promise<void> => remote.discardUpload?.(c) ?? Promise.resolve() : undefined;
@@ -158,7 +167,7 @@ class Live implements LiveSession {
     let lock: Lock | undefined;
     if (!locked) {
       try {
-        lock = await acquireLock(this.repo.metaDir, 'migrate');
+        lock = await shareLock(this.repo.metaDir, 'migrate');
       } catch (err) {
         if (err instanceof LsyncError && err.code === 'locked') return this.setStateDir();
         throw err;
@@ -193,7 +202,8 @@ class Live implements LiveSession {
     const opened = await this.connecting;
     this.opened = opened;
     // Retries (with backoff and jitter) and the bandwidth limit wrap the remote here, in one place.
-    this.remote = wrapRemote(opened, {
+    const hooked = this.o.remoteHook?.(this.remoteConfig.name, opened) ?? opened;
+    this.remote = wrapRemote(hooked, {
       retry: {
         onRetry: (i) => this.o.onRetry?.(`retrying ${i.op}${i.path !== undefined && i.path !== '' ? ` ${i.path}` : ''} in ${(i.delayMs / 1000).toFixed(1)} s (attempt ${i.attempt + 1}): ${i.error.message}`),
       },

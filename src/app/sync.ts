@@ -16,7 +16,7 @@ import { conflictName } from '../exec/localfs.js';
 import { FeedRecorder } from '../feed/recorder.js';
 import type { RemoteOverrides } from './connect.js';
 import { checkMatched, narrowSnapshot, parsePathspecs } from './pathspec.js';
-import { withSession } from './session.js';
+import { withSession, type RemoteHook } from './session.js';
 import { takeSnapshot } from './snapshot.js';
 import { currentAuthor, withHistory, type KeepCounts } from '../history/keep.js';
 import { keepsVersions, noHistory, pruneAfterPush } from '../history/retention.js';
@@ -46,6 +46,8 @@ export interface SyncRequest {
   readonly links?: boolean;
   /** LSYNC_TEST_FS (tests only): replaces the probe of the local file system. */
   readonly fsOverride?: FsBehaviour;
+  /** Tests only: counters or faults around each remote as it is opened (session.ts). */
+  readonly remoteHook?: RemoteHook;
 }
 
 export interface SyncOutcome {
@@ -92,6 +94,7 @@ export async function runSync(req: SyncRequest, emit: EventSink): Promise<SyncOu
       ...(req.bwlimit !== undefined ? { bwlimit: req.bwlimit } : {}),
       onRetry: (message) => emit({ type: 'warning', message }),
       ...(req.fsOverride !== undefined ? { fsOverride: req.fsOverride } : {}),
+      ...(req.remoteHook !== undefined ? { remoteHook: req.remoteHook } : {}),
     },
     async (s) => {
       const pathspecs = parsePathspecs(s.repo.root, req.cwd, req.paths);
@@ -164,7 +167,8 @@ export async function runSync(req: SyncRequest, emit: EventSink): Promise<SyncOu
         ...(req.signal !== undefined ? { signal: req.signal } : {}),
         ...(s.discardUpload !== undefined ? { discardUpload: s.discardUpload } : {}),
       });
-      await recorder.publish(s.repo.metaDir, s.repo.config, req.overrides, req.signal);
+      // The feed is origin's: a push to a mirror is nobody's news there (and must not contact origin).
+      if (s.remoteConfig.role === 'sync') await recorder.publish(s.repo.metaDir, s.repo.config, req.overrides, req.signal);
       await pruneAfterPush(s.remote, s.repo.config, history.replaced, (message) => emit({ type: 'warning', path: '', message }), req.signal);
       return { ...outcome, result };
     },

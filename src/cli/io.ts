@@ -1,3 +1,5 @@
+import type { RemoteHook } from '../app/session.js';
+
 /**
  * What a command sees of the world. `main(argv, io)` gets it from bin/lsync.js (the real process)
  * or from a test (strings), so no command reads `process` itself.
@@ -18,4 +20,6 @@ export interface Io {
   readonly env: Readonly<Record<string, string | undefined>>;
   /** Aborted on the first Ctrl-C: the run stops taking new work and saves its state. */
   readonly signal?: AbortSignal;
+  /** Tests only (in-process runs): counters or faults around each remote as it is opened. */
+  readonly remoteHook?: RemoteHook;
 }

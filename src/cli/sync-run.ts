@@ -15,6 +15,7 @@ import { reportError, worstExit } from './exit.js';
 import type { Out } from './io.js';
 import { remoteOverrides } from './options.js';
 import { Reporter, asIs, planJson, renderPlanText, tagJsonLines, type PathShow } from './render.js';
+import { syncAll } from './sync-all.js';
 
 /** What the sync-like commands pass on, whichever of them it is. */
 export interface SyncArgs {
@@ -26,6 +27,8 @@ export interface SyncArgs {
   readonly recursive?: boolean | undefined;
   /** push --to / status --remote: a mirror's name. */
   readonly to?: string | undefined;
+  /** push --all / sync --all: origin, then every mirror (sync-all.ts). */
+  readonly all?: boolean | undefined;
 }
 
 function checkedMaxDelete(m: number | undefined): number | undefined {
@@ -73,6 +76,7 @@ async function syncOne(verb: Verb, args: SyncArgs, ctx: CommandContext, cwd: str
       ...(g.bwlimit !== undefined ? { bwlimit: g.bwlimit } : {}),
       ...(g.links !== undefined ? { links: g.links } : {}),
       ...(fsOverride !== undefined ? { fsOverride } : {}),
+      ...(ctx.io.remoteHook !== undefined ? { remoteHook: ctx.io.remoteHook } : {}),
     },
     // status and dry runs render the plan as a whole (stdout: the plan alone, warnings on
     // stderr and, with --json, in the plan's object); runs render as they go.
@@ -98,15 +102,21 @@ async function syncOne(verb: Verb, args: SyncArgs, ctx: CommandContext, cwd: str
   return worstExit(outcome.conflicts.length > 0 ? EXIT.conflicts : EXIT.ok, namesExit);
 }
 
+/** This repository's run: with --all, origin and every mirror. */
+function syncRepo(verb: Verb, args: SyncArgs, ctx: CommandContext, cwd: string, stdout: Out): Promise<number> {
+  if (args.all === true && (verb === 'push' || verb === 'sync')) return syncAll(verb, args, ctx, cwd, stdout, syncOne);
+  return syncOne(verb, args, ctx, cwd, stdout);
+}
+
 export async function syncLike(verb: Verb, args: SyncArgs, ctx: CommandContext): Promise<number> {
-  if (args.recursive !== true) return syncOne(verb, args, ctx, ctx.io.cwd, ctx.io.stdout);
+  if (args.recursive !== true) return syncRepo(verb, args, ctx, ctx.io.cwd, ctx.io.stdout);
   if ((args.paths ?? []).length > 0) {
     // Paths name places in one repository; applying them to the top one only would make
     // `lsync sync docs/ --recursive` quietly sync every nested repository in full.
     throw new LsyncError('usage', '--recursive works on whole repositories: it does not take paths', 'drop the paths, or run lsync without --recursive in the repository that holds them');
   }
   const top = await findRepoRoot(ctx.io.cwd);
-  if (top === undefined) return syncOne(verb, args, ctx, ctx.io.cwd, ctx.io.stdout); // reports "not a repository"
+  if (top === undefined) return syncRepo(verb, args, ctx, ctx.io.cwd, ctx.io.stdout); // reports "not a repository"
   return syncTree(verb, args, ctx, top, top);
 }
 
@@ -120,7 +130,7 @@ async function syncTree(verb: Verb, args: SyncArgs, ctx: CommandContext, top: st
   try {
     const repo = await openRepo(root);
     if (!g.json && !g.quiet) ctx.io.stdout.write(`== ${name} (${displayRemote(parseRemoteUrl(repo.config.remote))})\n`);
-    code = await syncOne(verb, args, ctx, root, stdout);
+    code = await syncRepo(verb, args, ctx, root, stdout);
   } catch (e) {
     // One repository failing (locked, unreachable, corrupt) does not stop the others.
     if (!g.json) ctx.io.stderr.write(`lsync: in ${name}:\n`);

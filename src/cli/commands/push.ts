@@ -9,8 +9,10 @@ export default defineCommand({
   builder: (y) =>
     transferOptions(y, 'local')
       .option('to', { type: 'string', describe: 'push to this mirror instead of origin (see lsync remote list)' })
+      .option('all', { type: 'boolean', default: false, describe: 'push to origin, then to every mirror at once; a mirror that fails holds back no other (exit 1 names it)' })
       .example('lsync push --to backup', 'send what changed since the last push to the mirror "backup"')
-      .example('lsync push', 'send every local change')
-      .example('lsync push report.pdf --force', 'overwrite the remote copy even though a collaborator changed it'),
+      .example('lsync push --all', 'origin, then every mirror (each gets only what it lacks)')
+      .example('lsync push report.pdf --force', 'overwrite the remote copy even though a collaborator changed it')
+      .epilog('With --all, --endpoint, --region and --profile apply to origin only: each mirror keeps the settings `lsync remote add` recorded.'),
   run: (args, ctx) => syncLike('push', args, ctx),
 });

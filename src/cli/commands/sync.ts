@@ -8,9 +8,10 @@ export default defineCommand({
   describe: 'pull, then push: both sides end up with every non-conflicting change',
   builder: (y) =>
     maxDeleteArg(recursiveArg(pathsArg(y)))
+      .option('all', { type: 'boolean', default: false, describe: 'sync with origin, then push to every mirror at once (see lsync remote list)' })
       .example('lsync sync', 'everything')
+      .example('lsync sync --all', 'both ways with origin, then the result to every mirror')
       .example('lsync sync reports/ --dry-run', 'show what would happen under reports/')
-      .example('lsync sync --recursive', 'this repository, then every repository nested in it')
       .epilog('Conflicts (both sides changed differently) are never overwritten: they are reported, everything else is synced, and the exit code is 3.'),
   run: (args, ctx) => syncLike('sync', args, ctx),
 });
