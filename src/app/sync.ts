@@ -16,6 +16,7 @@ import { conflictName } from '../exec/localfs.js';
 import { FeedRecorder } from '../feed/recorder.js';
 import type { RemoteOverrides } from './connect.js';
 import { checkMatched, narrowSnapshot, parsePathspecs } from './pathspec.js';
+import { toScopes } from './repo.js';
 import { withSession, type RemoteHook } from './session.js';
 import { takeSnapshot } from './snapshot.js';
 import { currentAuthor, withHistory, type KeepCounts } from '../history/keep.js';
@@ -46,6 +47,12 @@ export interface SyncRequest {
   readonly links?: boolean;
   /** LSYNC_TEST_FS (tests only): replaces the probe of the local file system. */
   readonly fsOverride?: FsBehaviour;
+  /**
+   * `paths` are file names as they are (a watcher's batch, a mirror's queue), not pathspecs typed
+   * by a user: never globs, and one that names nothing (a file made and removed between two
+   * batches) is no error.
+   */
+  readonly literalPaths?: boolean;
   /** Tests only: counters or faults around each remote as it is opened (session.ts). */
   readonly remoteHook?: RemoteHook;
 }
@@ -97,7 +104,7 @@ export async function runSync(req: SyncRequest, emit: EventSink): Promise<SyncOu
       ...(req.remoteHook !== undefined ? { remoteHook: req.remoteHook } : {}),
     },
     async (s) => {
-      const pathspecs = parsePathspecs(s.repo.root, req.cwd, req.paths);
+      const pathspecs = req.literalPaths === true ? { scopes: toScopes(s.repo.root, req.cwd, req.paths), specs: [] } : parsePathspecs(s.repo.root, req.cwd, req.paths);
       const scopes = pathspecs.scopes;
       const links = req.links ?? s.repo.config.links;
       const taken = await takeSnapshot({

@@ -94,6 +94,8 @@ export async function runBatch(req: BatchRequest, paths: ReadonlySet<string> | u
         verb: 'sync',
         // Paths are repository-relative; the run resolves them against cwd, the root.
         paths: scoped ? [...paths].map((p) => join(req.root, p)) : [],
+        // File names from events and the feed: never globs, and a file already gone is no error.
+        literalPaths: true,
         force: false,
         mirror: false,
         dryRun: false,

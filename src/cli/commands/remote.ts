@@ -8,6 +8,18 @@ import { remoteStateDir } from '../../state/layout.js';
 import { readRemoteState } from '../../state/remote-state.js';
 import { USER_PROVIDERS, providerNamed } from '../../remote/s3/providers.js';
 import { defineCommand } from '../command.js';
+import { formatBytes } from '../render/format.js';
+import { pendingFor, type Pending } from '../../app/pending.js';
+
+/** `3 to upload (1.2 MB), 1 move, 2 deletes`, or `up to date`. */
+function pendingText(p: Pending): string {
+  const parts = [
+    ...(p.uploads > 0 ? [`${p.uploads} to upload (${formatBytes(p.bytes)})`] : []),
+    ...(p.moves > 0 ? [`${p.moves} ${p.moves === 1 ? 'move' : 'moves'}`] : []),
+    ...(p.deletes > 0 ? [`${p.deletes} ${p.deletes === 1 ? 'delete' : 'deletes'}`] : []),
+  ];
+  return parts.length > 0 ? `pending: ${parts.join(', ')}` : 'up to date';
+}
 
 /** Each remote its own service's quirks: a mirror may live on another provider than origin. */
 function checkedProvider(p: string | undefined): string | undefined {
@@ -28,7 +40,8 @@ export default defineCommand({
       .option('provider', { type: 'string', describe: `add: the S3 service, when its endpoint does not say (${USER_PROVIDERS.join(', ')})` })
       .example('lsync remote add backup s3://archive/photos --endpoint https://s3.eu.example.com', 'a mirror on another service')
       .example('lsync remote add nas file:///mnt/nas/photos', 'a mirror on a NAS')
-      .example('lsync remote list --json', 'every remote with its role and last push'),
+      .example('lsync remote list --json', 'every remote: role, last push, what the next push would send')
+      .epilog('Pending changes are judged here, without the network: the local tree against what this repository last pushed to each remote. `lsync status --remote <name>` asks the remote itself.'),
   run: async (args, { io, global }) => {
     const repo = await openRepo(io.cwd);
     const need = (v: string | undefined, what: string): string => {
@@ -64,11 +77,14 @@ export default defineCommand({
         return EXIT.ok;
       }
       default: {
-        const rows = await Promise.all(
-          repo.config.remotes.map(async (r) => ({ name: r.name, url: r.url, role: r.role === 'sync' ? 'origin' : 'mirror', lastPush: (await readRemoteState(remoteStateDir(repo.metaDir, r.name))).lastPush ?? null })),
-        );
-        if (global.json) io.stdout.write(`${JSON.stringify({ type: 'remotes', remotes: rows })}\n`);
-        else for (const r of rows) io.stdout.write(`${r.name}\t${r.url}\t${r.role}\t${r.lastPush ?? 'never pushed'}\n`);
+        const rows = [];
+        // One after the other: each pending count walks the local tree (the network is not asked).
+        for (const r of repo.config.remotes) {
+          const lastPush = (await readRemoteState(remoteStateDir(repo.metaDir, r.name))).lastPush ?? null;
+          rows.push({ name: r.name, url: r.url, role: r.role === 'sync' ? 'origin' : 'mirror', lastPush, pending: await pendingFor(repo, r, io.signal) });
+        }
+        if (global.json) io.stdout.write(`${JSON.stringify({ type: 'remotes', pendingJudged: 'locally, against each remote\'s base state', remotes: rows })}\n`);
+        else for (const r of rows) io.stdout.write(`${r.name}\t${r.url}\t${r.role}\t${r.lastPush ?? 'never pushed'}\t${pendingText(r.pending)}\n`);
         return EXIT.ok;
       }
     }
