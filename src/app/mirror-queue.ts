@@ -94,7 +94,10 @@ class MirrorQueue {
   constructor(
     readonly remote: RemoteConfig,
     private readonly o: MirrorOptions,
-  ) {}
+  ) {
+    // A retry timer keeps the process up (it is how a mirror catches up) until closeMirrors or the signal.
+    o.signal.addEventListener('abort', () => clearTimeout(this.timer), { once: true });
+  }
 
   add(paths: readonly string[] | undefined): Promise<MirrorReport> {
     // Nothing new (an empty batch): no run; an empty scope would mean everything.
@@ -186,8 +189,6 @@ class MirrorQueue {
       this.timer = undefined;
       if (this.running === undefined && this.pending !== undefined && !this.closed && !this.o.signal.aborted) this.start();
     }, wait);
-    // A watcher's process must be able to end while a mirror waits.
-    this.timer.unref();
     return this.report('failed', { ...counts, ...carried, message, retryInMs: wait });
   }
 

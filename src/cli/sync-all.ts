@@ -77,7 +77,7 @@ async function runRemote<A extends AllArgs>(remote: RemoteConfig, verb: 'push' |
   // --endpoint, --region and --profile name origin's service; a mirror keeps its own settings.
   const { endpoint: _e, region: _r, profile: _p, ...mirrorGlobal } = g;
   const global = isOrigin ? g : mirrorGlobal;
-  const sub: CommandContext = { io: { ...ctx.io, stdout: out, stderr: err }, global };
+  const sub: CommandContext = { ...ctx, io: { ...ctx.io, stdout: out, stderr: err }, global };
   let ran: Ran;
   try {
     const code = await one(verb, args, sub, cwd, out);
