@@ -6,6 +6,7 @@
 import { join } from 'node:path';
 import pLimit from 'p-limit';
 import { CASE_AND_FORM_SENSITIVE, checkNames, isRefused, type FsBehaviour, type NameProblem } from '../core/names.js';
+import { kindChangeOf } from './kind-sides.js';
 import { compareKeys, inAnyScope, pathProblem } from '../core/paths.js';
 import type { BaseEntry, LocalEntry, RemoteEntry, Snapshot } from '../core/types.js';
 import type { Remote, RemoteObject } from '../remote/remote.js';
@@ -182,8 +183,7 @@ export async function takeSnapshot(o: SnapshotOptions): Promise<TakenSnapshot> {
   ]);
   const { scan, blocked, blockedSet, occupied } = scanned;
 
-  // Names that would collide here, or keys S3 cannot hold: refused, never merged. Checked before
-  // any HEAD so refused objects cost nothing, and left out of all three sides like skipped paths.
+  // Colliding names, keys S3 cannot hold: refused (never merged) before any HEAD, left out of all three sides.
   const names = checkNames({
     local: scan.entries.keys(),
     remote: remote.keys(),
@@ -191,6 +191,7 @@ export async function takeSnapshot(o: SnapshotOptions): Promise<TakenSnapshot> {
     remoteDirs: markers.keys(),
     fs: o.fs ?? CASE_AND_FORM_SENSITIVE,
     ...(o.keyPrefixBytes !== undefined ? { keyPrefixBytes: o.keyPrefixBytes } : {}),
+    kindChange: kindChangeOf(scan.entries, scan.emptyDirs, remote, markers, o.base), // one side's file ↔ folder: carried out
   });
   for (const p of names.problems) o.emit({ type: 'warning', path: p.kind === 'too-long' || p.kind === 'not-utf8' ? p.path : p.kind === 'file-folder' ? p.file.path : (p.spellings[0]?.path ?? ''), message: p.message });
   const local = new Map<string, LocalEntry>(scan.entries);

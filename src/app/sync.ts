@@ -2,6 +2,7 @@
  * status, sync, push, pull and resolve: open → lock → scan → plan → (render | execute) → save.
  * One use case, since the verbs differ only in the plan's mode and in what settles conflicts.
  */
+import { basename } from 'node:path';
 import { LsyncError } from '../core/errors.js';
 import type { FsBehaviour, NameProblem } from '../core/names.js';
 import { parseRemoteUrl } from '../remote/open.js';
@@ -9,6 +10,8 @@ import { plan as makePlan } from '../core/plan.js';
 import type { KeepPolicy } from '../core/settle.js';
 import type { Conflict, Plan, PlanMode, Snapshot } from '../core/types.js';
 import type { Database } from '../state/database.js';
+import { parseDuration } from '../state/config-keys.js';
+import { pruneTrash } from '../state/trash.js';
 import type { ConflictPolicy } from '../state/config.js';
 import type { EventSink } from '../exec/events.js';
 import { execute, type ExecAction, type ExecResult } from '../exec/executor.js';
@@ -177,6 +180,9 @@ export async function runSync(req: SyncRequest, emit: EventSink): Promise<SyncOu
       // The feed is origin's: a push to a mirror is nobody's news there (and must not contact origin).
       if (s.remoteConfig.role === 'sync') await recorder.publish(s.repo.metaDir, s.repo.config, req.overrides, req.signal);
       await pruneAfterPush(s.remote, s.repo.config, history.replaced, (message) => emit({ type: 'warning', path: '', message }), req.signal);
+      // The trash is bounded (trash_max_age, trash_max_size); what this run kept stays.
+      const limits = { maxAgeMs: parseDuration(s.repo.config.trashMaxAge) ?? Infinity, maxBytes: s.repo.config.trashMaxSize };
+      await pruneTrash(s.repo.metaDir, limits, basename(s.trash.dir), Date.now());
       return { ...outcome, result };
     },
   );

@@ -7,7 +7,8 @@
  *   insensitive one such as APFS or HFS+). Downloading both would write one file twice; seeing the
  *   local file under one spelling and the remote object under the other would upload, then
  *   download, forever. Folder names count too: `Docs/a` and `docs/b` would share one folder.
- * - A file and a folder of the same name (`a` and `a/b`): S3 holds both, a file system cannot.
+ * - A file and a folder of the same name (`a` and `a/b`): S3 holds both, a file system cannot
+ *   (unless one side changed the kind since the last sync and the other did not: kind-change.ts).
  * - Keys longer than S3's limit (1,024 bytes of UTF-8, prefix included): the upload can never
  *   succeed, so it is refused up front with a message instead of failing at every run.
  *
@@ -63,6 +64,11 @@ export interface NameInput {
   readonly keyPrefixBytes?: number;
   /** Defaults to MAX_KEY_BYTES; tests pass smaller values. */
   readonly maxKeyBytes?: number;
+  /**
+   * A file and a folder at this exact path are one side's change of kind since the last sync
+   * (kind-change.ts): not a problem, the plan carries it out. Asked only for such clashes.
+   */
+  readonly kindChange?: (path: string) => boolean;
 }
 
 export interface NameCheck {
@@ -128,11 +134,23 @@ interface Flags {
   remote: boolean;
   file: boolean;
   folder: boolean;
+  /** Where it is a file, and where a folder (a file and a folder of one name are told apart by side). */
+  fileAt: { local: boolean; remote: boolean };
+  folderAt: { local: boolean; remote: boolean };
 }
 
 interface Node {
   /** Spelling → its flags. */
   readonly spellings: Map<string, Flags>;
+}
+
+function flagsIn(spellings: Map<string, Flags>, path: string): Flags {
+  let s = spellings.get(path);
+  if (s === undefined) {
+    s = { local: false, remote: false, file: false, folder: false, fileAt: { local: false, remote: false }, folderAt: { local: false, remote: false } };
+    spellings.set(path, s);
+  }
+  return s;
 }
 
 export function checkNames(input: NameInput): NameCheck {
@@ -147,14 +165,6 @@ export function checkNames(input: NameInput): NameCheck {
   // one map of flags, not a map of maps (a third of the time and far less garbage at 100,000 paths).
   const literal = !input.fs.caseInsensitive && !input.fs.normalisationInsensitive;
   const flat = new Map<string, Flags>();
-  const flagsIn = (spellings: Map<string, Flags>, path: string): Flags => {
-    let s = spellings.get(path);
-    if (s === undefined) {
-      s = { local: false, remote: false, file: false, folder: false };
-      spellings.set(path, s);
-    }
-    return s;
-  };
   const add = (path: string, side: 'local' | 'remote', kind: 'file' | 'folder'): void => {
     let spellings = flat;
     if (!literal) {
@@ -169,6 +179,7 @@ export function checkNames(input: NameInput): NameCheck {
     const s = flagsIn(spellings, path);
     s[side] = true;
     s[kind] = true;
+    (kind === 'file' ? s.fileAt : s.folderAt)[side] = true;
   };
   const seenFolders = { local: new Set<string>(), remote: new Set<string>() };
   const addPath = (path: string, side: 'local' | 'remote'): void => {
@@ -222,8 +233,9 @@ export function checkNames(input: NameInput): NameCheck {
     const file = all.find(([, s]) => s.file);
     const folder = all.find(([, s]) => s.folder);
     if (file !== undefined && folder !== undefined) {
-      const f = spell(file[0], file[1]);
-      const d = spell(folder[0], folder[1]);
+      if (all.length === 1 && input.kindChange?.(file[0]) === true) continue;
+      const f = spell(file[0], file[1].fileAt);
+      const d = spell(folder[0], folder[1].folderAt);
       problems.push({
         kind: 'file-folder',
         file: f,

@@ -16,6 +16,7 @@ import { openRun, type ExecContext, type RunContext } from './context.js';
 import { handle } from './handlers/index.js';
 import { removeEmptyParents } from './localfs.js';
 import { describe, Tally, type ExecResult } from './outcome.js';
+import { leftoverLine } from './partials.js';
 import { schedule } from './schedule.js';
 
 export type { ExecContext } from './context.js';
@@ -56,6 +57,9 @@ export async function execute(actions: readonly Action[], ctx: ExecContext): Pro
     if (postponed > 0 && ctx.signal?.aborted !== true) {
       ctx.emit({ type: 'warning', message: `${postponed} deletion(s) postponed because of the errors above; run again once they are fixed` });
     }
+    // Downloads that failed part way (a full disk) keep their bytes for the next run: say so.
+    const leftovers = await leftoverLine(run.tmpDir);
+    if (leftovers !== undefined) ctx.emit({ type: 'warning', message: leftovers });
   } finally {
     clearInterval(flusher);
     close();

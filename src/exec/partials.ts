@@ -81,3 +81,24 @@ export class Partials {
     }
   }
 }
+
+/**
+ * The partial downloads left in `dir` (by a failure such as a full disk, or an interruption): one
+ * line for the user, or undefined when there are none. They are not removed here: the next run
+ * resumes them, and those untouched for PARTIAL_MAX_AGE_MS go at its start.
+ */
+export async function leftoverLine(dir: string): Promise<string | undefined> {
+  let count = 0;
+  let bytes = 0;
+  for (const name of await readdir(dir).catch(() => [] as string[])) {
+    if (!name.startsWith('dl-')) continue;
+    const st = await lstat(join(dir, name)).catch(() => undefined);
+    if (st === undefined || !st.isFile()) continue;
+    count++;
+    bytes += st.size;
+  }
+  if (count === 0) return undefined;
+  const size = bytes >= 1024 * 1024 ? `${(bytes / (1024 * 1024)).toFixed(1)} MiB` : `${bytes} B`;
+  const days = PARTIAL_MAX_AGE_MS / 86_400_000;
+  return `${count} partial download(s) (${size}) left in .lsync/tmp/: the next run resumes them (or removes those untouched for ${days} days); delete .lsync/tmp/dl-* to free the space now`;
+}

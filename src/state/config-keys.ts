@@ -113,6 +113,18 @@ function duration(key: string, fallback: string): KeySpec {
   };
 }
 
+/** A repository key holding a size, written as the user typed it (`1G`). */
+function repoSize(key: string, fallback: number): KeySpec {
+  return {
+    key,
+    scope: 'repo',
+    allowed: 'a size like 1G, 500M or 20G',
+    fallback,
+    keepsText: true,
+    parse: parseSize,
+  };
+}
+
 /**
  * A prefix segment that is empty, `.` or `..` (`s3://bkt/pre//x`, `s3://bkt/../x`) names keys no
  * tool shows the same way: refused wherever a remote URL is typed or read.
@@ -151,6 +163,9 @@ export const REPO_KEYS: readonly KeySpec[] = [
   // History (history/retention.ts): copies lsync keeps of what a push replaces, per file; 0 keeps none.
   number('versions_keep', 'repo', 0, 100_000, 20),
   duration('versions_max_age', '90d'),
+  // What pulls replaced or deleted here, kept in .lsync/trash/: pruned at the end of a run.
+  duration('trash_max_age', '30d'),
+  repoSize('trash_max_size', 1024 * MiB),
 ];
 
 /** Keys of one remote (under `remotes.<name>`). */

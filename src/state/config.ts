@@ -77,6 +77,10 @@ export interface RepoConfig {
   readonly versionsKeep: number;
   /** Kept copies older than this go (`90d`, `12h`, `never`). */
   readonly versionsMaxAge: string;
+  /** `.lsync/trash/` keeps a run's copies this long (`30d`, `never`) ... */
+  readonly trashMaxAge: string;
+  /** ... and at most this many bytes in all, the oldest runs going first. */
+  readonly trashMaxSize: number;
 }
 
 export const CONFIG_FILE = 'config.yaml';
@@ -107,6 +111,8 @@ export const REPO_FIELDS: Readonly<Record<string, keyof RepoConfig>> = {
   links: 'links',
   versions_keep: 'versionsKeep',
   versions_max_age: 'versionsMaxAge',
+  trash_max_age: 'trashMaxAge',
+  trash_max_size: 'trashMaxSize',
 };
 
 type Bad = (what: string) => never;
@@ -275,7 +281,7 @@ export function formatConfig(cfg: RepoConfig): string {
 /** A config with one remote, origin, and the built-in defaults. */
 export function defaultConfig(origin: Omit<RemoteConfig, 'name' | 'role'>): RepoConfig {
   const o: RemoteConfig = { ...origin, name: ORIGIN, role: 'sync' };
-  return { remotes: [o], origin: o, remote: o.url, conflict: 'stop', maxDeleteShare: 0.5, useGitignore: false, links: false, versionsKeep: 20, versionsMaxAge: '90d' };
+  return { remotes: [o], origin: o, remote: o.url, conflict: 'stop', maxDeleteShare: 0.5, useGitignore: false, links: false, versionsKeep: 20, versionsMaxAge: '90d', trashMaxAge: '30d', trashMaxSize: 1024 * 1024 * 1024 };
 }
 
 export async function saveConfig(metaDir: string, cfg: RepoConfig): Promise<void> {

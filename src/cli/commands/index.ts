@@ -27,6 +27,7 @@ import resolve from './resolve.js';
 import restore from './restore.js';
 import status from './status.js';
 import sync from './sync.js';
+import trash from './trash.js';
 import watch from './watch.js';
 
 export const commands: readonly CommandEntry[] = [
@@ -39,6 +40,7 @@ export const commands: readonly CommandEntry[] = [
   remote,
   log,
   restore,
+  trash,
   clone,
   diff,
   ls,
