@@ -7,6 +7,7 @@
  */
 import { inAnyScope } from '../core/paths.js';
 import { openRepo } from '../app/repo.js';
+import { closeMirrors, openMirrors, pushMirrors, type MirrorReport, type MirrorSession } from '../app/mirror-queue.js';
 import type { EventSink } from '../exec/events.js';
 import { FeedReader, type ReaderPosition } from '../feed/reader.js';
 import { loadFeedState, saveFeedState } from '../feed/local-state.js';
@@ -38,11 +39,21 @@ export async function watch(o: WatchOptions): Promise<void> {
   const repo = await openRepo(o.root);
   const feedState = await loadFeedState(repo.metaDir);
   const store = await openFeedStore(repo.config, o.overrides);
-  const w = new Watcher(o, store, new FeedReader(store, feedState.writer, { seq: 0 }));
+  // Mirrors (SPEC "Several remotes"): every batch goes to each, on its own queue and retries.
+  const mirrors = await openMirrors({
+    root: o.root,
+    concurrency: o.concurrency,
+    signal: o.signal,
+    onReport: (r) => reportMirror(o.log, r),
+    ...(o.bwlimit !== undefined ? { bwlimit: o.bwlimit } : {}),
+    ...(o.links !== undefined ? { links: o.links } : {}),
+  });
+  const w = new Watcher(o, store, new FeedReader(store, feedState.writer, { seq: 0 }), mirrors);
   try {
     await w.run();
   } finally {
     await w.close();
+    await closeMirrors(mirrors);
     await store.close();
     await saveFeedState(repo.metaDir, { ...(await loadFeedState(repo.metaDir)), seq: w.position.seq }).catch(() => undefined);
   }
@@ -69,6 +80,7 @@ class Watcher {
     private readonly o: WatchOptions,
     private readonly store: Remote,
     private readonly reader: FeedReader,
+    private readonly mirrors: MirrorSession,
   ) {
     this.gather = new Gatherer({ delayMs: o.delayMs, maxWaitMs: o.maxWaitMs });
     this.waker = new Waker(o.signal);
@@ -182,6 +194,8 @@ class Watcher {
       if (this.o.signal.aborted) return false;
       throw e;
     }
+    // Whatever origin did (even unreachable, or refused), the mirrors get this batch's paths: not awaited, so none holds origin back.
+    if (this.mirrors.queues.length > 0 && !this.o.signal.aborted) void pushMirrors(this.mirrors, paths ?? (this.o.scopes.length > 0 ? this.o.scopes : undefined));
     switch (out.kind) {
       case 'done':
         if (this.backoff.failing) this.o.log.info('recovered', 'the remote is reachable again; caught up');
@@ -212,4 +226,17 @@ class Watcher {
         return true;
     }
   }
+}
+
+/** One line per mirror run that moved something or failed (waiting mirrors were already reported failing). */
+function reportMirror(log: WatchLog, r: MirrorReport): void {
+  const data = { remote: r.remote, state: r.state, uploaded: r.uploaded, moved: r.moved, deleted: r.deleted, bytes: r.bytes };
+  if (r.state === 'failed') {
+    const again = r.retryInMs !== undefined ? `trying again in ${Math.ceil(r.retryInMs / 1000)} s` : 'tried again with the next change';
+    log.warn(`mirror ${r.remote}: ${r.message ?? 'failed'}; ${again} (its changes are kept)`, data);
+    return;
+  }
+  if (r.state !== 'done' || r.uploaded + r.moved + r.deleted === 0) return;
+  const parts = [...(r.uploaded > 0 ? [`${r.uploaded} up`] : []), ...(r.moved > 0 ? [`${r.moved} moved`] : []), ...(r.deleted > 0 ? [`${r.deleted} deleted`] : [])];
+  log.info('mirror', `mirror ${r.remote}: ${parts.join(', ')}`, data);
 }
