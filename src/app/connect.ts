@@ -9,6 +9,8 @@ export interface RemoteOverrides {
   readonly endpoint?: string;
   readonly region?: string;
   readonly profile?: string;
+  /** --provider: the provider table's row (init, clone and `remote add` record it as the remote's `provider`). */
+  readonly provider?: string;
 }
 
 export async function connect(config: RemoteConfig, o: RemoteOverrides, concurrency: number): Promise<OpenedRemote> {
@@ -16,6 +18,7 @@ export async function connect(config: RemoteConfig, o: RemoteOverrides, concurre
   const endpoint = o.endpoint ?? config.endpoint;
   const region = o.region ?? config.region;
   const profile = o.profile ?? config.profile;
+  const provider = o.provider ?? config.provider;
   return openRemote(spec, {
     concurrency,
     // lsync's own retry wrapper (src/remote/wrap) retries with jitter and says so; SDK retries
@@ -24,8 +27,8 @@ export async function connect(config: RemoteConfig, o: RemoteOverrides, concurre
     ...(endpoint !== undefined ? { endpoint } : {}),
     ...(region !== undefined ? { region } : {}),
     ...(profile !== undefined ? { profile } : {}),
-    // Each remote its own service's quirks (a mirror on another provider than origin's).
-    ...(config.provider !== undefined ? { provider: config.provider } : {}),
+    // Each remote its own service's quirks (a mirror on another provider than origin's); --provider wins for this run.
+    ...(provider !== undefined ? { provider } : {}),
     ...(config.conditionalWrites !== undefined ? { conditionalWrites: config.conditionalWrites } : {}),
     ...(config.conditionalDeletes !== undefined ? { conditionalDeletes: config.conditionalDeletes } : {}),
     ...(config.conditionalCopies !== undefined ? { conditionalCopies: config.conditionalCopies } : {}),

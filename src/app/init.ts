@@ -144,6 +144,7 @@ export async function runInit(req: InitRequest): Promise<InitResult> {
     ...(req.overrides.endpoint !== undefined ? { endpoint: req.overrides.endpoint } : {}),
     ...(req.overrides.region !== undefined ? { region: req.overrides.region } : {}),
     ...(req.overrides.profile !== undefined ? { profile: req.overrides.profile } : {}),
+    ...(req.overrides.provider !== undefined ? { provider: req.overrides.provider } : {}),
   });
   const remote = await connect(origin, {}, req.concurrency);
   let p: Probed;
@@ -192,6 +193,7 @@ async function rebind(metaDir: string, origin: RemoteConfig, marker: RepoMarker 
         endpoint: origin.endpoint,
         region: origin.region,
         profile: origin.profile,
+        provider: origin.provider,
         conditional_writes: origin.conditionalWrites,
         conditional_deletes: origin.conditionalDeletes,
         conditional_copies: origin.conditionalCopies,

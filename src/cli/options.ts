@@ -5,6 +5,7 @@
 import type { Argv } from 'yargs';
 import { LsyncError } from '../core/errors.js';
 import { parseRate } from '../remote/wrap/bwlimit.js';
+import { providerNamed, USER_PROVIDERS } from '../remote/s3/providers.js';
 
 export const GLOBAL_GROUP = 'Global options:';
 
@@ -20,8 +21,9 @@ export function withGlobalOptions(y: Argv) {
     .option('endpoint', { type: 'string', describe: 'S3 endpoint URL (or AWS_ENDPOINT_URL_S3 / AWS_ENDPOINT_URL)' })
     .option('region', { type: 'string', describe: 'S3 region' })
     .option('profile', { type: 'string', describe: 'AWS profile for credentials' })
+    .option('provider', { type: 'string', describe: `S3 service: ${USER_PROVIDERS.join('|')} (default: detected from the endpoint; see docs/providers.md)` })
     .option('links', { type: 'boolean', describe: 'sync symbolic links as links (stored as small objects holding the target); default: skip them with a warning (config: links)' })
-    .group(['dry-run', 'json', 'quiet', 'verbose', 'concurrency', 'bwlimit', 'endpoint', 'region', 'profile', 'links', 'help', 'version'], GLOBAL_GROUP);
+    .group(['dry-run', 'json', 'quiet', 'verbose', 'concurrency', 'bwlimit', 'endpoint', 'region', 'profile', 'provider', 'links', 'help', 'version'], GLOBAL_GROUP);
 }
 
 /** The parsed global options, as yargs gives them to every command's builder and handler. */
@@ -38,6 +40,8 @@ export interface GlobalOptions {
   readonly endpoint?: string;
   readonly region?: string;
   readonly profile?: string;
+  /** --provider, canonical (`cloudflare` → `r2`): the provider table's row (src/remote/s3/providers.ts). */
+  readonly provider?: string;
   /** --links / --no-links; undefined = the repository's `links` option. */
   readonly links?: boolean;
 }
@@ -61,6 +65,14 @@ function checkEndpoint(endpoint: string): void {
   throw new LsyncError('usage', `--endpoint "${endpoint}" is not an http(s) URL`, `write the scheme too: --endpoint http://${bare} (or https://${bare})`);
 }
 
+/** `--provider`: a name of the provider table (aliases accepted), canonical; one line listing the names otherwise. */
+function checkProvider(raw: string | undefined): string | undefined {
+  if (raw === undefined) return undefined;
+  const named = providerNamed(raw);
+  if (named === undefined) throw new LsyncError('usage', `--provider "${raw}" is not one lsync knows`, `use one of ${USER_PROVIDERS.join(', ')} (other: any other S3-compatible service)`);
+  return named;
+}
+
 /** Validates what yargs cannot (ranges, rates); throws a usage error naming the option. */
 export function globalOptions(args: GlobalArgs): GlobalOptions {
   const c = args.concurrency;
@@ -79,6 +91,7 @@ export function globalOptions(args: GlobalArgs): GlobalOptions {
   if (endpoint !== undefined) checkEndpoint(endpoint);
   const region = nonEmpty(args.region);
   const profile = nonEmpty(args.profile);
+  const provider = checkProvider(nonEmpty(args.provider));
   return {
     ...(bwlimit !== undefined ? { bwlimit } : {}),
     json: args.json,
@@ -89,13 +102,15 @@ export function globalOptions(args: GlobalArgs): GlobalOptions {
     ...(endpoint !== undefined ? { endpoint } : {}),
     ...(region !== undefined ? { region } : {}),
     ...(profile !== undefined ? { profile } : {}),
+    ...(provider !== undefined ? { provider } : {}),
     ...(args.links !== undefined ? { links: args.links } : {}),
   };
 }
 
 /** The remote settings given on the command line, in the shape the app's use cases take. */
-export function remoteOverrides(g: GlobalOptions): { endpoint?: string; region?: string; profile?: string } {
+export function remoteOverrides(g: GlobalOptions): { endpoint?: string; region?: string; profile?: string; provider?: string } {
   return {
+    ...(g.provider !== undefined ? { provider: g.provider } : {}),
     ...(g.endpoint !== undefined ? { endpoint: g.endpoint } : {}),
     ...(g.region !== undefined ? { region: g.region } : {}),
     ...(g.profile !== undefined ? { profile: g.profile } : {}),

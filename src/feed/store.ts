@@ -24,6 +24,7 @@ export async function openFeedStore(repoConfig: RepoConfig, o: RemoteOverrides):
   const endpoint = o.endpoint ?? config.endpoint;
   const region = o.region ?? config.region;
   const profile = o.profile ?? config.profile;
+  const provider = o.provider ?? config.provider;
   const options: OpenOptions = {
     concurrency: 4,
     // One attempt: a failed poll is retried by the next poll, a failed append by the caller.
@@ -31,6 +32,7 @@ export async function openFeedStore(repoConfig: RepoConfig, o: RemoteOverrides):
     ...(endpoint !== undefined ? { endpoint } : {}),
     ...(region !== undefined ? { region } : {}),
     ...(profile !== undefined ? { profile } : {}),
+    ...(provider !== undefined ? { provider } : {}),
     ...(config.conditionalWrites !== undefined ? { conditionalWrites: config.conditionalWrites } : {}),
   };
   const spec = parseRemoteUrl(config.url);

@@ -9,6 +9,7 @@
  * Pure: no `node:*` imports.
  */
 import { parseRemoteUrl } from '../remote/spec.js';
+import { providerNamed, USER_PROVIDERS } from '../remote/s3/providers.js';
 
 export type ConfigValue = string | number | boolean;
 export type KeyScope = 'repo' | 'remote';
@@ -175,7 +176,13 @@ export const REMOTE_KEYS: readonly KeySpec[] = [
   text('endpoint', 'remote'),
   text('region', 'remote'),
   text('profile', 'remote'),
-  text('provider', 'remote'),
+  {
+    key: 'provider',
+    scope: 'remote',
+    allowed: `one of ${USER_PROVIDERS.join(', ')}`,
+    // Aliases (cloudflare, generic, ...) are read as their canonical row, which is what is written.
+    parse: (raw) => (typeof raw === 'string' ? providerNamed(raw) : undefined),
+  },
   bool('conditional_writes', 'remote'),
   bool('conditional_deletes', 'remote'),
   bool('conditional_copies', 'remote'),

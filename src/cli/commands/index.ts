@@ -17,6 +17,7 @@ import clone from './clone.js';
 import completion from './completion.js';
 import config from './config.js';
 import diff from './diff.js';
+import doctor from './doctor.js';
 import init from './init.js';
 import log from './log.js';
 import ls from './ls.js';
@@ -47,4 +48,5 @@ export const commands: readonly CommandEntry[] = [
   watch,
   config,
   completion,
+  doctor,
 ];

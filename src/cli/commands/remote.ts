@@ -6,7 +6,6 @@ import { checkRemoteUrl } from '../../app/init.js';
 import { addRemote, removeRemote, renameRemote } from '../../state/config-edit.js';
 import { remoteStateDir } from '../../state/layout.js';
 import { readRemoteState } from '../../state/remote-state.js';
-import { USER_PROVIDERS, providerNamed } from '../../remote/s3/providers.js';
 import { defineCommand } from '../command.js';
 import { formatBytes } from '../render/format.js';
 import { pendingFor, type Pending } from '../../app/pending.js';
@@ -21,14 +20,6 @@ function pendingText(p: Pending): string {
   return parts.length > 0 ? `pending: ${parts.join(', ')}` : 'up to date';
 }
 
-/** Each remote its own service's quirks: a mirror may live on another provider than origin. */
-function checkedProvider(p: string | undefined): string | undefined {
-  if (p === undefined) return undefined;
-  const name = providerNamed(p);
-  if (name === undefined) throw new LsyncError('usage', `--provider ${p}: not a provider lsync knows`, `use one of ${USER_PROVIDERS.join(', ')} (or other)`);
-  return name;
-}
-
 export default defineCommand({
   command: 'remote <action> [name] [url]',
   describe: 'list, add, remove or rename the mirrors this repository pushes to',
@@ -37,7 +28,6 @@ export default defineCommand({
       .positional('action', { type: 'string', choices: ['list', 'add', 'remove', 'rename'] as const, demandOption: true, describe: 'list | add <name> <url> | remove <name> | rename <old> <new>' })
       .positional('name', { type: 'string', describe: 'the remote\'s name' })
       .positional('url', { type: 'string', describe: 'add: its URL; rename: the new name' })
-      .option('provider', { type: 'string', describe: `add: the S3 service, when its endpoint does not say (${USER_PROVIDERS.join(', ')})` })
       .example('lsync remote add backup s3://archive/photos --endpoint https://s3.eu.example.com', 'a mirror on another service')
       .example('lsync remote add nas file:///mnt/nas/photos', 'a mirror on a NAS')
       .example('lsync remote list --json', 'every remote: role, last push, what the next push would send')
@@ -56,7 +46,7 @@ export default defineCommand({
           endpoint: global.endpoint,
           region: global.region,
           profile: global.profile,
-          provider: checkedProvider(args.provider),
+          provider: global.provider,
         });
         return EXIT.ok;
       case 'remove': {
