@@ -13,7 +13,8 @@ export interface RemoteOverrides {
   readonly provider?: string;
 }
 
-export async function connect(config: RemoteConfig, o: RemoteOverrides, concurrency: number): Promise<OpenedRemote> {
+/** `onRegion`: told when a redirect names the bucket's region (not with --region, which is never overridden). */
+export async function connect(config: RemoteConfig, o: RemoteOverrides, concurrency: number, onRegion?: (region: string) => void): Promise<OpenedRemote> {
   const spec = parseRemoteUrl(config.url);
   const endpoint = o.endpoint ?? config.endpoint;
   const region = o.region ?? config.region;
@@ -26,6 +27,8 @@ export async function connect(config: RemoteConfig, o: RemoteOverrides, concurre
     maxAttempts: 1,
     ...(endpoint !== undefined ? { endpoint } : {}),
     ...(region !== undefined ? { region } : {}),
+    regionForced: o.region !== undefined,
+    ...(onRegion !== undefined ? { onRegion } : {}),
     ...(profile !== undefined ? { profile } : {}),
     // Each remote its own service's quirks (a mirror on another provider than origin's); --provider wins for this run.
     ...(provider !== undefined ? { provider } : {}),

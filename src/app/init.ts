@@ -146,7 +146,9 @@ export async function runInit(req: InitRequest): Promise<InitResult> {
     ...(req.overrides.profile !== undefined ? { profile: req.overrides.profile } : {}),
     ...(req.overrides.provider !== undefined ? { provider: req.overrides.provider } : {}),
   });
-  const remote = await connect(origin, {}, req.concurrency);
+  // A redirect to the bucket's region is followed and recorded with the rest (not with --region).
+  let learnt: string | undefined;
+  const remote = await connect(origin, req.overrides.region !== undefined ? { region: req.overrides.region } : {}, req.concurrency, (r) => (learnt = r));
   let p: Probed;
   try {
     p = await probe(remote, url, req);
@@ -158,6 +160,7 @@ export async function runInit(req: InitRequest): Promise<InitResult> {
 
   const bound: RemoteConfig = {
     ...origin,
+    ...(learnt !== undefined ? { region: learnt } : {}),
     conditionalWrites: p.caps.conditionalWrites,
     ...(p.caps.conditionalDeletes !== undefined ? { conditionalDeletes: p.caps.conditionalDeletes } : {}),
     ...(p.caps.conditionalCopies !== undefined ? { conditionalCopies: p.caps.conditionalCopies } : {}),

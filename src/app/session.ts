@@ -27,6 +27,7 @@ import { probeFs } from './fsprobe.js';
 import { checkMarker } from './marker.js';
 import { updateRemoteState } from '../state/remote-state.js';
 import { databaseStamp } from './db-stamp.js';
+import { regionRecorder } from './region-memory.js';
 
 export interface Session {
   readonly repo: Repo;
@@ -97,7 +98,7 @@ export async function openSession(o: OpenOptions): Promise<LiveSession> {
   const remoteConfig = pickRemote(repo, o.remoteName);
   // Loading the S3 SDK and building its client is the longest step before the first request:
   // it runs while the lock, the database and the file-system probe are read.
-  const connecting = connect(remoteConfig, o.overrides, o.concurrency);
+  const connecting = connect(remoteConfig, o.overrides, o.concurrency, regionRecorder(repo.metaDir, remoteConfig.name, o.onNotice));
   // Awaited by the first run, or closed if the session is: never an unhandled rejection.
   connecting.catch(() => undefined);
   const probing = o.fsOverride !== undefined ? Promise.resolve(o.fsOverride) : probeFs(join(repo.metaDir, 'tmp'));

@@ -10,8 +10,10 @@ import { setRemoteOptions } from '../state/config-edit.js';
 import type { Probed } from './access.js';
 import type { Findings } from './findings.js';
 
-export async function recordFindings(repo: Repo, remote: RemoteConfig, f: Findings, probed: Probed | undefined): Promise<{ file: string; keys: Record<string, boolean | string> } | undefined> {
+/** `region`: the bucket's region when a redirect named it (recorded so runs sign for it at once). */
+export async function recordFindings(repo: Repo, remote: RemoteConfig, f: Findings, probed: Probed | undefined, region?: string): Promise<{ file: string; keys: Record<string, boolean | string> } | undefined> {
   const keys: Record<string, boolean | string> = {};
+  if (region !== undefined) keys['region'] = region;
   if (probed !== undefined) {
     keys['conditional_writes'] = probed.conditionalWrites;
     keys['conditional_deletes'] = probed.conditionalDeletes;

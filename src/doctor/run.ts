@@ -118,13 +118,16 @@ async function fileBefore(root: string, scratchRoot: string, f: Findings): Promi
 
 export async function runDoctor(req: DoctorRequest): Promise<DoctorReport> {
   const t = await target(req);
-  const options = openOptions(t.config, req.overrides);
+  let options = openOptions(t.config, req.overrides);
   const scratch = scratchOf(t.spec, randomBytes(6).toString('hex'));
   const f = new Findings();
   let s3: S3Session | undefined;
   let cleanup: (() => Promise<void>) | undefined;
   if (t.spec.kind === 's3') {
-    s3 = await s3Before({ bucket: t.spec.bucket, ...options }, t.url, f);
+    s3 = await s3Before({ bucket: t.spec.bucket, ...options, regionForced: req.overrides.region !== undefined }, t.url, f);
+    // The bucket's region, learnt from a redirect: the other checks sign for it from the start.
+    const learnt = s3.direct.learntRegion();
+    if (learnt !== undefined) options = { ...options, region: learnt };
     if (s3.reachable) cleanup = () => s3Cleanup(s3 as S3Session, (scratch as { bucket: string }).bucket, (scratch as { prefix: string }).prefix, f);
   } else if (scratch.kind === 'file') {
     cleanup = await fileBefore(t.spec.root, scratch.root, f);
@@ -146,7 +149,8 @@ export async function runDoctor(req: DoctorRequest): Promise<DoctorReport> {
     await feedCheck(t.spec, options, f);
   }
   s3?.direct.client.destroy();
-  const recorded = req.record && t.repo !== undefined ? await recordFindings(t.repo, t.config, f, probed) : undefined;
+  const learnt = s3?.direct.learntRegion();
+  const recorded = req.record && t.repo !== undefined ? await recordFindings(t.repo, t.config, f, probed, learnt) : undefined;
   const endpoint = options.endpoint !== undefined ? resolveEndpoint(options.endpoint) : resolveEndpoint(undefined);
   return {
     remote: t.url,

@@ -29,6 +29,8 @@ export interface S3Target {
   readonly region?: string;
   readonly profile?: string;
   readonly provider?: string;
+  /** `--region` was given: a redirect is an error naming the bucket's region, not followed. */
+  readonly regionForced?: boolean;
 }
 
 export interface DirectClient {
@@ -39,11 +41,14 @@ export interface DirectClient {
   readonly region: string | undefined;
   /** The service's `Date` header of the last response, and the local time it arrived. */
   lastDate(): { readonly server: number; readonly local: number } | undefined;
+  /** The bucket's region, when a redirect named it (remote/s3/region.ts). */
+  learntRegion(): string | undefined;
 }
 
 /** A client built as S3Remote builds its own (same quirks, region and TLS), that keeps the Date header. */
 export function directClient(t: S3Target): DirectClient {
   const endpoint = resolveEndpoint(t.endpoint);
+  let learnt: string | undefined;
   const quirks = quirksFor(detectProvider(endpoint, t.provider ?? process.env['LSYNC_S3_PROVIDER']));
   const client = makeClient(
     {
@@ -53,6 +58,8 @@ export function directClient(t: S3Target): DirectClient {
       ...(endpoint !== undefined ? { endpoint } : {}),
       ...(t.region !== undefined ? { region: t.region } : {}),
       ...(t.profile !== undefined ? { profile: t.profile } : {}),
+      regionForced: t.regionForced === true,
+      onRegion: (r) => (learnt = r),
     },
     quirks,
   );
@@ -68,7 +75,7 @@ export function directClient(t: S3Target): DirectClient {
     { step: 'deserialize', name: 'lsyncDoctorDate' },
   );
   const region = resolveRegion(t.region, quirks, process.env, endpoint);
-  return { client, quirks, endpoint, region, lastDate: () => last };
+  return { client, quirks, endpoint, get region() { return learnt ?? region; }, lastDate: () => last, learntRegion: () => learnt };
 }
 
 /** `$source` feature ids the SDK's providers stamp on credentials → the chain's source, most specific first. */

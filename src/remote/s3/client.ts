@@ -13,6 +13,7 @@ import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { RemoteError } from '../remote.js';
 import { regionOfEndpoint } from './providers.js';
 import type { Quirks } from './quirks.js';
+import { followRegion } from './region.js';
 
 export interface ClientSettings {
   readonly endpoint?: string;
@@ -24,6 +25,10 @@ export interface ClientSettings {
   readonly concurrency: number;
   /** SDK attempts per request (default 3: the SDK's standard retry of throttling and 5xx). */
   readonly maxAttempts?: number;
+  /** `--region` was given: a redirect to another region is an error, not followed (region.ts). */
+  readonly regionForced?: boolean;
+  /** Told once when a redirect names the bucket's region (the caller records it). */
+  readonly onRegion?: (region: string) => void;
 }
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -90,7 +95,8 @@ export function makeClient(settings: ClientSettings, quirks: Quirks): S3Client {
     forcePathStyle: quirks.forcePathStyle,
     requestChecksumCalculation: quirks.requestChecksumCalculation,
     responseChecksumValidation: quirks.responseChecksumValidation,
-    followRegionRedirects: true,
+    // Followed by lsync instead (region.ts): once per client, then every request goes direct.
+    followRegionRedirects: false,
     maxAttempts: settings.maxAttempts ?? 3,
     logger: SILENT,
     ...(settings.endpoint !== undefined ? { endpoint: settings.endpoint } : {}),
@@ -104,6 +110,7 @@ export function makeClient(settings: ClientSettings, quirks: Quirks): S3Client {
   // every entry (~3 ms a page here, and a share of every small PUT and GET). lsync never reads SDK
   // logs, so the middleware goes; the logger above stays for the SDK's other warnings.
   client.middlewareStack.remove('loggerMiddleware');
+  followRegion(client, { endpoint: settings.endpoint, forced: settings.regionForced === true, ...(settings.onRegion !== undefined ? { onRegion: settings.onRegion } : {}) });
   return client;
 }
 

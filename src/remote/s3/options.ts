@@ -8,6 +8,10 @@ export interface S3RemoteOptions {
   readonly prefix: string;
   readonly endpoint?: string;
   readonly region?: string;
+  /** `region` came from `--region`: never follow a redirect to another one (region.ts). */
+  readonly regionForced?: boolean;
+  /** Told once when a redirect names the bucket's region, so that the caller records it. */
+  readonly onRegion?: (region: string) => void;
   readonly profile?: string;
   /** Explicit credentials (tests); otherwise the standard AWS chain. */
   readonly credentials?: ClientSettings['credentials'];

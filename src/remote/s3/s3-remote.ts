@@ -115,6 +115,8 @@ export class S3Remote implements Remote {
         ...(options.profile !== undefined ? { profile: options.profile } : {}),
         ...(options.credentials !== undefined ? { credentials: options.credentials } : {}),
         ...(options.maxAttempts !== undefined ? { maxAttempts: options.maxAttempts } : {}),
+        ...(options.regionForced !== undefined ? { regionForced: options.regionForced } : {}),
+        ...(options.onRegion !== undefined ? { onRegion: options.onRegion } : {}),
       },
       this.quirks,
     );
