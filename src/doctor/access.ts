@@ -52,10 +52,6 @@ async function readCheck(scratch: OpenedRemote, f: Findings, display: string): P
   }
 }
 
-function word(honoured: boolean): string {
-  return honoured ? 'honoured' : 'ignored';
-}
-
 async function conditionsCheck(scratch: OpenedRemote, f: Findings): Promise<Probed | undefined> {
   try {
     const caps = await scratch.probeCapabilities();
@@ -66,9 +62,13 @@ async function conditionsCheck(scratch: OpenedRemote, f: Findings): Promise<Prob
       conditionalCopies: caps.conditionalCopies ?? caps.conditionalWrites,
     };
     const fallback = 'lsync looks just before each such request instead (a narrow race)';
-    (p.conditionalWrites ? f.ok.bind(f) : f.note.bind(f))('conditional_writes', word(p.conditionalWrites), p.conditionalWrites ? 'If-None-Match is answered with 412' : `If-None-Match is ignored: ${fallback}`);
-    (p.conditionalDeletes ? f.ok.bind(f) : f.note.bind(f))('conditional_deletes', word(p.conditionalDeletes), p.conditionalDeletes ? 'If-Match on delete is answered with 412' : fallback);
-    (p.conditionalCopies ? f.ok.bind(f) : f.note.bind(f))('conditional_copies', word(p.conditionalCopies), p.conditionalCopies ? undefined : fallback);
+    const mark = (key: 'conditional_writes' | 'conditional_deletes' | 'conditional_copies', honoured: boolean, yes: string | undefined, no: string): void => {
+      if (honoured) f.ok(key, 'honoured', yes);
+      else f.note(key, 'ignored', no);
+    };
+    mark('conditional_writes', p.conditionalWrites, 'If-None-Match is answered with 412', `If-None-Match is ignored: ${fallback}`);
+    mark('conditional_deletes', p.conditionalDeletes, 'If-Match on delete is answered with 412', fallback);
+    mark('conditional_copies', p.conditionalCopies, undefined, fallback);
     return p;
   } catch (e) {
     const detail = why(e);

@@ -7,6 +7,8 @@ import type { Findings } from './findings.js';
 import { clockFinding } from './findings.js';
 import { cleanScratch, credentialSource, directClient, headBucket, multipartWorks, versioningStatus, type DirectClient, type S3Target } from './s3-direct.js';
 
+const AFTER_REACH = ['list', 'write', 'read', 'delete', 'multipart', 'conditional_writes', 'conditional_deletes', 'conditional_copies', 'versioning', 'feed', 'clock'] as const;
+
 export interface S3Session {
   readonly direct: DirectClient;
   /** False when nothing past reachability can run. */
@@ -25,7 +27,7 @@ export async function s3Before(t: S3Target, display: string, f: Findings): Promi
   const creds = await credentialSource(direct);
   if ('error' in creds) {
     f.missing('credentials', 'none', creds.error, credentialsFix(t.profile));
-    f.unchecked(['reachable'], 'no credentials to sign with');
+    f.unchecked(['reachable', ...AFTER_REACH], 'no credentials to sign with');
     return { direct, reachable: false };
   }
   f.ok('credentials', creds.source, t.profile !== undefined ? `profile "${t.profile}"` : undefined);
@@ -42,9 +44,10 @@ export async function s3Before(t: S3Target, display: string, f: Findings): Promi
     f.missing('reachable', false, `${where}: ${reach.message.split('\n')[0] ?? ''}`, direct.endpoint !== undefined ? 'check --endpoint (scheme, host and port) and the network' : 'check the network and --region');
   }
   const date = direct.lastDate();
-  clockFinding(f, date === undefined ? undefined : date.server - date.local);
+  // A refusal still carries the service's Date; a connection that failed carries none.
+  if (date !== undefined || reach.ok) clockFinding(f, date === undefined ? undefined : date.server - date.local);
   const reachable = reach.ok;
-  if (!reachable) f.unchecked(['list', 'write', 'read', 'delete', 'multipart', 'conditional_writes', 'conditional_deletes', 'conditional_copies', 'versioning', 'feed'], 'the bucket is not usable');
+  if (!reachable) f.unchecked(AFTER_REACH, 'the bucket is not usable');
   return { direct, reachable };
 }
 
