@@ -17,7 +17,9 @@ function line(v: HistoryVersion, withPath: boolean): string {
   const when = new Date(v.whenMs).toISOString().replace('T', ' ').replace(/\.\d+Z$/, 'Z');
   const who = v.host !== undefined || v.user !== undefined ? `${v.user ?? '?'}@${v.host ?? '?'}` : '-';
   const what = v.deleted ? 'deleted' : `${formatBytes(v.size).padStart(9)}  ${(v.hash ?? '-').slice(0, 12).padEnd(12)}`;
-  return `${when}  ${what.padEnd(23)}  ${who.padEnd(20)}  ${WHERE[v.where].padEnd(16)}  ${withPath ? `${v.path}  ` : ''}${v.id}\n`;
+  // A deletion has no content to live anywhere: it happened on the remote.
+  const where = v.deleted ? 'remote' : WHERE[v.where];
+  return `${when}  ${what.padEnd(23)}  ${who.padEnd(20)}  ${where.padEnd(16)}  ${withPath ? `${v.path}  ` : ''}${v.id}\n`;
 }
 
 export default defineCommand({
