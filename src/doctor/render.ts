@@ -11,7 +11,8 @@ export function formatTable(r: DoctorReport): string {
   const width = Math.max(...r.findings.map((f) => f.label.length));
   const rows = r.findings.map((f) => {
     const mark = f.level === 'missing' ? '!!' : f.level === 'note' ? ' ~' : '  ';
-    return `${mark} ${f.label.padEnd(width)}  ${shown(f.value).padEnd(10)}${f.detail !== undefined ? `  ${f.detail}` : ''}\n`;
+    const line = `${mark} ${f.label.padEnd(width)}  ${shown(f.value).padEnd(10)}${f.detail !== undefined ? `  ${f.detail}` : ''}`;
+    return `${line.trimEnd()}\n`;
   });
   const gaps = missing(r);
   const verdict =
