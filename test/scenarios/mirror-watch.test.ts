@@ -19,12 +19,14 @@ test('watch pushes each batch to every mirror; a blocked mirror is retried on it
   await alice.write('a.txt', 'first');
   const nas = join(w.tmp, 'nas');
   await mkdir(nas);
-  // "far" sits under a plain file: nothing can be written there until the file makes way.
   const blocker = join(w.tmp, 'blocked');
-  await writeFile(blocker, 'not a folder');
   const far = join(blocker, 'far');
+  await mkdir(far, { recursive: true });
   assert.equal((await alice.lsync('remote', 'add', 'nas', `file://${nas}`)).code, 0);
   assert.equal((await alice.lsync('remote', 'add', 'far', `file://${far}`)).code, 0);
+  // Then "far" goes: a plain file where its parent folder was, so nothing can be written there until it makes way.
+  await rm(blocker, { recursive: true });
+  await writeFile(blocker, 'not a folder');
 
   const watcher = startWatcher(alice, w.env, '--delay', '0.3', '--poll', '0.3');
   try {

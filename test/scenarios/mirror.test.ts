@@ -44,6 +44,16 @@ forEachRemote('mirrors', (world) => {
     assert.deepEqual(remotes.map((r) => [r.name, r.role]), [['origin', 'origin'], ['nas', 'mirror']]);
     assert.ok(remotes.every((r) => typeof r.lastPush === 'string'));
 
+    // remote add checks the mirror as init checks origin: there, not origin itself, a new name.
+    const missing = await a.lsync('remote', 'add', 'gone', `file://${join(w.tmp, 'no-such-dir')}`);
+    assert.equal(missing.code, 1);
+    assert.match(missing.stderr, /mirror "gone": directory .* does not exist/);
+    const itself = await a.lsync('remote', 'add', 'again', w.url);
+    assert.equal(itself.code, 2);
+    assert.match(itself.stderr, /is already the remote "origin"/);
+    assert.equal((await a.lsync('remote', 'add', 'nas', `file://${w.tmp}`)).code, 2, 'a name already taken');
+    assert.doesNotMatch((await a.lsync('remote', 'list')).stdout, /^(gone|again)\t/m, 'nothing recorded for refused mirrors');
+
     const pullMirror = await a.lsync('status', '--remote', 'nosuch');
     assert.equal(pullMirror.code, 2);
     assert.match(pullMirror.stderr, /no remote named "nosuch"/);

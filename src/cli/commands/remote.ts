@@ -2,8 +2,8 @@
 import { rename, rm } from 'node:fs/promises';
 import { EXIT, LsyncError } from '../../core/errors.js';
 import { openRepo } from '../../app/repo.js';
-import { checkRemoteUrl } from '../../app/init.js';
-import { addRemote, removeRemote, renameRemote } from '../../state/config-edit.js';
+import { addMirror } from '../../app/remote-add.js';
+import { removeRemote, renameRemote } from '../../state/config-edit.js';
 import { remoteStateDir } from '../../state/layout.js';
 import { readRemoteState } from '../../state/remote-state.js';
 import { defineCommand } from '../command.js';
@@ -39,16 +39,22 @@ export default defineCommand({
       return v;
     };
     switch (args.action) {
-      case 'add':
-        await addRemote(repo.metaDir, need(args.name, 'the name'), {
-          url: checkRemoteUrl(need(args.url, 'the URL')),
-          role: 'mirror',
+      case 'add': {
+        const name = need(args.name, 'the name');
+        const added = await addMirror(repo, {
+          name,
+          url: need(args.url, 'the URL'),
           endpoint: global.endpoint,
           region: global.region,
           profile: global.profile,
           provider: global.provider,
+          concurrency: global.concurrency,
         });
+        const holds = `${added.objects} ${added.objects === 1 ? 'file' : 'files'} (${formatBytes(added.bytes)})`;
+        if (global.json) io.stdout.write(`${JSON.stringify({ type: 'remote-added', name, url: added.url, role: 'mirror', objects: added.objects, bytes: added.bytes, conditionalWrites: added.caps.conditionalWrites, versioning: added.caps.versioning })}\n`);
+        else if (!global.quiet) io.stdout.write(`added mirror "${name}" (${added.url}): it holds ${holds}; \`lsync push --to ${name}\` or \`lsync push --all\` sends it this folder\n`);
         return EXIT.ok;
+      }
       case 'remove': {
         const name = need(args.name, 'the name');
         if (name === repo.config.origin.name) throw new LsyncError('usage', `"${name}" is the remote this repository syncs with`, 'bind another one with `lsync init <url> --force`');
