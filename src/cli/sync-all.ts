@@ -74,8 +74,8 @@ async function runRemote<A extends AllArgs>(remote: RemoteConfig, verb: 'push' |
   const out: Out = g.json ? tagJsonLines(stdout, { remoteName: remote.name }) : (gathered?.out ?? stdout);
   const err: Out = gathered?.err ?? ctx.io.stderr;
   if (isOrigin && headed && !g.json && !g.quiet) stdout.write(heading);
-  // --endpoint, --region and --profile name origin's service; a mirror keeps its own settings.
-  const { endpoint: _e, region: _r, profile: _p, ...mirrorGlobal } = g;
+  // --endpoint, --region, --profile and --provider name origin's service; a mirror keeps its own settings.
+  const { endpoint: _e, region: _r, profile: _p, provider: _v, ...mirrorGlobal } = g;
   const global = isOrigin ? g : mirrorGlobal;
   const sub: CommandContext = { ...ctx, io: { ...ctx.io, stdout: out, stderr: err }, global };
   let ran: Ran;

@@ -13,6 +13,6 @@ export default defineCommand({
       .example('lsync push --to backup', 'send what changed since the last push to the mirror "backup"')
       .example('lsync push --all', 'origin, then every mirror (each gets only what it lacks)')
       .example('lsync push report.pdf --force', 'overwrite the remote copy even though a collaborator changed it')
-      .epilog('With --all, --endpoint, --region and --profile apply to origin only: each mirror keeps the settings `lsync remote add` recorded.'),
+      .epilog('With --all, --endpoint, --region, --profile and --provider apply to origin only: each mirror keeps the settings `lsync remote add` recorded.'),
   run: (args, ctx) => syncLike('push', args, ctx),
 });
