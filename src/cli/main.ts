@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import yargs, { type Argv } from 'yargs';
 import { commands } from './commands/index.js';
 import type { Runner } from './command.js';
+import { configuredConcurrency } from './configured.js';
 import { EXIT, finalExit, reportError, reportUsage } from './exit.js';
 import type { Io } from './io.js';
 import { precheck, reword } from './mistakes.js';
@@ -95,7 +96,8 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
       profile = args.profile;
       json = args.json;
       try {
-        outcome = { code: await work({ io, global: globalOptions(args), commands }) };
+        const configured = args.concurrency === undefined ? await configuredConcurrency(io) : undefined;
+        outcome = { code: await work({ io, global: globalOptions(args, configured), commands }) };
       } catch (e) {
         // Kept apart from yargs' own failures, which are usage errors.
         outcome = { error: e };

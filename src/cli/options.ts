@@ -16,7 +16,7 @@ export function withGlobalOptions(y: Argv) {
     .option('json', { type: 'boolean', describe: 'machine-readable output on stdout (NDJSON events), logs on stderr', default: false })
     .option('quiet', { alias: 'q', type: 'boolean', describe: 'print only errors, warnings and conflicts', default: false })
     .option('verbose', { alias: 'v', type: 'boolean', describe: 'more detail, and stack traces on errors', default: false })
-    .option('concurrency', { alias: 'j', type: 'number', describe: 'transfers in flight', default: 16 })
+    .option('concurrency', { alias: 'j', type: 'number', describe: 'transfers in flight (default: the concurrency option of the config, else 16)' })
     .option('bwlimit', { type: 'string', describe: 'bandwidth limit shared by uploads and downloads, e.g. 10M or 512K (bytes per second)' })
     .option('endpoint', { type: 'string', describe: 'S3 endpoint URL (or AWS_ENDPOINT_URL_S3 / AWS_ENDPOINT_URL)' })
     .option('region', { type: 'string', describe: 'S3 region' })
@@ -73,9 +73,15 @@ function checkProvider(raw: string | undefined): string | undefined {
   return named;
 }
 
-/** Validates what yargs cannot (ranges, rates); throws a usage error naming the option. */
-export function globalOptions(args: GlobalArgs): GlobalOptions {
-  const c = args.concurrency;
+/** The concurrency when neither --concurrency nor the config's `concurrency` says. */
+export const DEFAULT_CONCURRENCY = 16;
+
+/**
+ * Validates what yargs cannot (ranges, rates); throws a usage error naming the option.
+ * `configured`: the config's `concurrency` (repository, else user default), used without --concurrency.
+ */
+export function globalOptions(args: GlobalArgs, configured?: number): GlobalOptions {
+  const c = args.concurrency ?? configured ?? DEFAULT_CONCURRENCY;
   if (!Number.isInteger(c) || c < 1 || c > 1024) {
     throw new LsyncError('usage', `--concurrency must be a whole number from 1 to 1024 (got ${String(c)})`);
   }

@@ -126,6 +126,11 @@ function repoSize(key: string, fallback: number): KeySpec {
   };
 }
 
+function wholeNumber(raw: unknown, min: number, max: number): number | undefined {
+  const n = typeof raw === 'number' ? raw : typeof raw === 'string' && /^\s*\d+\s*$/.test(raw) ? Number(raw) : NaN;
+  return Number.isInteger(n) && n >= min && n <= max ? n : undefined;
+}
+
 /**
  * A prefix segment that is empty, `.` or `..` (`s3://bkt/pre//x`, `s3://bkt/../x`) names keys no
  * tool shows the same way: refused wherever a remote URL is typed or read.
@@ -167,6 +172,8 @@ export const REPO_KEYS: readonly KeySpec[] = [
   // What pulls replaced or deleted here, kept in .lsync/trash/: pruned at the end of a run.
   duration('trash_max_age', '30d'),
   repoSize('trash_max_size', 1024 * MiB),
+  // Transfers in flight when --concurrency is not given (the same range as --concurrency).
+  { ...number('concurrency', 'repo', 1, 1024, 16), allowed: 'a whole number from 1 to 1024', parse: (raw) => wholeNumber(raw, 1, 1024) },
 ];
 
 /** Keys of one remote (under `remotes.<name>`). */

@@ -81,6 +81,8 @@ export interface RepoConfig {
   readonly trashMaxAge: string;
   /** ... and at most this many bytes in all, the oldest runs going first. */
   readonly trashMaxSize: number;
+  /** Transfers in flight when --concurrency is not given (parseConfig always sets it; optional for hand-built configs). */
+  readonly concurrency?: number;
 }
 
 export const CONFIG_FILE = 'config.yaml';
@@ -113,6 +115,7 @@ export const REPO_FIELDS: Readonly<Record<string, keyof RepoConfig>> = {
   versions_max_age: 'versionsMaxAge',
   trash_max_age: 'trashMaxAge',
   trash_max_size: 'trashMaxSize',
+  concurrency: 'concurrency',
 };
 
 type Bad = (what: string) => never;
@@ -281,7 +284,7 @@ export function formatConfig(cfg: RepoConfig): string {
 /** A config with one remote, origin, and the built-in defaults. */
 export function defaultConfig(origin: Omit<RemoteConfig, 'name' | 'role'>): RepoConfig {
   const o: RemoteConfig = { ...origin, name: ORIGIN, role: 'sync' };
-  return { remotes: [o], origin: o, remote: o.url, conflict: 'stop', maxDeleteShare: 0.5, useGitignore: false, links: false, versionsKeep: 20, versionsMaxAge: '90d', trashMaxAge: '30d', trashMaxSize: 1024 * 1024 * 1024 };
+  return { remotes: [o], origin: o, remote: o.url, conflict: 'stop', maxDeleteShare: 0.5, useGitignore: false, links: false, versionsKeep: 20, versionsMaxAge: '90d', trashMaxAge: '30d', trashMaxSize: 1024 * 1024 * 1024, concurrency: 16 };
 }
 
 export async function saveConfig(metaDir: string, cfg: RepoConfig): Promise<void> {

@@ -9,6 +9,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { runCli } from '../cli/run.js';
+import { configuredConcurrency } from '../../src/cli/configured.js';
+import { globalOptions, type GlobalArgs } from '../../src/cli/options.js';
 
 const CONFIG = `# team notes: keep this comment
 version: 2
@@ -116,7 +118,7 @@ test('a bad key or value: one line naming the key and the allowed values, exit 2
     [['config', 'set', 'max_delete_share', '2'], /^lsync: max_delete_share: "2" is not allowed: use a number from 0 to 1\n/],
     [['config', 'set', 'remote.origin.part_size', '1K'], /^lsync: remote\.origin\.part_size: "1K" is not allowed: use a size from 5 MiB to 5120 MiB, like 16M\n/],
     [['config', 'set', 'remote.origin.url', 's3://bkt/a//b'], /^lsync: remote\.origin\.url: "s3:\/\/bkt\/a\/\/b" is not allowed/],
-    [['config', 'set', 'colour', 'auto'], /^lsync: unknown config key "colour"\nhint: repository keys: conflict, max_delete_share, use_gitignore, links; remote keys: remote\.<name>\./],
+    [['config', 'set', 'colour', 'auto'], /^lsync: unknown config key "colour"\nhint: repository keys: conflict, max_delete_share, .*; remote keys: remote\.<name>\./],
     [['config', 'set', 'remote.nosuch.region', 'x'], /^lsync: no remote named "nosuch"\n/],
     [['config', 'set', '--global', 'conflict', 'sometimes'], /^lsync: conflict: "sometimes" is not allowed: use one of stop/],
     [['config', 'set', '--global', 'remote.origin.region', 'x'], /^lsync: "remote\.origin\.region" belongs to one repository's remote, not to the user's defaults\n/],
@@ -148,6 +150,30 @@ test('outside a repository without --global: a clear error, exit 2; a missing va
   const r = await runCli(['config', 'get', 'remote.origin.endpoint'], f.root, f.env);
   assert.deepEqual([r.code, r.stdout], [1, '']);
   assert.match(r.stderr, /remote\.origin\.endpoint is not set/);
+});
+
+test('concurrency: the config\'s value (repository, else --global) is the default of --concurrency', async () => {
+  const f = await fixture('concurrency');
+  const io = (cwd: string) => ({ stdout: { write: () => true }, stderr: { write: () => true }, cwd, env: f.env });
+  assert.equal(await configuredConcurrency(io(f.root)), 16, 'lsync\'s default when nothing is set');
+  let r = await runCli(['config', 'set', '--global', 'concurrency', '4'], f.root, f.env);
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(await configuredConcurrency(io(join(f.root, 'sub'))), 4, 'the user default reaches the repository');
+  assert.equal(await configuredConcurrency(io(tmp)), 4, 'and outside any repository');
+  r = await runCli(['config', 'set', 'concurrency', '64'], f.root, f.env);
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(await configuredConcurrency(io(f.root)), 64, 'the repository\'s value wins');
+  const args = (concurrency?: number) => ({ concurrency, json: false, quiet: false, verbose: false, 'dry-run': false }) as unknown as GlobalArgs;
+  assert.equal(globalOptions(args(), 64).concurrency, 64);
+  assert.equal(globalOptions(args(8), 64).concurrency, 8, '--concurrency wins over the config');
+  assert.equal(globalOptions(args()).concurrency, 16);
+  for (const bad of ['0', '2.5', '2000', 'many']) {
+    r = await runCli(['config', 'set', 'concurrency', bad], f.root, f.env);
+    assert.equal(r.code, 2, bad);
+    assert.match(r.stderr, new RegExp(`^lsync: concurrency: "${bad.replace('.', '\\.')}" is not allowed: use a whole number from 1 to 1024\n`));
+  }
+  await writeFile(f.file, 'version: 2\nremotes: [broken\n');
+  assert.equal(await configuredConcurrency(io(f.root)), undefined, 'a broken config is left for the command to report');
 });
 
 test('--dry-run shows the change as a diff and writes nothing', async () => {
