@@ -9,7 +9,7 @@ import type { RepoConfig } from '../state/config.js';
 import type { FeedChange } from './format.js';
 import { loadFeedState } from './local-state.js';
 import { openFeedStore } from './store.js';
-import { appendRecord } from './writer.js';
+import { appendWithRetry } from './writer.js';
 
 export class FeedRecorder {
   private readonly changes: FeedChange[] = [];
@@ -53,7 +53,7 @@ export class FeedRecorder {
       const state = await loadFeedState(metaDir);
       const store = await openFeedStore(config, overrides);
       try {
-        const seq = await appendRecord(store, { writer: state.writer, changes: this.changes, ...(signal !== undefined && !signal.aborted ? { signal } : {}) });
+        const seq = await appendWithRetry(store, { writer: state.writer, changes: this.changes, ...(signal !== undefined && !signal.aborted ? { signal } : {}) });
         return seq;
       } finally {
         await store.close();

@@ -48,7 +48,13 @@ export async function readSmall(store: Remote, path: string, signal?: AbortSigna
   try {
     const { body, object } = await store.get(path, signal !== undefined ? { signal } : {});
     const chunks: Buffer[] = [];
-    for await (const chunk of body) chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer));
+    try {
+      for await (const chunk of body) chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer));
+    } catch (err) {
+      // The connection lost mid-body is a plain stream error: named like every other remote failure.
+      if (err instanceof RemoteError || signal?.aborted === true) throw err;
+      throw new RemoteError('transient', `get "${path}" in ${store.display}: the answer was cut off (${err instanceof Error ? err.message : String(err)})`, path);
+    }
     return { bytes: Buffer.concat(chunks), etag: object.etag };
   } catch (err) {
     // 'no-bucket': a directory remote whose feed folder was never made holds no feed yet.

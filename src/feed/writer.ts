@@ -11,6 +11,7 @@
  * tells pollers that something changed.
  */
 import { randomBytes } from 'node:crypto';
+import { backoff, retrying } from '../remote/backoff.js';
 import { RemoteError, type Remote } from '../remote/remote.js';
 import { decodeHead, encodeHead, encodeRecord, FeedDamage, HEAD, MAX_CHANGES, recordName, recordSeq, uniqueRecordName, type FeedChange, type FeedHead } from './format.js';
 import { readSmall } from './store.js';
@@ -96,6 +97,16 @@ export async function appendRecord(store: Remote, o: AppendOptions): Promise<num
   await store.put(HEAD, { kind: 'bytes', data: encodeHead({ seq, floor }) }, { meta: {}, ...signal });
   if (floor > head.floor) await trim(store, floor, listed ?? (await listRecords(store, o.signal)), o.signal);
   return seq;
+}
+
+/**
+ * appendRecord, tried again as a whole after a transient failure (a connection cut under load): a
+ * lost record costs watchers a wait until their next rescan. A retry after a create whose answer
+ * was lost writes the record twice under two numbers: readers then sync its paths twice, harmlessly.
+ */
+export function appendWithRetry(store: Remote, o: AppendOptions, attempts = 3): Promise<number> {
+  const retryable = (e: unknown): boolean => e instanceof RemoteError && e.kind === 'transient';
+  return retrying(backoff({ attempts, baseMs: 250, maxMs: 2000 }), { retryable, ...(o.signal !== undefined ? { signal: o.signal } : {}) }, () => appendRecord(store, o));
 }
 
 /** Conditional creates: the first free number after `after`. */
