@@ -188,10 +188,8 @@ async function main(): Promise<void> {
     procs.push(watcher(a, server.env), watcher(b, envB));
     const [pa, pb] = procs.map((p) => p.pid ?? 0);
     // Both first syncs (nothing to move) are done once a change goes through.
-    await waitFor(async () => {
-      await writeFile(join(a, 'ready.txt'), 'ready');
-      return (await content(join(b, 'ready.txt'))) === 'ready';
-    }, 500);
+    await writeFile(join(a, 'ready.txt'), 'ready');
+    await waitFor(async () => (await content(join(b, 'ready.txt'))) === 'ready', 500);
 
     say(await propagation(a, b));
     await new Promise((r) => setTimeout(r, 3000));
@@ -200,7 +198,7 @@ async function main(): Promise<void> {
     const t0 = performance.now();
     await writeSmallFiles(join(a, 'burst'), FILES, 'burst');
     const written = performance.now() - t0;
-    const burst = await waitFor(async () => (await countFiles(join(b, 'burst'))) >= FILES, 250);
+    const burst = await waitFor(async () => (await countFiles(join(b, 'burst'))) >= FILES, 250, 1_800_000);
     const total = written + burst;
     say(`burst of ${FILES} small files written on A in ${secs(written)} s, all on B ${secs(total)} s after the first write: ${(total / push).toFixed(2)} x the plain push, ${(total / (push + pull)).toFixed(2)} x push + pull`);
     say(`peak RSS: watcher A ${peakRssMiB(pa ?? 0).toFixed(0)} MiB, watcher B ${peakRssMiB(pb ?? 0).toFixed(0)} MiB`);
