@@ -14,7 +14,7 @@ import type { CommandContext } from './command.js';
 import { reportError, worstExit } from './exit.js';
 import type { Out } from './io.js';
 import { remoteOverrides } from './options.js';
-import { Reporter, asIs, planJson, renderPlanText, tagJsonLines, type PathShow } from './render.js';
+import { Reporter, asIs, nextJson, planJson, renderPlanText, tagJsonLines, type PathShow } from './render.js';
 import { syncAll } from './sync-all.js';
 
 /** What the sync-like commands pass on, whichever of them it is. */
@@ -86,8 +86,9 @@ async function syncOne(verb: Verb, args: SyncArgs, ctx: CommandContext, cwd: str
   // scripts notice that something was not synchronised.
   const namesExit = outcome.names.length > 0 ? EXIT.failed : EXIT.ok;
   if (planOnly) {
-    if (g.json) stdout.write(`${JSON.stringify({ type: 'status', dryRun: g.dryRun, ...planJson(outcome), warnings })}\n`);
-    else if (!g.quiet || outcome.conflicts.length > 0 || outcome.names.length > 0) renderPlanText(outcome, stdout, g.verbose, show);
+    const next = { verb, dryRun: g.dryRun, paths: args.paths ?? [], remoteName: args.to };
+    if (g.json) stdout.write(`${JSON.stringify({ type: 'status', dryRun: g.dryRun, ...planJson(outcome), ...nextJson(outcome, next), warnings })}\n`);
+    else if (!g.quiet || outcome.conflicts.length > 0 || outcome.names.length > 0) renderPlanText(outcome, stdout, { verbose: g.verbose, show, next });
     if (outcome.plan.refusals.length > 0 && verb !== 'status') return EXIT.failed;
     return worstExit(outcome.conflicts.length > 0 ? EXIT.conflicts : EXIT.ok, namesExit);
   }

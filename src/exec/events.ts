@@ -13,6 +13,8 @@ export type EngineEvent =
   | { readonly type: 'warning'; readonly path?: string; readonly message: string }
   | { readonly type: 'start'; readonly action: ExecActionType; readonly path: string; readonly kind?: 'dir'; readonly bytes: number }
   | { readonly type: 'progress'; readonly path: string; readonly bytes: number }
+  /** `bytes` more of `path` (`size` bytes in all) were read to be hashed, before anything of it moves. */
+  | { readonly type: 'hashing'; readonly path: string; readonly bytes: number; readonly size: number }
   /**
    * `to`: keep-both's new name for the local copy; `from`: a move's old path (`path` is the new one).
    * `kind: 'dir'`: the action is on a folder (an empty one, or its `path/` marker on the remote).

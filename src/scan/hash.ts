@@ -18,8 +18,11 @@ const CHUNK = 256 * 1024;
 /** Reads of a file that filled the first chunk: larger, and two at a time (see below). */
 const BIG_CHUNK = 1024 * 1024;
 
-/** MD5 of the file at `path`, read in chunks so large files never sit in memory whole. */
-export async function hashFile(path: string, signal?: AbortSignal): Promise<ContentHash> {
+/**
+ * MD5 of the file at `path`, read in chunks so large files never sit in memory whole. `onBytes`
+ * hears of each chunk read (the progress line of a big file being hashed).
+ */
+export async function hashFile(path: string, signal?: AbortSignal, onBytes?: (bytes: number) => void): Promise<ContentHash> {
   signal?.throwIfAborted();
   const md5 = createHash('md5');
   // O_NOFOLLOW: a file swapped for a link is never read through it. O_NONBLOCK: one swapped for a
@@ -32,6 +35,7 @@ export async function hashFile(path: string, signal?: AbortSignal): Promise<Cont
       const { bytesRead } = await readAsync(fd, first, 0, CHUNK, null);
       if (bytesRead === 0) return md5.digest('hex');
       md5.update(first.subarray(0, bytesRead));
+      onBytes?.(bytesRead);
       if (bytesRead === CHUNK) break;
       signal?.throwIfAborted();
     }
@@ -48,6 +52,7 @@ export async function hashFile(path: string, signal?: AbortSignal): Promise<Cont
       // Sequential reads (position null) stay in order: this one starts after the last one ended.
       pending = readAsync(fd, next, 0, BIG_CHUNK, null);
       md5.update(current.subarray(0, n));
+      onBytes?.(n);
       [current, next] = [next, current];
       // Checked per chunk so that aborting stops a multi-gigabyte hash promptly.
       signal?.throwIfAborted();

@@ -128,9 +128,9 @@ export interface FileDigests {
  * The MD5 of the first `size` bytes of `file` and of each of their parts, computed by two worker
  * threads at once (an MD5 cannot be split, but the two hashes are independent): a FileHasher for
  * the whole, a RangeHasher for the parts (asked for all of them at once, it hashes them in order).
- * Aborting stops both.
+ * Aborting stops both. `onBytes` hears of each part hashed (the progress line of a big file).
  */
-export async function fileDigests(file: string, size: number, partSize: number, signal?: AbortSignal): Promise<FileDigests> {
+export async function fileDigests(file: string, size: number, partSize: number, signal?: AbortSignal, onBytes?: (bytes: number) => void): Promise<FileDigests> {
   signal?.throwIfAborted();
   const whole = new FileHasher(file);
   const ranges = new RangeHasher(file);
@@ -144,10 +144,16 @@ export async function fileDigests(file: string, size: number, partSize: number, 
   });
   aborted.catch(() => undefined);
   try {
-    const [md5, md5s] = await Promise.race([Promise.all([whole.digest(size), Promise.all(offsets.map((at) => ranges.md5(at, Math.min(partSize, size - at))))]), aborted]);
+    const [md5, md5s] = await Promise.race([Promise.all([whole.digest(size), Promise.all(offsets.map((at) => partMd5(ranges, at, Math.min(partSize, size - at), onBytes)))]), aborted]);
     return { md5, parts: { partSize, md5s } };
   } finally {
     if (onAbort !== undefined) signal?.removeEventListener('abort', onAbort);
     await Promise.all([ranges.close(), whole.close()]);
   }
+}
+
+async function partMd5(ranges: RangeHasher, offset: number, length: number, onBytes: ((bytes: number) => void) | undefined): Promise<string> {
+  const md5 = await ranges.md5(offset, length);
+  onBytes?.(length);
+  return md5;
 }

@@ -62,7 +62,7 @@ for (const kind of serverKinds()) {
         const failed = await remote
           .put('big.bin', { kind: 'file', file, size: SIZE }, {
             meta: { md5: md5(old) },
-            // After the first part is through (1 MiB tail or a 5 MiB part), the rest comes from the new bytes.
+            // Once the first bytes are on their way (progress counts them as they stream), the rest comes from the new bytes.
             onProgress: () => (rewritten ??= rewrite()),
           })
           .then(() => undefined, (err: unknown) => err);

@@ -30,8 +30,8 @@ export class Reporter {
     private readonly stderr: Out,
     private readonly o: RenderOptions,
   ) {
-    this.progress = new ProgressLine(stderr, !o.quiet && !o.json);
     this.show = o.show ?? asIs;
+    this.progress = new ProgressLine(stderr, !o.quiet && !o.json, Date.now, this.show);
   }
 
   private line(out: Out, s: string): void {
@@ -50,9 +50,10 @@ export class Reporter {
       return;
     }
     const p = this.progress;
+    const m = p.model;
     switch (e.type) {
       case 'plan':
-        p.start(
+        m.start(
           e.plan.actions.reduce((n, a) => n + actionBytes(a), 0),
           e.plan.actions.filter((a) => !bookkeeping(shownType(a))).length,
         );
@@ -64,11 +65,16 @@ export class Reporter {
       case 'conflict':
         break;
       case 'progress':
-        p.bytesDone += e.bytes;
+        m.moved(e.bytes);
+        p.draw();
+        break;
+      case 'hashing':
+        m.hashed(e.path, e.bytes, e.size);
         p.draw();
         break;
       case 'done':
-        if (!bookkeeping(e.action)) p.filesDone++;
+        m.hashEnded(e.path);
+        if (!bookkeeping(e.action)) m.filesDone++;
         if (!this.o.quiet && !bookkeeping(e.action)) {
           this.line(this.stdout, `${DONE[e.action].padEnd(15)} ${where(e, this.show)}${e.to !== undefined ? ` (local copy kept as ${this.show(e.to)})` : ''}`);
         } else if (this.o.verbose) {
@@ -77,11 +83,13 @@ export class Reporter {
         p.draw();
         break;
       case 'skipped':
-        if (!bookkeeping(e.action)) p.filesDone++;
+        m.hashEnded(e.path);
+        if (!bookkeeping(e.action)) m.filesDone++;
         this.line(this.stderr, `skipped ${where(e, this.show)}: ${e.reason}; the next run picks it up`);
         break;
       case 'failed':
-        if (!bookkeeping(e.action)) p.filesDone++;
+        m.hashEnded(e.path);
+        if (!bookkeeping(e.action)) m.filesDone++;
         this.line(this.stderr, `error: ${e.message}`);
         break;
     }
@@ -94,13 +102,17 @@ export class Reporter {
         return;
       case 'progress': {
         // Throttled: a large transfer reports many chunks.
-        this.progress.bytesDone += e.bytes;
+        const m = this.progress.model;
+        m.moved(e.bytes);
         const now = Date.now();
         if (now - this.lastJsonProgress < 500) return;
         this.lastJsonProgress = now;
-        this.stdout.write(`${JSON.stringify({ type: 'progress', path: e.path, bytesDone: this.progress.bytesDone })}\n`);
+        this.stdout.write(`${JSON.stringify({ type: 'progress', path: e.path, bytesDone: m.bytesDone })}\n`);
         return;
       }
+      case 'hashing':
+        // Reading before an upload moves nothing: the NDJSON progress lines count bytes moved.
+        return;
       case 'conflict':
         this.stdout.write(`${JSON.stringify({ type: 'conflict', path: e.conflict.path, reason: e.conflict.reason })}\n`);
         return;

@@ -72,7 +72,7 @@ async function sendSmall(run: RunContext, path: string, local: LocalEntry, st: S
 
 async function sendLarge(run: RunContext, path: string, local: LocalEntry, st: Stats, cond: Conditions): Promise<number> {
   const file = run.abs(path);
-  const { hash, partMd5s } = local.hash !== undefined ? { hash: local.hash, partMd5s: undefined } : await hashForUpload(run, file, local, st.size);
+  const { hash, partMd5s } = await hashForUpload(run, path, local, st.size);
   // Large files upload resumably: an interrupted upload continues from its stored parts on the
   // next run, and only the bytes really sent are counted.
   let sent = 0;
@@ -103,19 +103,26 @@ async function sendLarge(run: RunContext, path: string, local: LocalEntry, st: S
 }
 
 /**
- * A file the scan left unhashed: the whole-file MD5 (for the metadata, before the upload starts)
- * and, where the remote takes it in parts, each part's (to check the part ETags) in one pass of
- * two threads, so the upload does not hash each part again as it sends it.
+ * The whole-file MD5 (for the metadata, before the upload starts) of a file the scan left
+ * unhashed and, where the remote takes it in parts, each part's (to check the part ETags) in one
+ * pass of two threads, so the upload does not hash each part again as it sends it. A file the
+ * scan hashed is read again only where the remote needs its parts' digests: it would make that
+ * pass itself otherwise (part-source.ts plannedDigests), unseen by the progress line.
  */
-async function hashForUpload(run: RunContext, file: string, local: LocalEntry, size: number): Promise<{ hash: string; partMd5s: PartDigests | undefined }> {
+async function hashForUpload(run: RunContext, path: string, local: LocalEntry, size: number): Promise<{ hash: string; partMd5s: PartDigests | undefined }> {
+  const file = run.abs(path);
   const partSize = run.remote.partSizeFor?.(size);
+  if (local.hash !== undefined && partSize === undefined) return { hash: local.hash, partMd5s: undefined };
+  // The progress line shows the reading (a few seconds per GiB) instead of a stalled transfer.
+  const onBytes = (bytes: number): void => run.emit({ type: 'hashing', path, bytes, size });
   let out: { hash: string; partMd5s: PartDigests | undefined };
   if (partSize !== undefined) {
-    const digests = await fileDigests(file, size, partSize, run.signal);
+    const digests = await fileDigests(file, size, partSize, run.signal, onBytes);
     out = { hash: digests.md5, partMd5s: digests.parts };
   } else {
-    out = { hash: await hashFile(file, run.signal), partMd5s: undefined };
+    out = { hash: await hashFile(file, run.signal, onBytes), partMd5s: undefined };
   }
   unchanged(file, local, 'changed locally while being read');
+  if (local.hash !== undefined && out.hash !== local.hash) throw new Skip('changed locally since the scan');
   return out;
 }

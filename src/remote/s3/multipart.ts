@@ -86,6 +86,11 @@ export interface MultipartParams {
   /** Sent with CompleteMultipartUpload when the service honours conditional writes. */
   readonly ifMatch?: string;
   readonly ifNoneMatch?: boolean;
+  /**
+   * Bytes sent, as each part streams (a progress line moves with the bytes, not by whole parts).
+   * A retried part counts only what goes beyond its earlier attempts: the sum is the bytes of the
+   * parts sent, once each.
+   */
   readonly onProgress?: (bytes: number) => void;
   /** Paces each part's bytes on the wire (PutOptions.throttle). */
   readonly throttle?: Throttle;
@@ -134,6 +139,21 @@ function hashing(source: Readable, hash: Hash): Readable {
   const out = new Transform({
     transform(chunk: Buffer, _encoding: BufferEncoding, done: TransformCallback): void {
       hash.update(chunk);
+      done(null, chunk);
+    },
+  });
+  source.on('error', (err) => out.destroy(err));
+  out.on('close', () => source.destroy());
+  return source.pipe(out);
+}
+
+/** `source` passed through; `streamed` hears how many bytes went by so far, after each chunk. */
+function counting(source: Readable, streamed: (total: number) => void): Readable {
+  let total = 0;
+  const out = new Transform({
+    transform(chunk: Buffer, _encoding: BufferEncoding, done: TransformCallback): void {
+      total += chunk.length;
+      streamed(total);
       done(null, chunk);
     },
   });
@@ -241,7 +261,7 @@ function retryable(err: unknown): boolean {
  * thread reading the file: the thread streaming the bytes does not hash them too). Resolves to
  * that ETag.
  */
-async function sendPart(p: MultipartParams, uploadId: string, partNumber: number, offset: number, length: number, signal: AbortSignal): Promise<string> {
+async function sendPart(p: MultipartParams, uploadId: string, partNumber: number, offset: number, length: number, signal: AbortSignal, streamed: (total: number) => void): Promise<string> {
   const expected = p.source.md5(offset, length);
   // Awaited only once the part is sent; a failure before that must not count as unhandled.
   expected.catch(() => undefined);
@@ -250,6 +270,8 @@ async function sendPart(p: MultipartParams, uploadId: string, partNumber: number
   const sentHash = createHash('md5');
   let body = hashing(p.source.stream(offset, length), sentHash);
   if (p.throttle !== undefined) body = pacedSource(body, p.throttle, signal);
+  // Counted after the pacing: what the request takes, as it takes it.
+  body = counting(body, streamed);
   // The HTTP handler pipes the body into the request, which never learns that the body failed (the
   // file shrank): the request would wait for the missing bytes. Abort it with the body's error.
   const bodyFailed = new AbortController();
@@ -327,13 +349,22 @@ async function runUpload(p: MultipartParams, start: Start): Promise<MultipartRes
   const uploadPart = async (partNumber: number): Promise<void> => {
     const offset = (partNumber - 1) * p.partSize;
     const length = partLength(partNumber, p.size, p.partSize);
+    // Bytes of this part already reported: an attempt after a failure streams the part again from
+    // its start, and reports only past what the earlier attempts did.
+    let reported = 0;
+    const streamed = (total: number): void => {
+      const upTo = Math.min(total, length);
+      if (upTo <= reported) return;
+      p.onProgress?.(upTo - reported);
+      reported = upTo;
+    };
     // The SDK does not retry streamed bodies (it cannot rewind them): transient failures are
     // retried here with the project's backoff, each attempt with a fresh stream from the source.
     const etag = await retrying(policy, { retryable: (err) => !isAbort(err) && retryable(err), signal }, () =>
-      sendPart(p, uploadId, partNumber, offset, length, signal),
+      sendPart(p, uploadId, partNumber, offset, length, signal, streamed),
     );
     parts.push({ partNumber, size: length, etag });
-    p.onProgress?.(length);
+    streamed(length); // whatever the stream did not report (none, unless it was bypassed)
     p.onPart?.(snapshot());
     checkpoint();
   };
