@@ -171,6 +171,8 @@ export async function takeSnapshot(o: SnapshotOptions): Promise<TakenSnapshot> {
       useGitignore: o.useGitignore,
       links: o.links ?? false,
       ...(o.deferHash !== undefined ? { deferHash: o.deferHash } : {}),
+      // A big changed file takes seconds to hash: the progress line says which and how far.
+      onHashed: (path, bytes, size) => o.emit({ type: 'hashing', path, bytes, size }),
       ...(o.signal !== undefined ? { signal: o.signal } : {}),
     }).then((scan) => {
       for (const s of scan.skipped) if (s.badName !== true) o.emit({ type: 'warning', path: s.path, message: `${s.path}: skipped (${s.reason})` });

@@ -14,7 +14,8 @@ import type { CommandContext } from './command.js';
 import { reportError, worstExit } from './exit.js';
 import type { Out } from './io.js';
 import { remoteOverrides } from './options.js';
-import { Reporter, asIs, nextJson, planJson, renderPlanText, tagJsonLines, type PathShow } from './render.js';
+import { ProgressLine, Reporter, asIs, nextJson, planJson, renderPlanText, tagJsonLines, type PathShow } from './render.js';
+import type { EngineEvent } from '../exec/events.js';
 import { syncAll } from './sync-all.js';
 
 /** What the sync-like commands pass on, whichever of them it is. */
@@ -59,6 +60,19 @@ async function syncOne(verb: Verb, args: SyncArgs, ctx: CommandContext, cwd: str
   const fsOverride = testFsOverride(ctx.io.env['LSYNC_TEST_FS']);
   const planOnly = verb === 'status' || g.dryRun;
   const warnings: string[] = [];
+  // status and dry runs print nothing until the plan is whole: on a terminal, the line says which
+  // big file the scan is hashing meanwhile (seconds per GiB).
+  const scanLine = new ProgressLine(ctx.io.stderr, planOnly && !g.quiet && !g.json, Date.now, show);
+  const planEvent = (e: EngineEvent): void => {
+    if (e.type === 'hashing') {
+      scanLine.model.hashed(e.path, e.bytes, e.size);
+      scanLine.draw();
+    } else if (e.type === 'warning') {
+      warnings.push(e.message);
+      scanLine.clear();
+      ctx.io.stderr.write(`warning: ${e.message}\n`);
+    }
+  };
   const outcome = await runSync(
     {
       verb,
@@ -80,8 +94,8 @@ async function syncOne(verb: Verb, args: SyncArgs, ctx: CommandContext, cwd: str
     },
     // status and dry runs render the plan as a whole (stdout: the plan alone, warnings on
     // stderr and, with --json, in the plan's object); runs render as they go.
-    planOnly ? (e) => { if (e.type === 'warning') { warnings.push(e.message); ctx.io.stderr.write(`warning: ${e.message}\n`); } } : reporter.event,
-  );
+    planOnly ? planEvent : reporter.event,
+  ).finally(() => scanLine.clear());
   // Refused names were left out so the rest could go ahead; the run still fails (exit 1) so that
   // scripts notice that something was not synchronised.
   const namesExit = outcome.names.length > 0 ? EXIT.failed : EXIT.ok;

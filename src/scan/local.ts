@@ -42,7 +42,28 @@ export interface ScanOptions {
    * snapshot hashes it after all where the plan needs its content (`hashLater`).
    */
   readonly deferHash?: (size: number) => boolean;
+  /**
+   * Hears of the bytes read from a big file being hashed (a progress line: a changed file of
+   * gigabytes takes seconds). The counts of one file add up to its size exactly once, whatever
+   * happens (a retry, a failure), so a listener knows when it is over.
+   */
+  readonly onHashed?: (path: string, bytes: number, size: number) => void;
   readonly signal?: AbortSignal;
+}
+
+/** Files from this size up are reported to `onHashed`: a smaller one is read in an instant. */
+const REPORT_HASH_FROM = 8 * 1024 * 1024;
+
+/** `onHashed` for one file: counts clamped to its size, and the rest reported when it is over. */
+function hashReport(path: string, size: number, onHashed: NonNullable<ScanOptions['onHashed']>): { onBytes: (n: number) => void; end: () => void } {
+  let read = 0;
+  const add = (n: number): void => {
+    const more = Math.min(n, size - read);
+    if (more <= 0) return;
+    read += more;
+    onHashed(path, more, size);
+  };
+  return { onBytes: add, end: () => add(size - read) };
 }
 
 export interface LocalScan {
@@ -92,7 +113,8 @@ export async function scanLocal(root: string, options: ScanOptions): Promise<Loc
       return;
     }
     const task = limit(async () => {
-      const r = await hashSettled(`${absRoot}/${path}`, st, signal);
+      const report = options.onHashed !== undefined && st.size >= REPORT_HASH_FROM ? hashReport(path, st.size, options.onHashed) : undefined;
+      const r = await hashSettled(`${absRoot}/${path}`, st, signal, report?.onBytes).finally(() => report?.end());
       if (r.kind === 'ok') entries.set(path, toEntry(path, r.stats, r.hash));
       else if (r.kind === 'skipped') hashSkipped.push({ path, reason: r.reason });
     });
@@ -155,12 +177,12 @@ type Hashed =
  * Hashes a file and checks it did not change meanwhile (same size, mtime and inode after the read
  * as before), trying once more if it did. A file deleted meanwhile is simply gone.
  */
-async function hashSettled(abs: string, first: Stats, signal: AbortSignal | undefined): Promise<Hashed> {
+async function hashSettled(abs: string, first: Stats, signal: AbortSignal | undefined, onBytes?: (bytes: number) => void): Promise<Hashed> {
   let before = first;
   for (let attempt = 0; attempt < 2; attempt++) {
     let hash: ContentHash | undefined;
     try {
-      hash = await hashFile(abs, signal);
+      hash = await hashFile(abs, signal, onBytes);
     } catch (e) {
       signal?.throwIfAborted();
       const code = errnoCode(e);

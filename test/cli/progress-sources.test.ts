@@ -1,7 +1,7 @@
 /**
  * Where the progress line's byte events come from (issue 11, defect 12): a multipart upload
  * reports each part as it streams (not once per finished part) and the counts add up to the file
- * once; hashing reports as it reads; and a push of a big new file shows `hashing <path> n%` on a
+ * once; hashing reports as it reads (before an upload, and in the scan); and a push of a big new file shows `hashing <path> n%` on a
  * terminal, its path relative to the current folder. Real servers, real files, no timing.
  */
 import assert from 'node:assert/strict';
@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { main } from '../../src/cli/main.js';
 import { hashFile } from '../../src/scan/hash.js';
+import { scanLocal } from '../../src/scan/local.js';
 import { fileDigests } from '../../src/scan/md5-thread.js';
 import { s3RemoteOn } from '../support/s3-remote.js';
 import { serverKinds, useServer } from '../support/servers.js';
@@ -82,4 +83,31 @@ test('push of a big new file on a terminal: "hashing <path> n%" before the bytes
   const drawn = stderr.split('\r\x1b[K').filter((l) => l !== '');
   // No rate of nothing and no forecast while the file is read: what happens is said instead.
   assert.match(drawn[0] ?? '', /^0\/1 files, 0 B\/12 MiB, hashing big\.bin \d+%$/);
+});
+
+test('the scan reports a big file it hashes, each byte once; status shows it on a terminal, then clears it', async () => {
+  const work = join(dir, 'scan');
+  await mkdir(join(work, 'media'), { recursive: true });
+  const size = 9 * MiB;
+  await writeFile(join(work, 'media', 'big.bin'), randomBytes(size));
+  await writeFile(join(work, 'small.txt'), 'small');
+  const counts = new Map<string, number>();
+  await scanLocal(work, { base: new Map(), onHashed: (path, bytes, of) => counts.set(`${path} of ${of}`, (counts.get(`${path} of ${of}`) ?? 0) + bytes) });
+  assert.deepEqual([...counts], [[`media/big.bin of ${size}`, size]], 'small files are not reported');
+
+  assert.equal((await runCli(['init', `file://${join(dir, 'scan-remote')}`, '--create-bucket'], work)).code, 0);
+  assert.equal((await runCli(['push'], work)).code, 0);
+  await writeFile(join(work, 'media', 'big.bin'), randomBytes(size)); // changed: the scan hashes it again
+  let stderr = '';
+  let stdout = '';
+  const code = await main(['status'], {
+    stdout: { write: (s: string) => (stdout += s) },
+    stderr: { write: (s: string) => (stderr += s), isTTY: true, columns: 200 },
+    cwd: work,
+    env: {},
+  });
+  assert.equal(code, 0, stderr);
+  assert.match(stdout, /^ {2}upload +media\/big\.bin$/m);
+  assert.match(stderr, /^\r\x1b\[Khashing media\/big\.bin \d+%/);
+  assert.ok(stderr.endsWith('\r\x1b[K'), 'the line is gone before the plan is printed');
 });
