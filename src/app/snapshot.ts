@@ -10,7 +10,7 @@ import { kindChangeOf } from './kind-sides.js';
 import { compareKeys, inAnyScope, pathProblem } from '../core/paths.js';
 import type { BaseEntry, LocalEntry, RemoteEntry, Snapshot } from '../core/types.js';
 import type { Remote, RemoteObject } from '../remote/remote.js';
-import { hashLater, scanLocal, type LocalScan } from '../scan/local.js';
+import { hashLater, scanLocal, type LocalScan, type ScanOptions } from '../scan/local.js';
 import type { EventSink } from '../exec/events.js';
 import { matchesMultipartEtag } from './multipart-etag.js';
 
@@ -150,6 +150,20 @@ function remoteFiler(scan: LocalScan, unknown: UnknownPaths, o: SnapshotOptions,
   };
 }
 
+/** What the local walk is told: the snapshot's options, and where its hashing is reported. */
+function scanOptions(o: SnapshotOptions): ScanOptions {
+  return {
+    base: o.base,
+    scopes: o.scopes,
+    useGitignore: o.useGitignore,
+    links: o.links ?? false,
+    ...(o.deferHash !== undefined ? { deferHash: o.deferHash } : {}),
+    // A big changed file takes seconds to hash: the progress line says which and how far.
+    onHashed: (path, bytes, size) => o.emit({ type: 'hashing', path, bytes, size }),
+    ...(o.signal !== undefined ? { signal: o.signal } : {}),
+  };
+}
+
 export async function takeSnapshot(o: SnapshotOptions): Promise<TakenSnapshot> {
   const remote = new Map<string, RemoteEntry>();
   // Folder markers (`dir/` keys), apart: S3 can hold a file `a` and a marker `a/` at once.
@@ -165,16 +179,7 @@ export async function takeSnapshot(o: SnapshotOptions): Promise<TakenSnapshot> {
   // The listing first: its first request goes out before the walk's first synchronous stretch.
   const [, scanned] = await Promise.all([
     listRemote(o.remote, o.scopes, o.base, take, o.signal),
-    scanLocal(o.root, {
-      base: o.base,
-      scopes: o.scopes,
-      useGitignore: o.useGitignore,
-      links: o.links ?? false,
-      ...(o.deferHash !== undefined ? { deferHash: o.deferHash } : {}),
-      // A big changed file takes seconds to hash: the progress line says which and how far.
-      onHashed: (path, bytes, size) => o.emit({ type: 'hashing', path, bytes, size }),
-      ...(o.signal !== undefined ? { signal: o.signal } : {}),
-    }).then((scan) => {
+    scanLocal(o.root, scanOptions(o)).then((scan) => {
       for (const s of scan.skipped) if (s.badName !== true) o.emit({ type: 'warning', path: s.path, message: `${s.path}: skipped (${s.reason})` });
       const unknown = unknownPaths(scan);
       file = remoteFiler(scan, unknown, o, remote, markers);

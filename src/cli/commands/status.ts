@@ -12,6 +12,6 @@ export default defineCommand({
       .example('lsync status --remote backup', 'what the mirror "backup" lacks')
       .example('lsync status', 'the whole repository')
       .example('lsync status --json', 'the plan as JSON for scripts')
-      .epilog('Exit code 3 when conflicts exist, 0 otherwise.'),
+      .epilog('Grouped as git status does (to push, to pull, conflicts, left out) with counts and sizes, paths relative to the current folder, and a last line saying the command to run next. Exit code 3 when conflicts exist, 1 when names were left out, 0 otherwise.'),
   run: (args, ctx) => syncLike('status', { ...args, to: args.remote }, ctx),
 });
