@@ -26,14 +26,15 @@ function tally(n: number, bytes: number): string {
 export function renderPlanText(outcome: SyncOutcome, out: Out, o: PlanTextOptions): void {
   const show = o.show ?? asIs;
   const lines: string[] = [`Remote: ${outcome.remote}`];
-  const section = (title: string, items: readonly ExecAction[]): void => {
+  // The transfer groups say how much they move; the others how many.
+  const section = (title: string, items: readonly ExecAction[], sized = false): void => {
     if (items.length === 0) return;
-    lines.push(`${title} (${tally(items.length, items.reduce((n, a) => n + actionBytes(a), 0))}):`);
+    lines.push(`${title} (${sized ? tally(items.length, items.reduce((n, a) => n + actionBytes(a), 0)) : items.length}):`);
     for (const a of items) lines.push(`  ${VERB[shownType(a)].padEnd(14)} ${where(shown(a), show)}${a.type === 'keep-both' ? ` (local copy → ${show(a.conflictPath)})` : ''}`);
   };
-  section('To push', outcome.actions.filter(isPush));
-  section('To pull', outcome.actions.filter(isPull));
-  section('Conflicts settled by the conflict policy', outcome.actions.filter((a) => a.type === 'keep-both'));
+  section('To push', outcome.actions.filter(isPush), true);
+  section('To pull', outcome.actions.filter(isPull), true);
+  section('Conflicts settled by policy', outcome.actions.filter((a) => a.type === 'keep-both'));
   if (o.verbose) section('Bookkeeping', outcome.actions.filter((a) => isBookkeeping(shownType(a))));
   const pending = outcome.plan.pending;
   if (pending.length > 0) {
