@@ -164,58 +164,12 @@ function scanOptions(o: SnapshotOptions): ScanOptions {
   };
 }
 
-export async function takeSnapshot(o: SnapshotOptions): Promise<TakenSnapshot> {
-  const remote = new Map<string, RemoteEntry>();
-  // Folder markers (`dir/` keys), apart: S3 can hold a file `a` and a marker `a/` at once.
-  const markers = new Map<string, RemoteEntry>();
-  // Remote objects are filed as they arrive once the walk is done (which keys count depends on
-  // its ignore rules and skipped paths); those that arrive before wait here.
-  let file: ((obj: RemoteObject) => void) | undefined;
-  const early: RemoteObject[] = [];
-  const take = (obj: RemoteObject): void => {
-    if (file !== undefined) file(obj);
-    else early.push(obj);
-  };
-  // The listing first: its first request goes out before the walk's first synchronous stretch.
-  const [, scanned] = await Promise.all([
-    listRemote(o.remote, o.scopes, o.base, take, o.signal),
-    scanLocal(o.root, scanOptions(o)).then((scan) => {
-      for (const s of scan.skipped) if (s.badName !== true) o.emit({ type: 'warning', path: s.path, message: `${s.path}: skipped (${s.reason})` });
-      const unknown = unknownPaths(scan);
-      file = remoteFiler(scan, unknown, o, remote, markers);
-      for (const obj of early) file(obj);
-      early.length = 0;
-      return { ...unknown, scan };
-    }),
-  ]);
-  const { scan, blocked, blockedSet, occupied } = scanned;
-
-  // Colliding names, keys S3 cannot hold: refused (never merged) before any HEAD, left out of all three sides.
-  const names = checkNames({
-    local: scan.entries.keys(),
-    remote: remote.keys(),
-    localDirs: scan.emptyDirs,
-    remoteDirs: markers.keys(),
-    fs: o.fs ?? CASE_AND_FORM_SENSITIVE,
-    ...(o.keyPrefixBytes !== undefined ? { keyPrefixBytes: o.keyPrefixBytes } : {}),
-    kindChange: kindChangeOf(scan.entries, scan.emptyDirs, remote, markers, o.base), // one side's file ↔ folder: carried out
-  });
-  for (const p of names.problems) o.emit({ type: 'warning', path: p.kind === 'too-long' || p.kind === 'not-utf8' ? p.path : p.kind === 'file-folder' ? p.file.path : (p.spellings[0]?.path ?? ''), message: p.message });
-  const local = new Map<string, LocalEntry>(scan.entries);
-  // A folder with nothing to synchronise in it is an entry of its own (its stat says nothing the
-  // rules use: a folder has no content).
-  for (const path of scan.emptyDirs) local.set(path, { path, kind: 'dir', size: 0, mtimeMs: 0, mode: 0 });
-  // A file and a marker of one name were refused above; otherwise each path has one or the other.
-  for (const [path, m] of markers) if (!remote.has(path)) remote.set(path, m);
-  if (names.problems.length > 0) {
-    for (const path of [...remote.keys()]) if (isRefused(names, path)) remote.delete(path);
-    for (const path of [...local.keys()]) if (isRefused(names, path)) local.delete(path);
-  }
-  const refused = (path: string): boolean => names.problems.length > 0 && isRefused(names, path);
-
-  // Files the scan left unhashed (`deferHash`: new, and read by their upload anyway) are hashed
-  // now where the plan compares their content: an object at the same path on the remote, or a
-  // file of the same size gone from here since the base (a rename, done on the remote as a copy).
+/**
+ * Files the scan left unhashed (`deferHash`: new, and read by their upload anyway) are hashed
+ * now where the plan compares their content: an object at the same path on the remote, or a
+ * file of the same size gone from here since the base (a rename, done on the remote as a copy).
+ */
+async function hashDeferred(o: SnapshotOptions, local: Map<string, LocalEntry>, remote: ReadonlyMap<string, RemoteEntry>): Promise<void> {
   const goneSizes = new Set<number>();
   for (const [path, b] of o.base) if (b.kind === 'file' && !local.has(path)) goneSizes.add(b.size);
   const deferred = [...local.values()].filter((l) => l.kind === 'file' && l.hash === undefined && (remote.has(l.path) || goneSizes.has(l.size)));
@@ -228,10 +182,14 @@ export async function takeSnapshot(o: SnapshotOptions): Promise<TakenSnapshot> {
       }),
     ),
   );
+}
 
-  // Content hashes for remote objects: from the base when the ETag is unchanged, from the ETag
-  // when it is a plain MD5; otherwise a HEAD (lsync's metadata), only when a local file has to
-  // be compared with it.
+/**
+ * Content hashes for remote objects: from the base when the ETag is unchanged, from the ETag
+ * when it is a plain MD5; otherwise a HEAD (lsync's metadata), only when a local file has to
+ * be compared with it.
+ */
+async function identifyRemote(o: SnapshotOptions, local: ReadonlyMap<string, LocalEntry>, remote: Map<string, RemoteEntry>): Promise<void> {
   // Also for a new object nobody here has yet whose size is that of a file the remote lost since
   // the base: it may be that file renamed, and only its content hash can tell (a rename is done
   // locally as a rename, never fetched again). Multipart uploads and file:// remotes have no MD5
@@ -283,7 +241,11 @@ export async function takeSnapshot(o: SnapshotOptions): Promise<TakenSnapshot> {
       }),
     ),
   );
+}
 
+/** The base within scope, less what this run cannot judge (ignored, nested, skipped, refused). */
+function scopedBase(o: SnapshotOptions, scan: LocalScan, unknown: UnknownPaths, refused: (path: string) => boolean): Map<string, BaseEntry> {
+  const { blocked, blockedSet, occupied } = unknown;
   const base = new Map<string, BaseEntry>();
   for (const [path, b] of o.base) {
     if (!inAnyScope(path, o.scopes)) continue;
@@ -293,6 +255,62 @@ export async function takeSnapshot(o: SnapshotOptions): Promise<TakenSnapshot> {
     if (refused(path)) continue;
     base.set(path, b);
   }
+  return base;
+}
+
+export async function takeSnapshot(o: SnapshotOptions): Promise<TakenSnapshot> {
+  const remote = new Map<string, RemoteEntry>();
+  // Folder markers (`dir/` keys), apart: S3 can hold a file `a` and a marker `a/` at once.
+  const markers = new Map<string, RemoteEntry>();
+  // Remote objects are filed as they arrive once the walk is done (which keys count depends on
+  // its ignore rules and skipped paths); those that arrive before wait here.
+  let file: ((obj: RemoteObject) => void) | undefined;
+  const early: RemoteObject[] = [];
+  const take = (obj: RemoteObject): void => {
+    if (file !== undefined) file(obj);
+    else early.push(obj);
+  };
+  // The listing first: its first request goes out before the walk's first synchronous stretch.
+  const [, scanned] = await Promise.all([
+    listRemote(o.remote, o.scopes, o.base, take, o.signal),
+    scanLocal(o.root, scanOptions(o)).then((scan) => {
+      for (const s of scan.skipped) if (s.badName !== true) o.emit({ type: 'warning', path: s.path, message: `${s.path}: skipped (${s.reason})` });
+      const unknown = unknownPaths(scan);
+      file = remoteFiler(scan, unknown, o, remote, markers);
+      for (const obj of early) file(obj);
+      early.length = 0;
+      return { ...unknown, scan };
+    }),
+  ]);
+  const { scan } = scanned;
+
+  // Names that would collide here, or keys S3 cannot hold: refused, never merged. Checked before
+  // any HEAD so refused objects cost nothing, and left out of all three sides like skipped paths.
+  const names = checkNames({
+    local: scan.entries.keys(),
+    remote: remote.keys(),
+    localDirs: scan.emptyDirs,
+    remoteDirs: markers.keys(),
+    fs: o.fs ?? CASE_AND_FORM_SENSITIVE,
+    ...(o.keyPrefixBytes !== undefined ? { keyPrefixBytes: o.keyPrefixBytes } : {}),
+    kindChange: kindChangeOf(scan.entries, scan.emptyDirs, remote, markers, o.base), // one side's file ↔ folder: carried out
+  });
+  for (const p of names.problems) o.emit({ type: 'warning', path: p.kind === 'too-long' || p.kind === 'not-utf8' ? p.path : p.kind === 'file-folder' ? p.file.path : (p.spellings[0]?.path ?? ''), message: p.message });
+  const local = new Map<string, LocalEntry>(scan.entries);
+  // A folder with nothing to synchronise in it is an entry of its own (its stat says nothing the
+  // rules use: a folder has no content).
+  for (const path of scan.emptyDirs) local.set(path, { path, kind: 'dir', size: 0, mtimeMs: 0, mode: 0 });
+  // A file and a marker of one name were refused above; otherwise each path has one or the other.
+  for (const [path, m] of markers) if (!remote.has(path)) remote.set(path, m);
+  if (names.problems.length > 0) {
+    for (const path of [...remote.keys()]) if (isRefused(names, path)) remote.delete(path);
+    for (const path of [...local.keys()]) if (isRefused(names, path)) local.delete(path);
+  }
+  const refused = (path: string): boolean => names.problems.length > 0 && isRefused(names, path);
+
+  await hashDeferred(o, local, remote);
+  await identifyRemote(o, local, remote);
+  const base = scopedBase(o, scan, scanned, refused);
   return { local, base, remote, names: [...badNameProblems(scan, o), ...names.problems] };
 }
 

@@ -30,8 +30,7 @@
  * Pure: no `node:*` imports.
  */
 import { localChange, remoteChange, type PathState } from './classify.js';
-import type { Decision } from './plan.js';
-import { EMPTY_HASH, type Action, type BaseEntry, type LocalEntry, type RemoteEntry, type SideChange, type Snapshot } from './types.js';
+import { EMPTY_HASH, type Action, type BaseEntry, type Decision, type LocalEntry, type RemoteEntry, type SideChange, type Snapshot } from './types.js';
 
 /** What each side holds below a folder (not counting the folder's own marker). */
 export interface DirView {

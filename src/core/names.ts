@@ -144,6 +144,31 @@ interface Node {
   readonly spellings: Map<string, Flags>;
 }
 
+/** Every name seen, grouped by how the local file system sees it. */
+interface Spellings {
+  /** Where the file system tells every spelling apart: a name is its only spelling. */
+  readonly flat: Map<string, Flags>;
+  /** Otherwise: folded name → its spellings. */
+  readonly nodes: Map<string, Node>;
+}
+
+/** Refused paths and folders, shared by the checks so a name below a refused folder is said once. */
+interface Refused {
+  readonly paths: Set<string>;
+  readonly folders: Set<string>;
+}
+
+export function checkNames(input: NameInput): NameCheck {
+  const problems: NameProblem[] = [];
+  const refused: Refused = { paths: new Set<string>(), folders: new Set<string>() };
+  const localPaths = [...input.local];
+  const spellings = collectSpellings(input, localPaths);
+  problems.push(...spellingProblems(spellings, input, refused));
+  problems.push(...tooLongProblems(input, localPaths, refused));
+  const folderList = [...refused.folders].sort(compareKeys);
+  return { problems, paths: refused.paths, folders: folderList };
+}
+
 function flagsIn(spellings: Map<string, Flags>, path: string): Flags {
   let s = spellings.get(path);
   if (s === undefined) {
@@ -153,12 +178,13 @@ function flagsIn(spellings: Map<string, Flags>, path: string): Flags {
   return s;
 }
 
-export function checkNames(input: NameInput): NameCheck {
-  const problems: NameProblem[] = [];
-  const paths = new Set<string>();
-  const folders = new Set<string>();
+function belowRefused(p: string, refused: Refused): boolean {
+  for (const f of foldersOf(p)) if (refused.folders.has(f)) return true;
+  return false;
+}
 
-  // Every file and every folder above one, grouped by how the local file system sees its name.
+/** Every file and every folder above one, on both sides, grouped by spelling. */
+function collectSpellings(input: NameInput, localPaths: readonly string[]): Spellings {
   // A folder is identified by its full path, so `x/Docs` and `y/docs` are not compared.
   const nodes = new Map<string, Node>();
   // Where the file system tells every spelling apart (Linux, mostly), a name is its only spelling:
@@ -182,32 +208,32 @@ export function checkNames(input: NameInput): NameCheck {
     (kind === 'file' ? s.fileAt : s.folderAt)[side] = true;
   };
   const seenFolders = { local: new Set<string>(), remote: new Set<string>() };
+  const addFolders = (folders: readonly string[], side: 'local' | 'remote'): void => {
+    for (const f of folders) {
+      if (seenFolders[side].has(f)) continue;
+      seenFolders[side].add(f);
+      add(f, side, 'folder');
+    }
+  };
   const addPath = (path: string, side: 'local' | 'remote'): void => {
     add(path, side, 'file');
-    for (const f of foldersOf(path)) {
-      if (seenFolders[side].has(f)) continue;
-      seenFolders[side].add(f);
-      add(f, side, 'folder');
-    }
+    addFolders(foldersOf(path), side);
   };
-  const addDir = (path: string, side: 'local' | 'remote'): void => {
-    for (const f of [...foldersOf(path), path]) {
-      if (seenFolders[side].has(f)) continue;
-      seenFolders[side].add(f);
-      add(f, side, 'folder');
-    }
-  };
-  const localPaths = [...input.local];
+  const addDir = (path: string, side: 'local' | 'remote'): void => addFolders([...foldersOf(path), path], side);
   for (const p of localPaths) addPath(p, 'local');
   for (const p of input.remote) addPath(p, 'remote');
   for (const p of input.localDirs ?? []) addDir(p, 'local');
   for (const p of input.remoteDirs ?? []) addDir(p, 'remote');
+  return { flat, nodes };
+}
 
-  const fsWord = describeFs(input.fs);
-  const belowRefused = (p: string): boolean => {
-    for (const f of foldersOf(p)) if (folders.has(f)) return true;
-    return false;
-  };
+function spell(path: string, s: { local: boolean; remote: boolean }): Spelling {
+  return { path, side: s.local && s.remote ? 'both' : s.local ? 'local' : 'remote' };
+}
+
+/** File/folder clashes and twins (names the file system would not tell apart). */
+function spellingProblems({ flat, nodes }: Spellings, input: NameInput, refused: Refused): NameProblem[] {
+  const problems: NameProblem[] = [];
   // Only a name with several spellings, or one spelling that is both a file and a folder, can be a
   // problem (the others pass the checks below untouched): sort just those, in the order that puts
   // ancestors first. On a 10,000-file no-op this is a handful of names instead of 20,000.
@@ -223,74 +249,79 @@ export function checkNames(input: NameInput): NameCheck {
     if (spellings === undefined) continue;
     const all = [...spellings.entries()].sort(([a], [b]) => compareKeys(a, b));
     // Below a folder already refused: left out with it, and said once (ancestors sort first).
-    if (all.every(([p]) => belowRefused(p))) continue;
-    const spell = (path: string, s: { local: boolean; remote: boolean }): Spelling => ({
-      path,
-      side: s.local && s.remote ? 'both' : s.local ? 'local' : 'remote',
-    });
-
-    // A file and a folder of one name (same spelling or twins): neither can be written here.
-    const file = all.find(([, s]) => s.file);
-    const folder = all.find(([, s]) => s.folder);
-    if (file !== undefined && folder !== undefined) {
-      if (all.length === 1 && input.kindChange?.(file[0]) === true) continue;
-      const f = spell(file[0], file[1].fileAt);
-      const d = spell(folder[0], folder[1].folderAt);
-      problems.push({
-        kind: 'file-folder',
-        file: f,
-        folder: d,
-        message:
-          `file ${showName(f.path)} (${where(f)}) and folder ${showName(`${d.path}/`)} (${where(d)}) cannot both exist in a local folder: ` +
-          `both left out; rename one of them (the file, or the folder) and sync again`,
-      });
-      for (const [path] of all) {
-        paths.add(path);
-        folders.add(path);
-      }
-      continue;
-    }
-
-    if (all.length > 1) {
-      const spellings = all.map(([path, s]) => spell(path, s));
-      const isFolder = all.some(([, s]) => s.folder);
-      const list = spellings.map((s) => `${showName(isFolder ? `${s.path}/` : s.path)} (${where(s)})`).join(' and ');
-      problems.push({
-        kind: 'twins',
-        spellings,
-        folder: isFolder,
-        message:
-          `${list} would be the same ${isFolder ? 'folder' : 'file'} on this file system (it ${fsWord}): ` +
-          `all left out, never merged; rename one of them so the names differ by more than ${input.fs.caseInsensitive ? 'case' : 'normalisation'}, then sync again`,
-      });
-      for (const s of spellings) {
-        paths.add(s.path);
-        if (isFolder) folders.add(s.path);
-      }
-    }
+    if (all.every(([p]) => belowRefused(p, refused))) continue;
+    const clash = fileFolderClash(all, input, refused);
+    if (clash === 'kind-change') continue;
+    const problem = clash ?? twins(all, input.fs, refused);
+    if (problem !== undefined) problems.push(problem);
   }
+  return problems;
+}
 
+/** A file and a folder of one name (same spelling or twins): neither can be written here. */
+function fileFolderClash(all: readonly (readonly [string, Flags])[], input: NameInput, refused: Refused): NameProblem | 'kind-change' | undefined {
+  const file = all.find(([, s]) => s.file);
+  const folder = all.find(([, s]) => s.folder);
+  if (file === undefined || folder === undefined) return undefined;
+  // One side changed the kind since the last sync and the other did not: the plan carries it out.
+  if (all.length === 1 && input.kindChange?.(file[0]) === true) return 'kind-change';
+  const f = spell(file[0], file[1].fileAt);
+  const d = spell(folder[0], folder[1].folderAt);
+  for (const [path] of all) {
+    refused.paths.add(path);
+    refused.folders.add(path);
+  }
+  return {
+    kind: 'file-folder',
+    file: f,
+    folder: d,
+    message:
+      `file ${showName(f.path)} (${where(f)}) and folder ${showName(`${d.path}/`)} (${where(d)}) cannot both exist in a local folder: ` +
+      `both left out; rename one of them (the file, or the folder) and sync again`,
+  };
+}
+
+/** Several spellings of one name the file system would merge: all left out, never merged. */
+function twins(all: readonly (readonly [string, Flags])[], fs: FsBehaviour, refused: Refused): NameProblem | undefined {
+  if (all.length <= 1) return undefined;
+  const spellings = all.map(([path, s]) => spell(path, s));
+  const isFolder = all.some(([, s]) => s.folder);
+  const list = spellings.map((s) => `${showName(isFolder ? `${s.path}/` : s.path)} (${where(s)})`).join(' and ');
+  for (const s of spellings) {
+    refused.paths.add(s.path);
+    if (isFolder) refused.folders.add(s.path);
+  }
+  return {
+    kind: 'twins',
+    spellings,
+    folder: isFolder,
+    message:
+      `${list} would be the same ${isFolder ? 'folder' : 'file'} on this file system (it ${describeFs(fs)}): ` +
+      `all left out, never merged; rename one of them so the names differ by more than ${fs.caseInsensitive ? 'case' : 'normalisation'}, then sync again`,
+  };
+}
+
+/** Keys over S3's length limit (prefix included), for local files and folder markers. */
+function tooLongProblems(input: NameInput, localPaths: readonly string[], refused: Refused): NameProblem[] {
   const prefixBytes = input.keyPrefixBytes;
-  if (prefixBytes !== undefined) {
-    const max = input.maxKeyBytes ?? MAX_KEY_BYTES;
-    const tooLong = (p: string, extraBytes: number): void => {
-      const bytes = prefixBytes + utf8.encode(p).length + extraBytes;
-      if (bytes <= max || paths.has(p) || belowRefused(p)) return;
-      problems.push({
-        kind: 'too-long',
-        path: p,
-        bytes,
-        message: `${showName(p)}: its key would be ${bytes} bytes, over S3's limit of ${max} (prefix included): left out; use a shorter name or a shallower folder`,
-      });
-      paths.add(p);
-    };
-    // A UTF-16 code unit is at most 3 bytes of UTF-8: most paths are short enough without encoding them.
-    const mayBeTooLong = (p: string, extraBytes: number): boolean => prefixBytes + p.length * 3 + extraBytes > max;
-    for (const p of localPaths.filter((q) => mayBeTooLong(q, 0)).sort(compareKeys)) tooLong(p, 0);
-    // A folder marker's key is its path and a slash.
-    for (const p of [...(input.localDirs ?? [])].filter((q) => mayBeTooLong(q, 1)).sort(compareKeys)) tooLong(p, 1);
-  }
-
-  const folderList = [...folders].sort(compareKeys);
-  return { problems, paths, folders: folderList };
+  if (prefixBytes === undefined) return [];
+  const problems: NameProblem[] = [];
+  const max = input.maxKeyBytes ?? MAX_KEY_BYTES;
+  const tooLong = (p: string, extraBytes: number): void => {
+    const bytes = prefixBytes + utf8.encode(p).length + extraBytes;
+    if (bytes <= max || refused.paths.has(p) || belowRefused(p, refused)) return;
+    problems.push({
+      kind: 'too-long',
+      path: p,
+      bytes,
+      message: `${showName(p)}: its key would be ${bytes} bytes, over S3's limit of ${max} (prefix included): left out; use a shorter name or a shallower folder`,
+    });
+    refused.paths.add(p);
+  };
+  // A UTF-16 code unit is at most 3 bytes of UTF-8: most paths are short enough without encoding them.
+  const mayBeTooLong = (p: string, extraBytes: number): boolean => prefixBytes + p.length * 3 + extraBytes > max;
+  for (const p of localPaths.filter((q) => mayBeTooLong(q, 0)).sort(compareKeys)) tooLong(p, 0);
+  // A folder marker's key is its path and a slash.
+  for (const p of [...(input.localDirs ?? [])].filter((q) => mayBeTooLong(q, 1)).sort(compareKeys)) tooLong(p, 1);
+  return problems;
 }

@@ -22,6 +22,7 @@ import {
   type BaseEntry,
   type Conflict,
   type ConflictReason,
+  type Decision,
   type LocalEntry,
   type Pending,
   type Plan,
@@ -33,12 +34,8 @@ import {
   type Snapshot,
 } from './types.js';
 
-/** What the rules say about one path, before it is sorted into the plan's lists. */
-export type Decision =
-  | { readonly kind: 'none' }
-  | { readonly kind: 'action'; readonly action: Action }
-  | { readonly kind: 'conflict'; readonly conflict: Conflict }
-  | { readonly kind: 'pending'; readonly pending: Pending };
+// Decision lives in types.ts so dirs.ts can return one without importing this module (no cycle).
+export type { Decision };
 
 const NONE: Decision = { kind: 'none' };
 

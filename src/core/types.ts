@@ -279,3 +279,10 @@ export interface Snapshot {
 export function assertNever(x: never): never {
   throw new Error(`unexpected value: ${JSON.stringify(x)}`);
 }
+
+/** What the rules say about one path, before it is sorted into the plan's lists. */
+export type Decision =
+  | { readonly kind: 'none' }
+  | { readonly kind: 'action'; readonly action: Action }
+  | { readonly kind: 'conflict'; readonly conflict: Conflict }
+  | { readonly kind: 'pending'; readonly pending: Pending };
