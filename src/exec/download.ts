@@ -17,7 +17,8 @@ import { open, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { RemoteError, type GetResult, type Remote, type RemoteObject } from '../remote/remote.js';
+import { backoff, DEFAULT_BACKOFF, retrying, type Backoff } from '../remote/backoff.js';
+import { RemoteError, type Remote, type RemoteObject } from '../remote/remote.js';
 import { mtimeSeconds } from '../core/mtime.js';
 import { AppendSink } from './append-sink.js';
 import { PassingDigest, WORKER_HASH_MIN, WorkerDigest, type ContentDigest } from './digests.js';
@@ -31,6 +32,11 @@ export { WORKER_HASH_MIN } from './digests.js';
 /** Resumptions within one attempt after the body broke off mid-way (each must have made progress). */
 const INLINE_RESUMES = 3;
 
+/** The project's one backoff (../remote/backoff.ts) between resumptions; tests may pass their own. */
+function resumePolicy(deps: FetchDeps): Backoff {
+  return backoff({ attempts: INLINE_RESUMES + 1 }, deps.backoff ?? DEFAULT_BACKOFF);
+}
+
 export interface FetchDeps {
   readonly remote: Remote;
   readonly partials: Partials;
@@ -42,6 +48,8 @@ export interface FetchDeps {
    * come back with `stats`; large ones are left to the caller.
    */
   readonly attributes?: (object: RemoteObject) => { readonly mode?: number; readonly mtimeMs: number };
+  /** Waits between resumptions of a body that broke off (default: the project's DEFAULT_BACKOFF). */
+  readonly backoff?: Backoff;
 }
 
 export interface Fetched {
@@ -55,7 +63,8 @@ export interface Fetched {
   readonly stats?: Stats;
 }
 
-async function sizeOf(file: string): Promise<number> {
+/** The partial's size, 0 when absent, -1 when it is not a plain file. */
+function sizeOf(file: string): number {
   const st = lstatQuiet(file);
   if (st === undefined) return 0;
   return st.isFile() ? st.size : -1;
@@ -104,28 +113,24 @@ const SMALL_OBJECT = 1024 * 1024;
 /** fetchObject for a small object with no partial to resume: the same checks and result. */
 async function fetchSmall(path: string, expect: { readonly etag: string; readonly size: number; readonly hash?: string }, tmp: string, deps: FetchDeps): Promise<Fetched> {
   let received = 0;
-  let got: GetResult;
-  let data: Buffer;
-  for (let attempt = 0; ; attempt++) {
-    // The request itself is retried by the Remote's wrappers; here, a body that breaks off.
-    got = await deps.remote.get(path, { ifMatch: expect.etag, ...(deps.signal !== undefined ? { signal: deps.signal } : {}) });
-    try {
-      const chunks: Buffer[] = [];
-      let bytes = 0;
-      for await (const chunk of got.body as AsyncIterable<Buffer>) {
-        chunks.push(chunk);
-        bytes += chunk.byteLength;
-        received += chunk.byteLength;
-        deps.emit({ type: 'progress', path, bytes: chunk.byteLength });
-      }
-      if (bytes !== got.object.size) throw new RemoteError('transient', `${path}: received ${bytes} bytes, expected ${got.object.size}`, path);
-      data = chunks.length === 1 && chunks[0] !== undefined ? chunks[0] : Buffer.concat(chunks, bytes);
-      break;
-    } catch (e) {
-      // Asked for again at once, whole (it is small), as large downloads resume.
-      if (deps.signal?.aborted === true || attempt >= INLINE_RESUMES) throw e;
+  // The request itself is retried by the Remote's wrappers; here, only a body that breaks off is
+  // asked for again, whole (it is small), after the project's backoff, as large downloads resume.
+  let reading = false;
+  const { got, data } = await retrying(resumePolicy(deps), { retryable: () => reading, ...(deps.signal !== undefined ? { signal: deps.signal } : {}) }, async () => {
+    reading = false;
+    const got = await deps.remote.get(path, { ifMatch: expect.etag, ...(deps.signal !== undefined ? { signal: deps.signal } : {}) });
+    reading = true;
+    const chunks: Buffer[] = [];
+    let bytes = 0;
+    for await (const chunk of got.body as AsyncIterable<Buffer>) {
+      chunks.push(chunk);
+      bytes += chunk.byteLength;
+      received += chunk.byteLength;
+      deps.emit({ type: 'progress', path, bytes: chunk.byteLength });
     }
-  }
+    if (bytes !== got.object.size) throw new RemoteError('transient', `${path}: received ${bytes} bytes, expected ${got.object.size}`, path);
+    return { got, data: chunks.length === 1 && chunks[0] !== undefined ? chunks[0] : Buffer.concat(chunks, bytes) };
+  });
   const hash = createHash('md5').update(data).digest('hex');
   const wanted = got.object.meta?.md5 ?? expect.hash;
   if (wanted !== undefined && wanted !== hash) {
@@ -171,7 +176,7 @@ export async function fetchObject(
   if (!resumable && expect.size < SMALL_OBJECT) return fetchSmall(path, expect, tmp, deps);
   let received = 0;
   for (let startOver = false; ; startOver = true) {
-    let have = await sizeOf(tmp);
+    let have = sizeOf(tmp);
     // Longer than the object, or not a plain file: not ours to trust.
     if (startOver || have < 0 || have > expect.size) {
       await unlink(tmp).catch(() => undefined);
@@ -189,32 +194,34 @@ export async function fetchObject(
       await digest.realign(have);
     }
     let hash: string;
-    let object: RemoteObject | undefined;
+    let object: RemoteObject;
     try {
       if (have > 0) deps.emit({ type: 'progress', path, bytes: have });
-      for (let resumes = 0; object === undefined; ) {
-        const before = have;
-        try {
-          object = await fetchRange(path, expect, tmp, have, digest, deps, (n) => {
-            have += n;
-            received += n;
-          });
-        } catch (e) {
-          if (e instanceof RemoteError && e.kind === 'precondition') {
-            await unlink(tmp).catch(() => undefined);
-            throw e;
-          }
-          // The body broke off (a reset connection, a server restart): ask for the rest now rather
-          // than next run, as long as each try makes progress. Anything else keeps the partial.
-          const onDisk = await sizeOf(tmp);
-          if (deps.signal?.aborted === true || onDisk <= before || ++resumes > INLINE_RESUMES) throw e;
-          if (onDisk !== have) {
-            // The tap saw bytes the writer never wrote: hash again from what is on disk.
-            await digest.realign(onDisk);
-            have = onDisk;
-          }
+      let before = have;
+      let onDisk = have;
+      // The body broke off (a reset connection, a server restart): ask for the rest now rather
+      // than next run, after the project's backoff, as long as each try makes progress. Anything
+      // else keeps the partial; a changed object (precondition) can never complete it.
+      const bodyBroke = (e: unknown): boolean => {
+        if (e instanceof RemoteError && e.kind === 'precondition') return false;
+        onDisk = sizeOf(tmp);
+        return onDisk > before;
+      };
+      object = await retrying(resumePolicy(deps), { retryable: bodyBroke, ...(deps.signal !== undefined ? { signal: deps.signal } : {}) }, async (attempt) => {
+        if (attempt > 1 && onDisk !== have) {
+          // The tap saw bytes the writer never wrote: hash again from what is on disk.
+          await digest.realign(onDisk);
+          have = onDisk;
         }
-      }
+        before = have;
+        return fetchRange(path, expect, tmp, have, digest, deps, (n) => {
+          have += n;
+          received += n;
+        });
+      }).catch(async (e: unknown) => {
+        if (e instanceof RemoteError && e.kind === 'precondition') await unlink(tmp).catch(() => undefined);
+        throw e;
+      });
       if (have !== object.size) {
         // Keep the partial: a short body is a transfer problem, and the next try resumes after it.
         throw new RemoteError('transient', `${path}: received ${have} bytes, expected ${object.size}`, path);
