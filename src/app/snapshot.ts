@@ -32,6 +32,11 @@ export interface SnapshotOptions {
   readonly keyPrefixBytes?: number;
   /** Files the scan may leave unhashed (ScanOptions.deferHash); hashed here where the plan needs them. */
   readonly deferHash?: (size: number) => boolean;
+  /**
+   * The remote is taken to be the base, unlisted (the change feed showed nothing new since a full
+   * listing found them equal: app/feed-listing.ts). Only for whole-repository runs.
+   */
+  readonly remoteIsBase?: boolean;
 }
 
 export interface TakenSnapshot extends Snapshot {
@@ -66,6 +71,14 @@ async function listRemote(remote: Remote, scopes: readonly string[], base: Reado
     }),
   );
   for (const o of [...found.values()].sort((a, b) => compareKeys(a.path, b.path))) take(o);
+}
+
+/** The base as the listing would show it: files as objects, folders as their `dir/` markers. */
+function baseAsListing(base: ReadonlyMap<string, BaseEntry>, take: (o: RemoteObject) => void): void {
+  for (const b of base.values()) {
+    const path = b.kind === 'dir' ? `${b.path}/` : b.path;
+    take({ path, size: b.kind === 'dir' ? 0 : b.size, etag: b.etag, lastModifiedMs: b.mtimeMs, ...(b.versionId !== undefined ? { versionId: b.versionId } : {}) });
+  }
 }
 
 function isInside(path: string, folders: readonly string[]): boolean {
@@ -272,7 +285,7 @@ export async function takeSnapshot(o: SnapshotOptions): Promise<TakenSnapshot> {
   };
   // The listing first: its first request goes out before the walk's first synchronous stretch.
   const [, scanned] = await Promise.all([
-    listRemote(o.remote, o.scopes, o.base, take, o.signal),
+    o.remoteIsBase === true && o.scopes.length === 0 ? Promise.resolve(baseAsListing(o.base, take)) : listRemote(o.remote, o.scopes, o.base, take, o.signal),
     scanLocal(o.root, scanOptions(o)).then((scan) => {
       for (const s of scan.skipped) if (s.badName !== true) o.emit({ type: 'warning', path: s.path, message: `${s.path}: skipped (${s.reason})` });
       const unknown = unknownPaths(scan);

@@ -20,7 +20,8 @@ import { FeedRecorder } from '../feed/recorder.js';
 import type { RemoteOverrides } from './connect.js';
 import { checkMatched, narrowSnapshot, parsePathspecs } from './pathspec.js';
 import { toScopes } from './repo.js';
-import { withSession, type RemoteHook } from './session.js';
+import { baseMatchesRemote, chooseListing, dropListingClaim, settleListing, type GateOptions } from './feed-listing.js';
+import { withSession, type RemoteHook, type Session } from './session.js';
 import { takeSnapshot } from './snapshot.js';
 import { currentAuthor, withHistory, type KeepCounts } from '../history/keep.js';
 import { keepsVersions, noHistory, pruneAfterPush } from '../history/retention.js';
@@ -58,6 +59,8 @@ export interface SyncRequest {
   readonly literalPaths?: boolean;
   /** Tests only: counters or faults around each remote as it is opened (session.ts). */
   readonly remoteHook?: RemoteHook;
+  /** --use-feed / --no-use-feed; undefined = the config's `feed_listing` (default off). */
+  readonly useFeed?: boolean;
 }
 
 export interface SyncOutcome {
@@ -72,6 +75,8 @@ export interface SyncOutcome {
   readonly result?: ExecResult;
   /** Paths the database held before the run (watch scales its delete guard for scoped batches by it). */
   readonly baseSize: number;
+  /** How the remote was read when the change feed was allowed to stand in for the listing (app/feed-listing.ts). */
+  readonly listing?: { readonly kind: 'base' | 'full'; readonly reason: string };
 }
 
 function modeOf(verb: Verb): PlanMode {
@@ -110,6 +115,7 @@ export async function runSync(req: SyncRequest, emit: EventSink): Promise<SyncOu
       const pathspecs = req.literalPaths === true ? { scopes: toScopes(s.repo.root, req.cwd, req.paths), specs: [] } : parsePathspecs(s.repo.root, req.cwd, req.paths);
       const scopes = pathspecs.scopes;
       const links = req.links ?? s.repo.config.links;
+      const listing = feedAllowed(req, s) ? await chooseListing(gateOptions(req, s)) : undefined;
       const taken = await takeSnapshot({
         root: s.repo.root,
         remote: s.remote,
@@ -127,6 +133,7 @@ export async function runSync(req: SyncRequest, emit: EventSink): Promise<SyncOu
         // content. The scan reading it first would be one more open, read and close per file (on
         // a push of 10,000 new files, most of the scan's work).
         deferHash: () => true,
+        ...(listing?.kind === 'base' ? { remoteIsBase: true } : {}),
       });
       // Pathspecs that match nothing are mistakes (git says so too); globs keep only what they match.
       checkMatched(taken, pathspecs);
@@ -153,10 +160,22 @@ export async function runSync(req: SyncRequest, emit: EventSink): Promise<SyncOu
       const standing = plan.conflicts;
       for (const c of standing) emit({ type: 'conflict', conflict: c });
 
-      const outcome = { remote: s.remote.display, plan, actions, conflicts: standing, names: snapshot.names, baseSize: s.db.entries.size };
+      const outcome = {
+        remote: s.remote.display,
+        plan,
+        actions,
+        conflicts: standing,
+        names: snapshot.names,
+        baseSize: s.db.entries.size,
+        ...(listing !== undefined ? { listing: { kind: listing.kind, reason: listing.reason } } : {}),
+      };
       const none = req.verb === 'status' ? noHistory(s.remote, s.repo.config) : undefined;
       if (none !== undefined) emit({ type: 'warning', path: '', message: none });
-      if (req.verb === 'status' || req.dryRun) return outcome;
+      const facts = { snapshot, names: snapshot.names, plan, conflicts: standing };
+      if (req.verb === 'status' || req.dryRun) {
+        if (listing !== undefined) await settleListing(s.stateDir, listing, baseMatchesRemote(facts), s.remoteConfig.url, s.db.entries.size);
+        return outcome;
+      }
       const refusal = plan.refusals[0];
       if (refusal !== undefined) throw new LsyncError('refused', refusal.message, 'nothing was changed');
       refreshTouched(snapshot, s.db);
@@ -183,9 +202,30 @@ export async function runSync(req: SyncRequest, emit: EventSink): Promise<SyncOu
       // The trash is bounded (trash_max_age, trash_max_size); what this run kept stays.
       const limits = { maxAgeMs: parseDuration(s.repo.config.trashMaxAge) ?? Infinity, maxBytes: s.repo.config.trashMaxSize };
       await pruneTrash(s.repo.metaDir, limits, basename(s.trash.dir), Date.now());
+      if (listing !== undefined) await settleListing(s.stateDir, listing, baseMatchesRemote({ ...facts, executed: { actions, result } }), s.remoteConfig.url, s.db.entries.size);
+      // Any other run that may have left the remote and the base apart (a put whose answer was
+      // lost, an interruption) takes back what an earlier full listing established.
+      else if (result.failed > 0 || result.interrupted) await dropListingClaim(s.stateDir);
       return { ...outcome, result };
     },
   );
+}
+
+/** status and sync of a whole repository (no pathspecs) with origin, when the config or --use-feed allows it. */
+function feedAllowed(req: SyncRequest, s: Session): boolean {
+  if ((req.verb !== 'status' && req.verb !== 'sync') || req.remoteName !== undefined || req.paths.length > 0) return false;
+  return req.useFeed ?? s.repo.config.feedListing;
+}
+
+function gateOptions(req: SyncRequest, s: Session): GateOptions {
+  return {
+    stateDir: s.stateDir,
+    metaDir: s.repo.metaDir,
+    config: s.repo.config,
+    overrides: req.overrides,
+    baseEntries: s.db.entries.size,
+    ...(req.signal !== undefined ? { signal: req.signal } : {}),
+  };
 }
 
 /**

@@ -30,6 +30,8 @@ export interface SyncArgs {
   readonly to?: string | undefined;
   /** push --all / sync --all: origin, then every mirror (sync-all.ts). */
   readonly all?: boolean | undefined;
+  /** status/sync --use-feed: trust the change feed instead of a full listing while it shows nothing new. */
+  readonly useFeed?: boolean | undefined;
 }
 
 function checkedMaxDelete(m: number | undefined): number | undefined {
@@ -91,11 +93,15 @@ async function syncOne(verb: Verb, args: SyncArgs, ctx: CommandContext, cwd: str
       ...(g.links !== undefined ? { links: g.links } : {}),
       ...(fsOverride !== undefined ? { fsOverride } : {}),
       ...(ctx.io.remoteHook !== undefined ? { remoteHook: ctx.io.remoteHook } : {}),
+      ...(args.useFeed !== undefined ? { useFeed: args.useFeed } : {}),
     },
     // status and dry runs render the plan as a whole (stdout: the plan alone, warnings on
     // stderr and, with --json, in the plan's object); runs render as they go.
     planOnly ? planEvent : reporter.event,
   ).finally(() => scanLine.clear());
+  if (outcome.listing !== undefined && g.verbose) {
+    ctx.io.stderr.write(`lsync: ${outcome.listing.kind === 'base' ? 'remote not listed' : 'remote listed in full'}: ${outcome.listing.reason}\n`);
+  }
   // Refused names were left out so the rest could go ahead; the run still fails (exit 1) so that
   // scripts notice that something was not synchronised.
   const namesExit = outcome.names.length > 0 ? EXIT.failed : EXIT.ok;

@@ -174,6 +174,10 @@ export const REPO_KEYS: readonly KeySpec[] = [
   repoSize('trash_max_size', 1024 * MiB),
   // Transfers in flight when --concurrency is not given (the same range as --concurrency).
   { ...number('concurrency', 'repo', 1, 1024, 16), allowed: 'a whole number from 1 to 1024', parse: (raw) => wholeNumber(raw, 1, 1024) },
+  // status/sync may trust the change feed instead of listing the remote (app/feed-listing.ts).
+  bool('feed_listing', 'repo', false),
+  // Seconds a full listing stays good enough for the feed shortcut (watch's --rescan default).
+  number('rescan_interval', 'repo', 5, 7 * 24 * 3600, 600),
 ];
 
 /** Keys of one remote (under `remotes.<name>`). */

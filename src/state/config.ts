@@ -83,6 +83,10 @@ export interface RepoConfig {
   readonly trashMaxSize: number;
   /** Transfers in flight when --concurrency is not given (parseConfig always sets it; optional for hand-built configs). */
   readonly concurrency?: number;
+  /** status/sync may skip the full remote listing when the change feed says nothing changed (--use-feed). */
+  readonly feedListing: boolean;
+  /** Seconds after which a full listing is due again, feed or not. */
+  readonly rescanInterval: number;
 }
 
 export const CONFIG_FILE = 'config.yaml';
@@ -116,6 +120,8 @@ export const REPO_FIELDS: Readonly<Record<string, keyof RepoConfig>> = {
   trash_max_age: 'trashMaxAge',
   trash_max_size: 'trashMaxSize',
   concurrency: 'concurrency',
+  feed_listing: 'feedListing',
+  rescan_interval: 'rescanInterval',
 };
 
 type Bad = (what: string) => never;
@@ -284,7 +290,7 @@ export function formatConfig(cfg: RepoConfig): string {
 /** A config with one remote, origin, and the built-in defaults. */
 export function defaultConfig(origin: Omit<RemoteConfig, 'name' | 'role'>): RepoConfig {
   const o: RemoteConfig = { ...origin, name: ORIGIN, role: 'sync' };
-  return { remotes: [o], origin: o, remote: o.url, conflict: 'stop', maxDeleteShare: 0.5, useGitignore: false, links: false, versionsKeep: 20, versionsMaxAge: '90d', trashMaxAge: '30d', trashMaxSize: 1024 * 1024 * 1024, concurrency: 16 };
+  return { remotes: [o], origin: o, remote: o.url, conflict: 'stop', maxDeleteShare: 0.5, useGitignore: false, links: false, versionsKeep: 20, versionsMaxAge: '90d', trashMaxAge: '30d', trashMaxSize: 1024 * 1024 * 1024, concurrency: 16, feedListing: false, rescanInterval: 600 };
 }
 
 export async function saveConfig(metaDir: string, cfg: RepoConfig): Promise<void> {

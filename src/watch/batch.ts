@@ -99,6 +99,8 @@ export async function runBatch(req: BatchRequest, paths: ReadonlySet<string> | u
         force: false,
         mirror: false,
         dryRun: false,
+        // A watcher's rescan is what catches what the feed cannot see: never the feed shortcut (feed_listing).
+        useFeed: false,
       },
       (e) => {
         count(moved, localWrites, e);

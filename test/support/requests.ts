@@ -3,6 +3,8 @@
  * middleware on its own client: observation only, every request still goes over the wire.
  */
 import assert from 'node:assert/strict';
+import { createServer, request as httpRequest } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { middlewareChanged } from '../../src/remote/s3/client.js';
 
@@ -27,4 +29,57 @@ export function countRequests(remote: object): Map<string, number> {
   const counts = new Map<string, number>();
   watchRequests(remote, (name) => counts.set(name, (counts.get(name) ?? 0) + 1));
   return counts;
+}
+
+/** One request seen by a counting proxy: method, path and decoded query. */
+export interface SeenRequest {
+  readonly method: string;
+  readonly path: string;
+  readonly query: URLSearchParams;
+  readonly headers: Readonly<Record<string, string | string[] | undefined>>;
+  /** The server's answer. */
+  status?: number | undefined;
+}
+
+export interface CountingProxy {
+  /** Point a CLI run here (AWS_ENDPOINT_URL_S3) to have its requests counted. */
+  readonly endpoint: string;
+  readonly seen: SeenRequest[];
+  /** ListObjectsV2 requests of the repository's own keys (the change feed's folder under .lsync/ left out). */
+  listings(): number;
+  close(): Promise<void>;
+}
+
+/**
+ * A plain HTTP proxy in front of a real S3 server that notes every request: for runs of the CLI in
+ * a child process, whose SDK client a test cannot reach. Requests and answers pass unchanged (the
+ * Host header too, so signatures still match).
+ */
+export async function countingProxy(target: string): Promise<CountingProxy> {
+  const to = new URL(target);
+  const seen: SeenRequest[] = [];
+  const server = createServer((req, res) => {
+    const url = new URL(req.url ?? '/', 'http://proxy');
+    const entry: SeenRequest = { method: req.method ?? 'GET', path: url.pathname, query: url.searchParams, headers: { ...req.headers } };
+    seen.push(entry);
+    const upstream = httpRequest({ host: to.hostname, port: to.port, method: req.method, path: req.url, headers: req.headers }, (answer) => {
+      entry.status = answer.statusCode;
+      res.writeHead(answer.statusCode ?? 502, answer.headers);
+      answer.pipe(res);
+    });
+    upstream.on('error', () => res.destroy());
+    req.pipe(upstream);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address() as AddressInfo;
+  return {
+    endpoint: `http://127.0.0.1:${address.port}`,
+    seen,
+    listings: () => seen.filter((r) => r.method === 'GET' && r.query.get('list-type') === '2' && !(r.query.get('prefix') ?? '').includes('.lsync/')).length,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
 }

@@ -8,6 +8,7 @@ export default defineCommand({
   describe: 'show what a sync would do, in both directions, and the conflicts (transfers nothing)',
   builder: (y) =>
     recursiveArg(pathsArg(y))
+      .option('use-feed', { type: 'boolean', describe: "skip the full remote listing while the change feed shows nothing new since the last one (younger than rescan_interval); config: feed_listing" })
       .option('remote', { type: 'string', describe: 'what a push to this mirror would do (see lsync remote list)' })
       .example('lsync status --remote backup', 'what the mirror "backup" lacks')
       .example('lsync status', 'the whole repository')

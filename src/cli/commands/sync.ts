@@ -9,6 +9,7 @@ export default defineCommand({
   builder: (y) =>
     maxDeleteArg(recursiveArg(pathsArg(y)))
       .option('all', { type: 'boolean', default: false, describe: 'sync with origin, then push to every mirror at once (see lsync remote list)' })
+      .option('use-feed', { type: 'boolean', describe: "skip the full remote listing while the change feed shows nothing new since the last one (younger than rescan_interval); config: feed_listing" })
       .example('lsync sync', 'everything')
       .example('lsync sync --all', 'both ways with origin, then the result to every mirror')
       .example('lsync sync reports/ --dry-run', 'show what would happen under reports/')
