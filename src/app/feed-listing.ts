@@ -23,7 +23,7 @@ import { openFeedStore } from '../feed/store.js';
 import type { Action, Plan, Snapshot } from '../core/types.js';
 import type { NameProblem } from '../core/names.js';
 import type { ExecResult } from '../exec/outcome.js';
-import type { Remote } from '../remote/remote.js';
+import { RemoteError, type Remote } from '../remote/remote.js';
 import { writeFileAtomic } from '../state/atomic.js';
 import type { RepoConfig } from '../state/config.js';
 import type { RemoteOverrides } from './connect.js';
@@ -103,7 +103,11 @@ async function choose(o: GateOptions, store: Remote, startedAt: number, now: () 
   const claim = await readClaim(o.stateDir);
   const read = store.getIfChanged?.bind(store);
   if (read === undefined) return { kind: 'full', reason: 'this remote has no conditional read for the feed head', startedAt };
-  const got = await read(HEAD, claim?.head, o.signal !== undefined ? { signal: o.signal, maxBytes: 4096 } : { maxBytes: 4096 });
+  // A directory remote whose feed folder was never made ('no-bucket') holds no feed yet either.
+  const got = await read(HEAD, claim?.head, o.signal !== undefined ? { signal: o.signal, maxBytes: 4096 } : { maxBytes: 4096 }).catch((e: unknown) => {
+    if (e instanceof RemoteError && e.kind === 'no-bucket') return { state: 'missing' as const };
+    throw e;
+  });
   if (got.state === 'missing') return { kind: 'full', reason: 'the remote has no change feed yet', startedAt };
   let head: HeadSeen;
   if (got.state === 'unchanged') {
