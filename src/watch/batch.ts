@@ -26,7 +26,7 @@ export interface Moved {
 }
 
 export type BatchOutcome =
-  | { readonly kind: 'done'; readonly moved: Moved; readonly conflicts: number; readonly ms: number; readonly interrupted: boolean; readonly baseSize: number; readonly localWrites: ReadonlySet<string> }
+  | { readonly kind: 'done'; readonly moved: Moved; readonly conflicts: number; readonly ms: number; readonly interrupted: boolean; readonly baseSize: number; readonly localWrites: ReadonlyMap<string, LocalWrite> }
   /** Worth retrying after a pause (network, server, lock held, some actions failed or were skipped). */
   | { readonly kind: 'retry'; readonly message: string; readonly moved?: Moved }
   /** A safety guard refused the batch: reported, not retried until something changes. */
@@ -38,7 +38,10 @@ function emptyMoved(): Moved {
   return { up: 0, down: 0, moved: 0, deletedRemote: 0, deletedLocal: 0, keptBoth: 0, failed: 0, skipped: 0, bytes: 0 };
 }
 
-function count(m: Moved, localWrites: Set<string>, e: EngineEvent): void {
+/** What a batch did to a local path: its events are echoes of that (see isEcho). */
+export type LocalWrite = 'wrote' | 'removed';
+
+function count(m: Moved, localWrites: Map<string, LocalWrite>, e: EngineEvent): void {
   if (e.type === 'failed') m.failed++;
   if (e.type === 'skipped') m.skipped++;
   if (e.type !== 'done') return;
@@ -49,27 +52,27 @@ function count(m: Moved, localWrites: Set<string>, e: EngineEvent): void {
       break;
     case 'download':
       m.down++;
-      localWrites.add(e.path);
+      localWrites.set(e.path, 'wrote');
       break;
     case 'move-remote':
       m.moved++;
       break;
     case 'move-local':
       m.moved++;
-      localWrites.add(e.path);
-      if (e.from !== undefined) localWrites.add(e.from);
+      localWrites.set(e.path, 'wrote');
+      if (e.from !== undefined) localWrites.set(e.from, 'removed');
       break;
     case 'delete-remote':
       m.deletedRemote++;
       break;
     case 'delete-local':
       m.deletedLocal++;
-      localWrites.add(e.path);
+      localWrites.set(e.path, 'removed');
       break;
     case 'keep-both':
       m.keptBoth++;
-      localWrites.add(e.path);
-      if (e.to !== undefined) localWrites.add(e.to);
+      localWrites.set(e.path, 'wrote');
+      if (e.to !== undefined) localWrites.set(e.to, 'wrote');
       break;
     default:
       break;
@@ -83,7 +86,7 @@ function count(m: Moved, localWrites: Set<string>, e: EngineEvent): void {
 export async function runBatch(req: BatchRequest, paths: ReadonlySet<string> | undefined, emit: EventSink): Promise<BatchOutcome> {
   const started = Date.now();
   const moved = emptyMoved();
-  const localWrites = new Set<string>();
+  const localWrites = new Map<string, LocalWrite>();
   const scoped = paths !== undefined && paths.size <= SCOPED_MAX;
   let outcome: SyncOutcome;
   try {
@@ -125,9 +128,12 @@ export async function runBatch(req: BatchRequest, paths: ReadonlySet<string> | u
 
 /**
  * Events for files this batch wrote are echoes, unless the file changed again after the batch
- * started (a user's edit has a newer mtime; a download keeps the remote's older one).
+ * started (a user's edit has a newer mtime; a download keeps the remote's older one) or is gone
+ * (the user renamed or deleted it right after it arrived). For a path the batch removed, only
+ * its absence is an echo: a file there now was made again since.
  */
-export function isEcho(root: string, path: string, since: number): boolean {
+export function isEcho(root: string, path: string, since: number, what: LocalWrite): boolean {
   const st = lstatSync(join(root, path), { throwIfNoEntry: false });
-  return st === undefined || st.mtimeMs < since;
+  if (what === 'removed') return st === undefined;
+  return st !== undefined && st.mtimeMs < since;
 }

@@ -34,6 +34,8 @@ export interface WatchOptions extends BatchRequest {
 
 /** Without a file watcher, the tree is rescanned at least this often. */
 const FALLBACK_RESCAN_MS = 30_000;
+/** A batch that wrote at most this many local paths has them looked at again by the next batch. */
+const RECHECK_MAX = 100;
 
 export async function watch(o: WatchOptions): Promise<void> {
   const repo = await openRepo(o.root);
@@ -67,6 +69,12 @@ class Watcher {
   private readonly pollBackoff = new Backoff(1000, 15_000);
   /** Paths changed remotely, or left over from a failed batch: synced at the next batch, without delay. */
   private pending = new Set<string>();
+  /**
+   * Paths the last batch wrote locally, looked at again by the next one: the file watcher merges a
+   * create and a delete of one path into nothing, so a download the user renames away at once
+   * leaves no event for the old name (and the rename would reach the remote as a copy).
+   */
+  private recheck = new Set<string>();
   private fullDue = true;
   private fullTrigger: Trigger = 'start';
   private nextPoll = 0;
@@ -182,8 +190,9 @@ class Watcher {
     const trigger: Trigger = full ? this.fullTrigger : this.backoff.failing ? 'retry' : localDue ? 'local' : 'remote';
     // Read before the listing: a record written while it runs is read again afterwards.
     const startPos = full ? await FeedReader.start(this.store, this.o.signal).catch(() => undefined) : undefined;
-    const paths = full ? undefined : new Set([...(localDue ? this.gather.take(now) : []), ...this.pending]);
+    const paths = full ? undefined : new Set([...(localDue ? this.gather.take(now) : []), ...this.pending, ...this.recheck]);
     if (!full) this.pending = new Set();
+    this.recheck = new Set();
     const began = Date.now();
     // A scoped batch sees only its paths, so the delete guard is scaled to the whole repository.
     const maxDelete = full ? undefined : Math.max(10, Math.floor(this.baseSize / 2));
@@ -207,7 +216,9 @@ class Watcher {
           if (startPos !== undefined) this.reader.reset(startPos);
         }
         this.o.log.batch(trigger, paths?.size ?? 'all', out.moved, out.conflicts, out.ms);
-        for (const p of out.localWrites) if (this.gather.has(p) && isEcho(this.o.root, p, began)) this.gather.drop(p);
+        for (const [p, what] of out.localWrites) if (this.gather.has(p) && isEcho(this.o.root, p, began, what)) this.gather.drop(p);
+        // Bounded: after a flood of downloads the rescan is what catches a merged event.
+        if (out.localWrites.size <= RECHECK_MAX) for (const p of out.localWrites.keys()) this.recheck.add(p);
         return !out.interrupted;
       case 'retry': {
         if (this.o.signal.aborted) return false;

@@ -1,6 +1,10 @@
-/** The batching rules, with the clock passed in (no timers). */
+/** The batching rules, with the clock passed in (no timers), and what counts as a batch's own echo. */
 import { strict as assert } from 'node:assert';
+import { mkdtemp, rm, utimes, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { test } from 'node:test';
+import { isEcho } from '../../src/watch/batch.js';
 import { Backoff, Gatherer } from '../../src/watch/gather.js';
 
 test('a batch is due after the delay of quiet, and each new event pushes it back', () => {
@@ -55,4 +59,22 @@ test('backoff doubles up to its cap and resets on success', () => {
   b.succeed();
   assert.equal(b.failing, false);
   assert.equal(b.fail(), 1000);
+});
+
+test("echoes of a batch's own writes are dropped; a user's change right after is not", async () => {
+  const root = await mkdtemp(join(tmpdir(), 'lsync-echo-'));
+  try {
+    const since = Date.now();
+    await writeFile(join(root, 'downloaded'), 'x');
+    await utimes(join(root, 'downloaded'), new Date(since - 60_000), new Date(since - 60_000)); // a download keeps the remote's mtime
+    await writeFile(join(root, 'edited'), 'y');
+    await utimes(join(root, 'edited'), new Date(since + 1000), new Date(since + 1000));
+    assert.equal(isEcho(root, 'downloaded', since, 'wrote'), true);
+    assert.equal(isEcho(root, 'edited', since, 'wrote'), false, 'edited after the batch started');
+    assert.equal(isEcho(root, 'renamed-away', since, 'wrote'), false, 'written, then renamed or deleted by the user: not an echo');
+    assert.equal(isEcho(root, 'renamed-away', since, 'removed'), true, 'removed by the batch and still gone');
+    assert.equal(isEcho(root, 'downloaded', since, 'removed'), false, 'removed by the batch, made again since');
+  } finally {
+    await rm(root, { recursive: true, force: true });
+  }
 });
