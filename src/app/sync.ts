@@ -8,8 +8,7 @@ import type { FsBehaviour, NameProblem } from '../core/names.js';
 import { parseRemoteUrl } from '../remote/open.js';
 import { plan as makePlan } from '../core/plan.js';
 import type { KeepPolicy } from '../core/settle.js';
-import type { Conflict, Plan, PlanMode, Snapshot } from '../core/types.js';
-import type { Database } from '../state/database.js';
+import type { Conflict, Plan, PlanMode } from '../core/types.js';
 import { parseDuration } from '../state/config-keys.js';
 import { pruneTrash } from '../state/trash.js';
 import type { ConflictPolicy } from '../state/config.js';
@@ -178,7 +177,6 @@ export async function runSync(req: SyncRequest, emit: EventSink): Promise<SyncOu
       }
       const refusal = plan.refusals[0];
       if (refusal !== undefined) throw new LsyncError('refused', refusal.message, 'nothing was changed');
-      refreshTouched(snapshot, s.db);
       // What reaches the remote is recorded in the change feed, for watchers (feed/recorder.ts).
       const recorder = new FeedRecorder(emit);
       const history: KeepCounts = { replaced: 0, kept: 0 };
@@ -193,6 +191,7 @@ export async function runSync(req: SyncRequest, emit: EventSink): Promise<SyncOu
         emit: recorder.sink,
         concurrency: req.concurrency,
         links,
+        restat: plan.restat,
         ...(req.signal !== undefined ? { signal: req.signal } : {}),
         ...(s.discardUpload !== undefined ? { discardUpload: s.discardUpload } : {}),
       });
@@ -226,20 +225,6 @@ function gateOptions(req: SyncRequest, s: Session): GateOptions {
     baseEntries: s.db.entries.size,
     ...(req.signal !== undefined ? { signal: req.signal } : {}),
   };
-}
-
-/**
- * Files whose mtime changed but whose content did not (touched, or rewritten with the same bytes):
- * record the new stat so the next scan trusts it instead of hashing the file again.
- */
-function refreshTouched(snapshot: Snapshot, db: Database): void {
-  for (const [path, l] of snapshot.local) {
-    const b = snapshot.base.get(path);
-    if (b === undefined || l.hash !== b.hash) continue;
-    if (l.size === b.size && l.mtimeMs === b.mtimeMs && l.mode === b.mode && b.racy !== true) continue;
-    const { racy: _wasRacy, ...rest } = b;
-    db.set({ ...rest, mtimeMs: l.mtimeMs, mode: l.mode, ...(Date.now() - l.mtimeMs < 2000 ? { racy: true } : {}) });
-  }
 }
 
 /** S3 keys are limited to 1,024 bytes, prefix included; a file:// remote has no such limit. */

@@ -12,6 +12,7 @@
 
 import { classify, isChanged, sameContent, type PathState } from './classify.js';
 import { decideDirPullForce, decideDirPushForce, decideDirSync, deepestFirst, dirState, dirView, involvesDir, withoutDirBase, type DirView } from './dirs.js';
+import { restats } from './restat.js';
 import { pairMoves } from './moves.js';
 import { settle } from './settle.js';
 import { compareKeys } from './paths.js';
@@ -113,6 +114,7 @@ export function plan(snapshot: Snapshot, options: PlanOptions): Plan {
     pending,
     refusals: refusal === undefined ? [] : [refusal],
     summary: summarize(actions, conflicts.length, settled.length, pending.length),
+    restat: restats(snapshot),
   };
 }
 

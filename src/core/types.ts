@@ -257,6 +257,13 @@ export interface PlanSummary {
   readonly downloadBytes: number;
 }
 
+/** One base record to refresh: `base` with the stat of `local`, a file only touched (core/restat.ts). */
+export interface Restat {
+  readonly path: string;
+  readonly base: BaseEntry;
+  readonly local: LocalEntry;
+}
+
 export interface Plan {
   /** Sorted by path (the one comparator), then by type. */
   readonly actions: readonly Action[];
@@ -267,6 +274,8 @@ export interface Plan {
   readonly pending: readonly Pending[];
   readonly refusals: readonly Refusal[];
   readonly summary: PlanSummary;
+  /** Base records whose file was only touched: they take its new stat (core/restat.ts). */
+  readonly restat: readonly Restat[];
 }
 
 /** The three sides, keyed by path. */

@@ -6,6 +6,7 @@ import { setMaxListeners } from 'node:events';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Remote, UploadCheckpoint } from '../remote/remote.js';
+import type { Restat } from '../core/types.js';
 import type { Database } from '../state/database.js';
 import { UploadCheckpoints } from './checkpoints.js';
 import type { EventSink } from './events.js';
@@ -28,6 +29,8 @@ export interface ExecContext {
   readonly now?: () => number;
   /** Aborts the multipart upload a stale checkpoint describes (S3); absent where uploads are whole. */
   readonly discardUpload?: (checkpoint: UploadCheckpoint) => Promise<void>;
+  /** The plan's stat refreshes of files only touched (Plan.restat), written before its actions. */
+  readonly restat?: readonly Restat[];
 }
 
 /**

@@ -17,6 +17,7 @@ import { handle } from './handlers/index.js';
 import { removeEmptyParents } from './localfs.js';
 import { describe, Tally, type ExecResult } from './outcome.js';
 import { leftoverLine } from './partials.js';
+import { refreshStat } from './records.js';
 import { schedule } from './schedule.js';
 
 export type { ExecContext } from './context.js';
@@ -38,6 +39,8 @@ export async function execute(actions: readonly Action[], ctx: ExecContext): Pro
     ctx.db.flush().catch(() => undefined);
   }, FLUSH_MS);
   try {
+    // Before any action: one that rewrites a path records it anew after this.
+    for (const r of ctx.restat ?? []) refreshStat(run, r);
     await discardStaleUploads(run, ctx);
     const limit = pLimit(Math.max(1, ctx.concurrency));
     let postponed = 0;

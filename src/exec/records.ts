@@ -3,7 +3,7 @@
  * from the stat just taken, and the "racy" flag of a file whose mtime is too recent to trust.
  */
 import type { Stats } from 'node:fs';
-import type { BaseEntry } from '../core/types.js';
+import type { BaseEntry, Restat } from '../core/types.js';
 import type { RunContext } from './context.js';
 
 /** A file modified this close to when it is recorded may change again within the same mtime tick. */
@@ -40,4 +40,10 @@ export function recordEntry(run: RunContext, entry: BaseEntry): void {
 
 export function forgetPath(run: RunContext, path: string): void {
   run.db.delete(path);
+}
+
+/** A base record takes the new stat of a file only touched since (the plan's `restat`). */
+export function refreshStat(run: RunContext, r: Restat): void {
+  const { racy: _wasRacy, ...rest } = r.base;
+  run.db.set({ ...rest, mtimeMs: r.local.mtimeMs, mode: r.local.mode, ...(isRacy(r.local.mtimeMs, run.now()) ? { racy: true } : {}) });
 }
