@@ -36,7 +36,13 @@ async function severalWriters(reader: Remote, job: (writer: string) => WorkerJob
   const seen = new Set<string>();
   const outcomes: PollOutcome[] = [];
   const take = async (): Promise<PollOutcome> => {
-    const p = await r.poll();
+    let p: PollOutcome;
+    try {
+      p = await r.poll();
+    } catch {
+      // As in the watcher: a poll that failed (s3rver cuts connections under load) is retried by the next.
+      return { kind: 'changes', paths: new Set(), records: 0 };
+    }
     outcomes.push(p);
     if (p.kind === 'changes') for (const path of p.paths) seen.add(path);
     return p;
