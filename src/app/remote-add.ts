@@ -54,7 +54,9 @@ export async function addMirror(repo: Repo, req: AddRequest): Promise<Added> {
       await remote.check();
     } catch (e) {
       if (e instanceof RemoteError && e.kind === 'no-bucket') {
-        throw new LsyncError('remote', `mirror "${req.name}": ${e.message}`, 'create the bucket or folder first (lsync never creates a mirror\'s), then add it again');
+        // The remote's own hint (init --create-bucket) is for origin: lsync never creates a mirror.
+        const what = e.message.replace(/ \(lsync init --create-bucket[^)]*\)$/, '');
+        throw new LsyncError('remote', `mirror "${req.name}": ${what}`, 'create the bucket or folder first (lsync never creates a mirror\'s), then add it again');
       }
       throw e;
     }

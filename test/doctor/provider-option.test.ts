@@ -5,6 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { runCli } from '../cli/run.js';
+import { startServer } from '../support/servers.js';
+import { runCli as runProcess } from '../support/world.js';
 
 async function repo(...extra: string[]): Promise<string> {
   const tmp = await mkdtemp(join(tmpdir(), 'lsync-provider-'));
@@ -19,8 +21,17 @@ test('init --provider records the row; remote add takes an alias and records its
   const work = await repo('--provider', 'wasabi');
   const file = join(work, '.lsync', 'config.yaml');
   assert.match(await readFile(file, 'utf8'), /^ {4}provider: wasabi$/m);
-  const r = await runCli(['remote', 'add', 'backup', 's3://archive/photos', '--provider', 'Cloudflare'], work);
-  assert.equal(r.code, 0, r.stderr);
+  // remote add checks the mirror as init checks origin, so it needs a bucket that answers.
+  const server = await startServer('s3rver');
+  try {
+    const bucket = await server.createBucket();
+    const args = ['remote', 'add', 'backup', `s3://${bucket}/photos`, '--endpoint', server.endpoint, '--provider', 'Cloudflare'];
+    // A child process: the AWS chain reads the server's credentials from its environment.
+    const r = await runProcess(work, args, server.env);
+    assert.equal(r.code, 0, r.stderr);
+  } finally {
+    await server.stop();
+  }
   assert.match(await readFile(file, 'utf8'), /backup:\n(?: {4}.*\n)* {4}provider: r2$/m);
 });
 
