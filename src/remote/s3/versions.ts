@@ -8,7 +8,7 @@ import { Readable } from 'node:stream';
 import { GetObjectCommand, HeadObjectCommand, ListObjectVersionsCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
 import pLimit from 'p-limit';
 import { RemoteError, describeOp, type GetOptions, type GetResult, type ObjectMeta, type PruneResult, type PutResult, type RemoteObject, type RemoteVersion, type VersionRetention } from '../remote.js';
-import { CURRENT_ID, copiesToDrop, KEPT_ROOT, keptFolder, keptName, keptNameOf, keptPath, keptVersion, parseKeptPath, KEPT_ID } from '../versions.js';
+import { CURRENT_ID, copiesToDrop, KEPT_ROOT, keptFolder, keptName, keptNameOf, keptPath, keptVersion, parseKeptPath, KEPT_ID, type KeptRef } from '../versions.js';
 import { sendCached } from './client.js';
 import { classify, toRemoteError } from './errors.js';
 import { decodeMeta, unquoteEtag } from './meta.js';
@@ -128,31 +128,15 @@ export class S3Versions {
     }
     const heads = pLimit(HEADS);
     const pending: Array<Promise<void>> = [];
-    let token: string | undefined;
-    do {
-      let res;
-      try {
-        res = await sendCached(
-          this.s3.client,
-          new ListObjectsV2Command({ Bucket: this.s3.bucket, Prefix: this.s3.prefix + keptFolder(path), ...(token !== undefined ? { ContinuationToken: token } : {}) }),
-          signal,
-        );
-      } catch (err) {
-        throw this.fail(err, 'list kept versions of', path);
-      }
-      for (const o of res.Contents ?? []) {
-        const ref = o.Key !== undefined ? parseKeptPath(o.Key.slice(this.s3.prefix.length)) : undefined;
-        if (ref === undefined || ref.path !== path) continue;
-        const size = o.Size ?? 0;
-        pending.push(
-          heads(async () => {
-            const meta = (await this.s3.remote.stat(keptPath(path, ref.name), signal))?.meta ?? {};
-            out.push({ ...keptVersion(ref.name, size, meta, ref.replacedMs), order: ref.replacedMs, rank: 0 });
-          }),
-        );
-      }
-      token = res.IsTruncated === true ? res.NextContinuationToken : undefined;
-    } while (token !== undefined);
+    for await (const { ref, size } of this.keptCopies(keptFolder(path), 'list kept versions of', path, signal)) {
+      if (ref.path !== path) continue;
+      pending.push(
+        heads(async () => {
+          const meta = (await this.s3.remote.stat(keptPath(path, ref.name), signal))?.meta ?? {};
+          out.push({ ...keptVersion(ref.name, size, meta, ref.replacedMs), order: ref.replacedMs, rank: 0 });
+        }),
+      );
+    }
     await Promise.all(pending);
     return out;
   }
@@ -196,27 +180,32 @@ export class S3Versions {
   async pruneVersions(r: VersionRetention): Promise<PruneResult> {
     if (this.s3.versioning) return { dropped: 0, kept: 0 };
     const copies = [];
+    for await (const { ref } of this.keptCopies(KEPT_ROOT, 'list kept versions in', KEPT_ROOT, r.signal)) copies.push(ref);
+    const drop = await copiesToDrop(copies, r, async (path) => (await this.s3.remote.stat(path, r.signal)) !== undefined);
+    const deletes = pLimit(HEADS);
+    await Promise.all(drop.map((c) => deletes(() => this.s3.remote.delete(keptPath(c.path, c.name), r.signal !== undefined ? { signal: r.signal } : {}))));
+    return { dropped: drop.length, kept: copies.length - drop.length };
+  }
+
+  /** The copies kept under `folder` (relative to the prefix), page by page; `op` and `what` name a failure. */
+  private async *keptCopies(folder: string, op: string, what: string, signal?: AbortSignal): AsyncIterable<{ ref: KeptRef; size: number }> {
     let token: string | undefined;
     do {
       let res;
       try {
         res = await sendCached(
           this.s3.client,
-          new ListObjectsV2Command({ Bucket: this.s3.bucket, Prefix: this.s3.prefix + KEPT_ROOT, ...(token !== undefined ? { ContinuationToken: token } : {}) }),
-          r.signal,
+          new ListObjectsV2Command({ Bucket: this.s3.bucket, Prefix: this.s3.prefix + folder, ...(token !== undefined ? { ContinuationToken: token } : {}) }),
+          signal,
         );
       } catch (err) {
-        throw this.fail(err, 'list kept versions in', KEPT_ROOT);
+        throw this.fail(err, op, what);
       }
       for (const o of res.Contents ?? []) {
         const ref = o.Key !== undefined ? parseKeptPath(o.Key.slice(this.s3.prefix.length)) : undefined;
-        if (ref !== undefined) copies.push(ref);
+        if (ref !== undefined) yield { ref, size: o.Size ?? 0 };
       }
       token = res.IsTruncated === true ? res.NextContinuationToken : undefined;
     } while (token !== undefined);
-    const drop = await copiesToDrop(copies, r, async (path) => (await this.s3.remote.stat(path, r.signal)) !== undefined);
-    const deletes = pLimit(HEADS);
-    await Promise.all(drop.map((c) => deletes(() => this.s3.remote.delete(keptPath(c.path, c.name), r.signal !== undefined ? { signal: r.signal } : {}))));
-    return { dropped: drop.length, kept: copies.length - drop.length };
   }
 }
