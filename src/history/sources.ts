@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import type { Remote, RemoteVersion } from '../remote/remote.js';
 import { CURRENT_ID, KEPT_ID, keptPath, parseKeptPath } from '../remote/versions.js';
+import { trashRunNames } from '../state/trash.js';
 
 export type Where = 'remote' | 'remote-version' | 'kept' | 'trash';
 
@@ -54,24 +55,13 @@ async function md5Of(file: string): Promise<string> {
   return hash.digest('hex');
 }
 
-/** Trash folders, oldest first: `.lsync/trash/<YYYYMMDD-HHMMSS>/`. */
-async function trashRuns(metaDir: string): Promise<string[]> {
-  try {
-    return (await readdir(join(metaDir, 'trash'), { withFileTypes: true }))
-      .filter((e) => e.isDirectory() && /^\d{8}-\d{6}$/.test(e.name))
-      .map((e) => e.name)
-      .sort();
-  } catch {
-    return [];
-  }
-}
 
 /** The trash's copies of `path`: `<run>/<path>`, and `<run>/<path>.<n>` when one run kept it twice. */
 export async function trashVersions(metaDir: string, path: string): Promise<HistoryVersion[]> {
   const out: HistoryVersion[] = [];
   const segments = path.split('/');
   const name = segments.pop() ?? '';
-  for (const run of await trashRuns(metaDir)) {
+  for (const run of await trashRunNames(metaDir)) {
     const dir = join(metaDir, 'trash', run, ...segments);
     let names: string[];
     try {
@@ -99,7 +89,7 @@ export async function trashVersions(metaDir: string, path: string): Promise<Hist
 /** Paths under the folder `under` ('' = all) that the trash holds a copy of. */
 export async function trashPaths(metaDir: string, under: string): Promise<string[]> {
   const out = new Set<string>();
-  for (const run of await trashRuns(metaDir)) {
+  for (const run of await trashRunNames(metaDir)) {
     const top = join(metaDir, 'trash', run);
     const walk = async (rel: string): Promise<void> => {
       let entries;

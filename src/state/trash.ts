@@ -44,16 +44,22 @@ export function trashDir(metaDir: string): string {
   return join(metaDir, 'trash');
 }
 
-/** Every run folder with its copies, oldest first. */
-export async function listTrashRuns(metaDir: string): Promise<TrashRun[]> {
-  let names: string[];
+/** The names of the run folders (`YYYYMMDD-HHMMSS`), oldest first; none when there is no trash. */
+export async function trashRunNames(metaDir: string): Promise<string[]> {
   try {
-    names = (await readdir(trashDir(metaDir), { withFileTypes: true })).filter((e) => e.isDirectory()).map((e) => e.name);
+    return (await readdir(trashDir(metaDir), { withFileTypes: true }))
+      .filter((e) => e.isDirectory() && runTime(e.name) !== undefined)
+      .map((e) => e.name)
+      .sort();
   } catch {
     return [];
   }
+}
+
+/** Every run folder with its copies, oldest first. */
+export async function listTrashRuns(metaDir: string): Promise<TrashRun[]> {
   const runs: TrashRun[] = [];
-  for (const run of names.sort()) {
+  for (const run of await trashRunNames(metaDir)) {
     const whenMs = runTime(run);
     if (whenMs === undefined) continue;
     const items = await itemsOf(join(trashDir(metaDir), run), run, whenMs);
