@@ -3,9 +3,11 @@
  * that the kill lands mid-transfer at predictable points). See harness.ts for the invariants.
  */
 import assert from 'node:assert/strict';
+import { readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { useWorld, type RemoteKind } from '../support/world.js';
-import { assertConverged, assertOnly, hashTree, MiB, randomContent, resync, runAndSignal, settleTornUploads, statusActions, Versions } from './harness.js';
+import { assertConverged, assertOnly, hashTree, MiB, randomContent, resync, runAndSignal, runAndSignalWhen, settleTornUploads, statusActions, Versions } from './harness.js';
 
 const KINDS: ReadonlyArray<readonly [RemoteKind, readonly number[]]> = [
   ['s3rver', [300, 1000, 2000]],
@@ -62,9 +64,19 @@ for (const [kind, killPoints] of KINDS) {
       const versions = new Versions();
       const size = 48 * MiB;
       await versions.write(alice, 'big.bin', randomContent(size));
-      // One part at a time at 8 MiB/s: 16 MiB parts finish every ~2 s, so a kill at 3.5 s lands
-      // after part 1 is stored and while part 2 is in flight.
-      const killed = await runAndSignal(alice, w.env, ['push', '--json', '--bwlimit', '8M', '--concurrency', '1'], [[3500, 'SIGKILL']]);
+      // One part at a time at 8 MiB/s (16 MiB parts, ~2 s each): the kill lands as soon as the
+      // checkpoint records part 1, so part 2 is in flight, however loaded the machine is (a kill
+      // at a fixed time could land before part 1 was stored).
+      const uploads = join(alice.dir, '.lsync', 'remotes', 'origin', 'uploads');
+      const partStored = async (): Promise<boolean> => {
+        const files = await readdir(uploads).catch(() => []);
+        for (const f of files) {
+          const text = await readFile(join(uploads, f), 'utf8').catch(() => '');
+          if (/"parts":\s*\[\s*\{/.test(text)) return true;
+        }
+        return false;
+      };
+      const killed = await runAndSignalWhen(alice, w.env, ['push', '--json', '--bwlimit', '8M', '--concurrency', '1'], partStored, [[0, 'SIGKILL']]);
       assert.equal(killed.signal, 'SIGKILL', `the push ended before the kill (exit ${killed.code})`);
       const rerun = await resync(alice);
       // At least the first 16 MiB part survived the kill: the re-run sends at most the rest.
