@@ -10,6 +10,7 @@
  */
 import { RemoteError, type IfChanged, type Remote } from '../remote/remote.js';
 import { decodeHead, decodeRecord, FeedDamage, HEAD, recordName, type FeedHead, type FeedRecord } from './format.js';
+import { sleep } from '../remote/backoff.js';
 import { readSmall } from './store.js';
 import { listRecords } from './writer.js';
 
@@ -20,6 +21,9 @@ export type PollOutcome =
 
 /** Without conditional creates, records this many numbers below a fresh reader's start are still read. */
 const WINDOW = 8;
+
+/** How long to wait before reading a head that did not parse once more (see poll). */
+const HEAD_REREAD_MS = 150;
 
 /** The head is a few dozen bytes; anything much larger is not one (damage, read as such). */
 const HEAD_MAX_BYTES = 64 * 1024;
@@ -73,19 +77,27 @@ export class FeedReader {
   }
 
   async poll(signal?: AbortSignal): Promise<PollOutcome> {
-    const got = await this.readHead(signal);
+    let got = await this.readHead(signal);
     if (got === 'unchanged') return { kind: 'idle' };
     if (got === undefined) {
       // No feed yet (nobody wrote one), or someone removed it: a reader that saw records lists in full.
       return this.seq > 0 && this.headEtag !== undefined ? this.full('the feed head is gone') : { kind: 'idle' };
     }
     if (got.etag === this.headEtag) return { kind: 'idle' };
-    let head: FeedHead;
-    try {
-      head = decodeHead(got.bytes);
-    } catch (e) {
-      if (!(e instanceof FeedDamage)) throw e;
-      const out = this.full(`the feed is damaged (${e.message})`);
+    let head = tryDecodeHead(got.bytes);
+    if (head instanceof FeedDamage) {
+      // A head read while a writer replaces it in place (s3rver does; so may a NAS share) is torn
+      // for a moment: read it once more before calling the feed damaged and listing in full.
+      await sleep(HEAD_REREAD_MS, signal);
+      const again = await this.readHead(signal);
+      if (again === 'unchanged') return { kind: 'idle' };
+      if (again !== undefined) {
+        got = again;
+        head = tryDecodeHead(got.bytes);
+      }
+    }
+    if (head instanceof FeedDamage) {
+      const out = this.full(`the feed is damaged (${head.message})`);
       // One listing per damaged head, not one per poll: the next writer's record rewrites the head.
       this.headEtag = got.etag;
       return out;
@@ -188,5 +200,14 @@ export class FeedReader {
     this.fresh = false;
     for (const p of this.seen) if (!present.has(p)) this.seen.delete(p);
     return records;
+  }
+}
+
+function tryDecodeHead(bytes: Uint8Array): FeedHead | FeedDamage {
+  try {
+    return decodeHead(bytes);
+  } catch (e) {
+    if (e instanceof FeedDamage) return e;
+    throw e;
   }
 }
