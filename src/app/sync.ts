@@ -185,7 +185,7 @@ export async function runSync(req: SyncRequest, emit: EventSink): Promise<SyncOu
         metaDir: s.repo.metaDir,
         stateDir: s.stateDir,
         // Who wrote each object, and what a write replaces kept as a version (history/keep.ts).
-        remote: withHistory(s.remote, currentAuthor(), { keep: keepsVersions(s.repo.config), counts: history }),
+        remote: withHistory(s.remote, currentAuthor, { keep: keepsVersions(s.repo.config), counts: history }),
         db: s.db,
         trash: s.trash,
         emit: recorder.sink,

@@ -17,8 +17,19 @@ export interface Author {
   readonly user: string;
 }
 
-/** This machine's host name and the user running lsync (LSYNC_USER overrides, e.g. in tests). */
+let author: Author | undefined;
+
+/**
+ * This machine's host name and the user running lsync (LSYNC_USER overrides, e.g. in tests).
+ * Asked once, and only by a run that writes: the user lookup goes through NSS (getpwuid), which
+ * cost a no-op run tens of milliseconds.
+ */
 export function currentAuthor(): Author {
+  author ??= lookUpAuthor();
+  return author;
+}
+
+function lookUpAuthor(): Author {
   let user = process.env['LSYNC_USER'] ?? '';
   if (user === '') {
     try {
@@ -45,7 +56,7 @@ export interface HistoryOptions {
   readonly counts?: KeepCounts;
 }
 
-export function withHistory(remote: Remote, author: Author, options: HistoryOptions = { keep: true }): Remote {
+export function withHistory(remote: Remote, author: () => Author, options: HistoryOptions = { keep: true }): Remote {
   return new HistoryRemote(remote, author, options);
 }
 
@@ -59,7 +70,7 @@ class HistoryRemote extends ForwardingRemote {
 
   constructor(
     inner: Remote,
-    private readonly author: Author,
+    private readonly author: () => Author,
     private readonly options: HistoryOptions,
   ) {
     super(inner, PASS_THROUGH);
@@ -76,7 +87,8 @@ class HistoryRemote extends ForwardingRemote {
 
   override async put(path: string, source: PutSource, options: PutOptions): Promise<PutResult> {
     await this.keep(path, options.ifMatch, options.signal);
-    const meta = keepable(path) ? { ...options.meta, host: this.author.host, user: this.author.user } : options.meta;
+    const by = keepable(path) ? this.author() : undefined;
+    const meta = by !== undefined ? { ...options.meta, host: by.host, user: by.user } : options.meta;
     return this.inner.put(path, source, { ...options, meta });
   }
 

@@ -8,7 +8,7 @@
  * must treat skipped paths as unknown (never as deleted).
  */
 
-import { lstat as lstatCallback, lstatSync, constants as fsConstants, type Dirent, type Stats } from 'node:fs';
+import { lstat as lstatCallback, lstatSync, readdirSync, constants as fsConstants, type Dirent, type Stats } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 import { isUtf8 } from 'node:buffer';
 import { resolve } from 'node:path';
@@ -89,6 +89,10 @@ type StatResult = { readonly stats: Stats } | { readonly error: unknown };
 
 /** Average lstat time above which stats are issued in parallel instead (see `statAll`). */
 const SLOW_STAT_MS = 0.2;
+/** A directory listing slower than this (cold or network storage) makes the walk asynchronous for good. */
+const SLOW_READDIR_MS = 20;
+/** The longest stretch of synchronous walking before the event loop gets a turn. */
+const YIELD_MS = 50;
 
 export async function walk(rootDir: string, options: WalkOptions, onFile: OnFile): Promise<WalkResult> {
   return new Walker(resolve(rootDir), options, onFile).run();
@@ -103,6 +107,8 @@ class Walker {
   /** Ancestors of scopes already entered (their ignore files read), and whether they are usable. */
   private readonly ancestors = new Map<string, Promise<boolean>>();
   private syncStat = true;
+  /** When the walk last let the event loop run (see `list`). */
+  private yielded = performance.now();
 
   constructor(
     private readonly root: string,
@@ -215,7 +221,7 @@ class Walker {
     this.options.signal?.throwIfAborted();
     let dirents: Dirent[];
     try {
-      dirents = await readdir(this.abs(dir), { withFileTypes: true });
+      dirents = await this.list(dir);
     } catch (e) {
       if (dir === '') {
         // A root that cannot be listed would look like "every file was deleted".
@@ -247,6 +253,24 @@ class Walker {
       if (p !== undefined && r !== undefined && this.afterStat(p, r, push) === 'found') found = true;
     }
     if (dir !== '' && !found) this.emptyDirs.push(dir);
+  }
+
+  /**
+   * A directory's entries. Synchronous while the file system is fast, as for stats (`statAll`):
+   * on a cached tree the thread-pool round trip of each readdir cost more than the call (a third
+   * of a 10,000-file no-op's walk on a loaded 2-core machine). The event loop still gets a turn
+   * every YIELD_MS, so Ctrl-C, progress and the watcher's timers are not held up by a big tree.
+   */
+  private async list(dir: string): Promise<Dirent[]> {
+    if (!this.syncStat) return readdir(this.abs(dir), { withFileTypes: true });
+    const started = performance.now();
+    if (started - this.yielded > YIELD_MS) {
+      await new Promise<void>((res) => setImmediate(res));
+      this.yielded = performance.now();
+    }
+    const dirents = readdirSync(this.abs(dir), { withFileTypes: true });
+    if (performance.now() - started > SLOW_READDIR_MS) this.syncStat = false;
+    return dirents;
   }
 
   /** Settles an entry from its listing where possible; otherwise says what to stat. */
