@@ -183,7 +183,10 @@ forEachRemote('three-way sync', (world) => {
     const b = await w.collaborator('b');
     const { utimes } = await import('node:fs/promises');
     // A whole-second mtime that can be set again exactly: the second write lands "in the same tick".
-    const tick = new Date(Math.floor(Date.now() / 1000) * 1000);
+    // Set 30 s ahead, so the first sync records the file as racy (mtime too recent to trust) however
+    // long it takes on a loaded machine: a tick in the past stopped being recent once a sync took
+    // longer than the racy window, and a real edit would then have had a later mtime anyway.
+    const tick = new Date(Math.floor(Date.now() / 1000) * 1000 + 30_000);
     await a.write('tick.txt', 'AAAA');
     await utimes(a.abs('tick.txt'), tick, tick);
     assert.equal((await a.lsync('sync')).code, 0);
