@@ -102,10 +102,10 @@ test('local keys over the limit are refused, counting the prefix and UTF-8 bytes
   assert.deepEqual(refused([`${'x'.repeat(2000)}`], [], SENSITIVE), []);
 });
 
-test('nothing to refuse in an ordinary tree, and it is fast for many files', () => {
+// Its speed is part of the no-op figures in bench/ (a timed assertion here failed on loaded machines).
+test('nothing to refuse in an ordinary tree of 50,000 files', () => {
   const paths = Array.from({ length: 50_000 }, (_, i) => `dir${i % 100}/sub${i % 7}/file-${i}.txt`);
-  const t = Date.now();
   const c = checkNames({ local: paths, remote: paths, fs: APFS, keyPrefixBytes: 20 });
   assert.deepEqual(c.problems, []);
-  assert.ok(Date.now() - t < 3000, `took ${Date.now() - t} ms`);
+  assert.deepEqual([...c.paths], []);
 });
