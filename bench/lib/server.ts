@@ -26,7 +26,7 @@ export async function startServer(kind: ServerKind, root: string, dataDir: strin
 export interface Admin {
   createBucket(name: string): Promise<void>;
   deletePrefix(bucket: string, prefix: string): Promise<void>;
-  /** Objects under the prefix, and how many of them were last modified at or after `since`. */
+  /** Data objects under the prefix (not lsync's own `.lsync/`), and how many were last modified at or after `since`. */
   countWritten(bucket: string, prefix: string, since: Date): Promise<{ total: number; since: number }>;
   /** Uploads local files (repository-relative paths under `dir`) as `prefix + path`, many in flight. */
   putMany(bucket: string, prefix: string, dir: string, paths: readonly string[]): Promise<void>;
@@ -69,6 +69,8 @@ export async function adminClient(server: Server): Promise<Admin> {
           new s3.ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ...(token !== undefined ? { ContinuationToken: token } : {}) }),
         );
         for (const o of page.Contents ?? []) {
+          // lsync's own bookkeeping (change feed, repository marker, kept versions) is not the data.
+          if (o.Key?.startsWith(`${prefix}.lsync/`) === true) continue;
           total++;
           if (o.LastModified !== undefined && o.LastModified.getTime() >= since.getTime()) after++;
         }
