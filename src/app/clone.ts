@@ -11,6 +11,7 @@ import type { FsBehaviour } from '../core/names.js';
 import type { EventSink } from '../exec/events.js';
 import { parseRemoteUrl, type RemoteSpec } from '../remote/open.js';
 import type { RemoteOverrides } from './connect.js';
+import type { RemoteEncryption } from '../state/config.js';
 import { runInit, type InitResult } from './init.js';
 import { runSync, type SyncOutcome } from './sync.js';
 
@@ -22,6 +23,8 @@ export interface CloneRequest {
   /** Clone into a non-empty directory (and make a repository nested in another one). */
   readonly force: boolean;
   readonly overrides: RemoteOverrides;
+  /** --sse, --sse-kms-key-id, --sse-c-key-env (init.ts). */
+  readonly encryption?: RemoteEncryption;
   readonly concurrency: number;
   readonly signal?: AbortSignal;
   readonly bwlimit?: number;
@@ -75,7 +78,7 @@ export async function runClone(req: CloneRequest, emit: EventSink): Promise<Clon
   if (created) await mkdir(root, { recursive: true });
   let init: InitResult;
   try {
-    init = await runInit({ remote: req.remote, dir: root, cwd: req.cwd, createBucket: false, force: req.force, overrides: req.overrides, concurrency: req.concurrency });
+    init = await runInit({ remote: req.remote, dir: root, cwd: req.cwd, createBucket: false, force: req.force, overrides: req.overrides, ...(req.encryption !== undefined ? { encryption: req.encryption } : {}), concurrency: req.concurrency });
   } catch (e) {
     // Nothing was pulled: leave no trace of a clone that never started.
     if (created) await rm(root, { recursive: true, force: true });

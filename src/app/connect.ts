@@ -2,7 +2,7 @@
  * From one remote's config (plus command-line overrides) to a working Remote.
  */
 import { openRemote, parseRemoteUrl, type OpenedRemote } from '../remote/open.js';
-import type { RemoteConfig } from '../state/config.js';
+import { encryptionSettings, type RemoteConfig } from '../state/config.js';
 
 /** --endpoint, --region, --profile: win over the config for this run only. */
 export interface RemoteOverrides {
@@ -39,5 +39,7 @@ export async function connect(config: RemoteConfig, o: RemoteOverrides, concurre
     ...(config.multipartThreshold !== undefined ? { multipartThreshold: config.multipartThreshold } : {}),
     ...(config.partSize !== undefined ? { partSize: config.partSize } : {}),
     ...(config.partMemory !== undefined ? { partMemory: config.partMemory } : {}),
+    // The same encryption as every other object of this remote (an unset SSE-C key variable fails here).
+    encryption: encryptionSettings(config),
   });
 }

@@ -9,7 +9,7 @@ import { LsyncError } from '../core/errors.js';
 import { META_DIR } from '../core/paths.js';
 import { RemoteError } from '../remote/remote.js';
 import { displayRemote, parseRemoteUrl, type OpenedRemote, type ProbedCapabilities } from '../remote/open.js';
-import { defaultConfig, loadConfig, ORIGIN, saveConfig, type RemoteConfig } from '../state/config.js';
+import { defaultConfig, loadConfig, ORIGIN, saveConfig, type RemoteConfig, type RemoteEncryption } from '../state/config.js';
 import { setRemoteOptions } from '../state/config-edit.js';
 import { remoteUrlProblem } from '../state/config-keys.js';
 import { migrateLayout, remoteStateDir } from '../state/layout.js';
@@ -27,6 +27,8 @@ export interface InitRequest {
   readonly createBucket: boolean;
   readonly force: boolean;
   readonly overrides: RemoteOverrides;
+  /** --sse, --sse-kms-key-id, --sse-c-key-env: recorded as origin's (used by the probe and the marker already). */
+  readonly encryption?: RemoteEncryption;
   readonly concurrency: number;
   /** Check and report, change nothing. */
   readonly dryRun?: boolean;
@@ -145,6 +147,7 @@ export async function runInit(req: InitRequest): Promise<InitResult> {
     ...(req.overrides.region !== undefined ? { region: req.overrides.region } : {}),
     ...(req.overrides.profile !== undefined ? { profile: req.overrides.profile } : {}),
     ...(req.overrides.provider !== undefined ? { provider: req.overrides.provider } : {}),
+    ...req.encryption,
   });
   // A redirect to the bucket's region is followed and recorded with the rest (not with --region).
   let learnt: string | undefined;
@@ -201,6 +204,10 @@ async function rebind(metaDir: string, origin: RemoteConfig, marker: RepoMarker 
         conditional_deletes: origin.conditionalDeletes,
         conditional_copies: origin.conditionalCopies,
         versioning: origin.versioning,
+        // Like endpoint and region: what this init was given (and probed with) replaces the old.
+        sse: origin.sse,
+        sse_kms_key_id: origin.sseKmsKeyId,
+        sse_c_key_env: origin.sseCKeyEnv,
       });
     } catch (e) {
       if (!(e instanceof LsyncError && e.code === 'bad-config')) throw e;

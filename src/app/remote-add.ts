@@ -9,7 +9,7 @@ import { LsyncError } from '../core/errors.js';
 import { RemoteError } from '../remote/remote.js';
 import type { ProbedCapabilities } from '../remote/open.js';
 import { addRemote } from '../state/config-edit.js';
-import type { RemoteConfig } from '../state/config.js';
+import type { RemoteConfig, RemoteEncryption } from '../state/config.js';
 import { connect } from './connect.js';
 import { checkRemoteUrl } from './init.js';
 import type { Repo } from './repo.js';
@@ -21,6 +21,8 @@ export interface AddRequest {
   readonly region?: string | undefined;
   readonly profile?: string | undefined;
   readonly provider?: string | undefined;
+  /** --sse, --sse-kms-key-id, --sse-c-key-env: the mirror's own encryption. */
+  readonly encryption?: RemoteEncryption | undefined;
   readonly concurrency: number;
 }
 
@@ -44,6 +46,7 @@ export async function addMirror(repo: Repo, req: AddRequest): Promise<Added> {
     ...(req.region !== undefined ? { region: req.region } : {}),
     ...(req.profile !== undefined ? { profile: req.profile } : {}),
     ...(req.provider !== undefined ? { provider: req.provider } : {}),
+    ...req.encryption,
   };
   const remote = await connect(config, {}, req.concurrency);
   let caps: ProbedCapabilities;
@@ -76,6 +79,9 @@ export async function addMirror(repo: Repo, req: AddRequest): Promise<Added> {
     region: req.region,
     profile: req.profile,
     provider: req.provider,
+    sse: config.sse,
+    sse_kms_key_id: config.sseKmsKeyId,
+    sse_c_key_env: config.sseCKeyEnv,
     conditional_writes: caps.conditionalWrites,
     conditional_deletes: caps.conditionalDeletes,
     conditional_copies: caps.conditionalCopies,

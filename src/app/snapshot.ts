@@ -214,12 +214,14 @@ async function identifyRemote(o: SnapshotOptions, local: ReadonlyMap<string, Loc
   // and one is sent wherever a local link is compared with it (links are few). A download finds
   // out from the GET's own metadata anyway (exec/executor.ts).
   const heads: string[] = [];
+  // Under SSE-KMS / SSE-C an ETag looks like an MD5 but is not one: only lsync's metadata tells.
+  const md5Etag = (etag: string): boolean => o.remote.capabilities.etagIsMd5 !== false && PLAIN_MD5.test(etag);
   for (const [path, r] of remote) {
     if (r.kind === 'dir') continue; // no content to identify
     const b = o.base.get(path);
     if (b !== undefined && b.etag === r.etag) continue; // filed with the base's kind and hash (remoteFiler)
     if (local.get(path)?.kind === 'link') heads.push(path);
-    else if (PLAIN_MD5.test(r.etag)) remote.set(path, { ...r, hash: r.etag });
+    else if (md5Etag(r.etag)) remote.set(path, { ...r, hash: r.etag });
     else if (local.has(path)) heads.push(path);
     else if (b === undefined && vanishedSizes.has(r.size)) heads.push(path);
   }
@@ -232,7 +234,7 @@ async function identifyRemote(o: SnapshotOptions, local: ReadonlyMap<string, Loc
         if (st === undefined || r === undefined) return;
         const extra: { hash?: string; mtimeMs?: number; mode?: number; kind?: 'link' } = {};
         if (st.meta?.md5 !== undefined && st.etag === r.etag) extra.hash = st.meta.md5;
-        else if (PLAIN_MD5.test(r.etag)) extra.hash = r.etag;
+        else if (md5Etag(r.etag)) extra.hash = r.etag;
         if (st.meta?.link === true && st.etag === r.etag) extra.kind = 'link';
         if (st.meta?.mtimeMs !== undefined) extra.mtimeMs = st.meta.mtimeMs;
         if (st.meta?.mode !== undefined) extra.mode = st.meta.mode;
@@ -248,7 +250,7 @@ async function identifyRemote(o: SnapshotOptions, local: ReadonlyMap<string, Loc
       limit(async () => {
         const r = remote.get(path);
         const l = local.get(path);
-        if (r === undefined || r.hash !== undefined || l?.hash === undefined || l.size !== r.size) return;
+        if (r === undefined || r.hash !== undefined || l?.hash === undefined || l.size !== r.size || o.remote.capabilities.etagIsMd5 === false) return;
         const file = join(o.root, ...path.split('/'));
         if (await matchesMultipartEtag(file, l.size, r.etag, o.signal).catch(() => false)) remote.set(path, { ...r, hash: l.hash });
       }),

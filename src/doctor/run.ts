@@ -13,7 +13,7 @@ import { openRepo, type Repo } from '../app/repo.js';
 import { openRemote, parseRemoteUrl, type OpenOptions, type RemoteSpec } from '../remote/open.js';
 import { resolveEndpoint } from '../remote/s3/client.js';
 import { detectProvider } from '../remote/s3/quirks.js';
-import type { RemoteConfig } from '../state/config.js';
+import { encryptionSettings, type RemoteConfig } from '../state/config.js';
 import { accessChecks, type Probed } from './access.js';
 import { feedCheck } from './feed-health.js';
 import { Findings, type Finding } from './findings.js';
@@ -78,6 +78,7 @@ function openOptions(c: RemoteConfig, o: RemoteOverrides): OpenOptions {
     ...(region !== undefined ? { region } : {}),
     ...(profile !== undefined ? { profile } : {}),
     ...(provider !== undefined ? { provider } : {}),
+    encryption: encryptionSettings(c),
   };
 }
 

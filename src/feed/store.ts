@@ -8,7 +8,7 @@ import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { openRemote, parseRemoteUrl, type OpenOptions, type RemoteSpec } from '../remote/open.js';
 import { RemoteError, type Remote } from '../remote/remote.js';
-import type { RepoConfig } from '../state/config.js';
+import { encryptionSettings, type RepoConfig } from '../state/config.js';
 
 import type { RemoteOverrides } from '../app/connect.js';
 
@@ -34,6 +34,8 @@ export async function openFeedStore(repoConfig: RepoConfig, o: RemoteOverrides):
     ...(profile !== undefined ? { profile } : {}),
     ...(provider !== undefined ? { provider } : {}),
     ...(config.conditionalWrites !== undefined ? { conditionalWrites: config.conditionalWrites } : {}),
+    // The feed's objects are encrypted as the remote's are (a bucket policy may require it).
+    encryption: encryptionSettings(config),
   };
   const spec = parseRemoteUrl(config.url);
   const feed = feedSpec(spec);

@@ -100,6 +100,12 @@ export interface Capabilities {
   readonly versioning: boolean;
   /** Server-side copy within the remote. */
   readonly serverSideCopy: boolean;
+  /**
+   * false: a single-part object's ETag is not the MD5 of its bytes even when it looks like one (S3
+   * with SSE-KMS or SSE-C, s3/sse.ts), so content is identified by lsync's own metadata (`md5`)
+   * only. Absent or true: a 32-hex ETag is the content's MD5.
+   */
+  readonly etagIsMd5?: boolean;
 }
 
 /** What put() sends: a whole local file (read by the implementation, possibly in parallel parts) or bytes. */

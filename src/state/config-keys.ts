@@ -10,6 +10,7 @@
  */
 import { parseRemoteUrl } from '../remote/spec.js';
 import { providerNamed, USER_PROVIDERS } from '../remote/s3/providers.js';
+import { ENV_NAME, SSE_MODES } from '../remote/s3/sse-settings.js';
 
 export type ConfigValue = string | number | boolean;
 export type KeyScope = 'repo' | 'remote';
@@ -201,6 +202,16 @@ export const REMOTE_KEYS: readonly KeySpec[] = [
   size('multipart_threshold', 5 * MiB, 5 * 1024 * MiB),
   size('part_size', 5 * MiB, 5 * 1024 * MiB),
   size('part_memory', 5 * MiB, 64 * 1024 * MiB),
+  // Server-side encryption (remote/s3/sse.ts): SSE-S3 or SSE-KMS, or SSE-C with the key in an
+  // environment variable named here (the key itself is never written to the config).
+  oneOf('sse', 'remote', SSE_MODES),
+  text('sse_kms_key_id', 'remote'),
+  {
+    key: 'sse_c_key_env',
+    scope: 'remote',
+    allowed: 'the name of an environment variable (letters, digits, _) holding the base64 SSE-C key, not the key itself',
+    parse: (raw) => (typeof raw === 'string' && ENV_NAME.test(raw.trim()) ? raw.trim() : undefined),
+  },
 ];
 
 export function repoKey(key: string): KeySpec | undefined {

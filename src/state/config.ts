@@ -23,6 +23,7 @@ import * as YAML from 'yaml';
 import { LsyncError } from '../core/errors.js';
 import { REMOTE_KEYS, REPO_KEYS, remoteKey, remoteNameProblem, repoKey, type ConfigValue, type KeySpec } from './config-keys.js';
 import { writeFileAtomic } from './atomic.js';
+import { settingsProblem, type EncryptionSettings } from '../remote/s3/sse-settings.js';
 
 export { parseSize } from './config-keys.js';
 
@@ -56,6 +57,12 @@ export interface RemoteConfig {
    * once. Multipart parts are streamed from the file and hold no part-sized buffers.
    */
   readonly partMemory?: number;
+  /** S3 server-side encryption of what lsync writes: SSE-S3 (`AES256`) or SSE-KMS (`aws:kms`). */
+  readonly sse?: 'AES256' | 'aws:kms';
+  /** The KMS key (id, alias or ARN) with `sse: aws:kms`. */
+  readonly sseKmsKeyId?: string;
+  /** SSE-C: the environment variable holding the base64 of the 32-byte key (never the key). */
+  readonly sseCKeyEnv?: string;
 }
 
 export interface RepoConfig {
@@ -89,6 +96,18 @@ export interface RepoConfig {
   readonly rescanInterval: number;
 }
 
+/** The encryption keys of a remote (init, clone and `remote add` take them from --sse ...). */
+export type RemoteEncryption = Pick<RemoteConfig, 'sse' | 'sseKmsKeyId' | 'sseCKeyEnv'>;
+
+/** A remote's encryption settings in the S3 remote's terms (remote/s3/sse.ts). */
+export function encryptionSettings(c: RemoteEncryption): EncryptionSettings {
+  return {
+    ...(c.sse !== undefined ? { sse: c.sse } : {}),
+    ...(c.sseKmsKeyId !== undefined ? { kmsKeyId: c.sseKmsKeyId } : {}),
+    ...(c.sseCKeyEnv !== undefined ? { customerKeyEnv: c.sseCKeyEnv } : {}),
+  };
+}
+
 export const CONFIG_FILE = 'config.yaml';
 export const ORIGIN = 'origin';
 
@@ -107,6 +126,9 @@ export const REMOTE_FIELDS: Readonly<Record<string, keyof RemoteConfig>> = {
   multipart_threshold: 'multipartThreshold',
   part_size: 'partSize',
   part_memory: 'partMemory',
+  sse: 'sse',
+  sse_kms_key_id: 'sseKmsKeyId',
+  sse_c_key_env: 'sseCKeyEnv',
 };
 
 /** YAML key → RepoConfig field. */
@@ -154,7 +176,10 @@ function parseRemote(name: string, o: Record<string, unknown>, bad: Bad, default
     out[REMOTE_FIELDS[k] as string] = checked(spec as KeySpec, raw, keyPrefix === '' && k === 'url' ? 'remote' : keyPrefix + k, bad);
   }
   if (out.url === undefined) bad(keyPrefix === '' ? '"remote" is missing' : `remote "${name}" has no "url"`);
-  return out as unknown as RemoteConfig;
+  const remote = out as unknown as RemoteConfig;
+  const sse = settingsProblem(encryptionSettings(remote));
+  if (sse !== undefined) bad(keyPrefix === '' ? sse : `remote "${name}": ${sse}`);
+  return remote;
 }
 
 /** Version 1: `remote:` and the remote's options at the top → the remote `origin`. */

@@ -3,6 +3,7 @@ import { EXIT } from '../../core/errors.js';
 import { runClone } from '../../app/clone.js';
 import { testFsOverride } from '../../app/fsprobe.js';
 import { defineCommand } from '../command.js';
+import { sseSettings, withSseOptions } from '../sse-options.js';
 import { remoteOverrides } from '../options.js';
 import { Reporter } from '../render.js';
 
@@ -10,7 +11,7 @@ export default defineCommand({
   command: 'clone <remote> [dir]',
   describe: 'make a new folder bound to a remote and pull everything into it (init + pull)',
   builder: (y) =>
-    y
+    withSseOptions(y)
       .positional('remote', { type: 'string', demandOption: true, describe: 's3://bucket/prefix, bucket, bucket/prefix or file:///abs/dir' })
       .positional('dir', { type: 'string', describe: "the folder to create (default: the prefix's last part, or the bucket's name)" })
       .option('force', { type: 'boolean', default: false, describe: 'clone into a non-empty folder (identical files are adopted, differing ones become conflicts), or inside another repository' })
@@ -20,6 +21,7 @@ export default defineCommand({
   run: async (args, { io, global }) => {
     const reporter = new Reporter(io.stdout, io.stderr, global);
     const fsOverride = testFsOverride(io.env['LSYNC_TEST_FS']);
+    const encryption = sseSettings(args);
     const r = await runClone(
       {
         remote: args.remote,
@@ -27,6 +29,7 @@ export default defineCommand({
         cwd: io.cwd,
         force: args.force,
         overrides: remoteOverrides(global),
+        ...(encryption !== undefined ? { encryption } : {}),
         concurrency: global.concurrency,
         ...(io.signal !== undefined ? { signal: io.signal } : {}),
         ...(global.bwlimit !== undefined ? { bwlimit: global.bwlimit } : {}),

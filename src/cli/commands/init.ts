@@ -2,6 +2,7 @@
 import { EXIT } from '../../core/errors.js';
 import { runInit } from '../../app/init.js';
 import { defineCommand } from '../command.js';
+import { sseSettings, withSseOptions } from '../sse-options.js';
 import { remoteOverrides } from '../options.js';
 import { formatBytes } from '../render.js';
 
@@ -9,7 +10,7 @@ export default defineCommand({
   command: 'init <remote> [dir]',
   describe: 'create a repository bound to a remote (s3://bucket/prefix, bucket/prefix, file:///dir)',
   builder: (y) =>
-    y
+    withSseOptions(y)
       .positional('remote', { type: 'string', demandOption: true, describe: 's3://bucket/prefix, bucket, bucket/prefix or file:///abs/dir' })
       .positional('dir', { type: 'string', default: '.', describe: 'the folder to make a repository (default: .)' })
       .option('create-bucket', { type: 'boolean', default: false, describe: 'create the bucket (or directory) when it does not exist' })
@@ -18,6 +19,7 @@ export default defineCommand({
       .example('lsync init team-docs ~/docs --endpoint http://127.0.0.1:9000', 'an S3-compatible service (MinIO, Ceph, ...)')
       .example('lsync init file:///mnt/nas/docs', 'a plain directory: a NAS, a USB disk, or a trial without a cloud account'),
   run: async (args, { io, global }) => {
+    const encryption = sseSettings(args);
     const r = await runInit({
       remote: args.remote,
       dir: args.dir,
@@ -25,6 +27,7 @@ export default defineCommand({
       createBucket: args.createBucket,
       force: args.force,
       overrides: remoteOverrides(global),
+      ...(encryption !== undefined ? { encryption } : {}),
       concurrency: global.concurrency,
       dryRun: global.dryRun,
     });

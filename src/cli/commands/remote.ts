@@ -7,6 +7,7 @@ import { removeRemote, renameRemote } from '../../state/config-edit.js';
 import { remoteStateDir } from '../../state/layout.js';
 import { readRemoteState } from '../../state/remote-state.js';
 import { defineCommand } from '../command.js';
+import { sseSettings, withSseOptions } from '../sse-options.js';
 import { formatBytes } from '../render/format.js';
 import { pendingFor, type Pending } from '../../app/pending.js';
 
@@ -24,7 +25,7 @@ export default defineCommand({
   command: 'remote <action> [name] [url]',
   describe: 'list, add, remove or rename the mirrors this repository pushes to',
   builder: (y) =>
-    y
+    withSseOptions(y)
       .positional('action', { type: 'string', choices: ['list', 'add', 'remove', 'rename'] as const, demandOption: true, describe: 'list | add <name> <url> | remove <name> | rename <old> <new>' })
       .positional('name', { type: 'string', describe: 'the remote\'s name' })
       .positional('url', { type: 'string', describe: 'add: its URL; rename: the new name' })
@@ -48,6 +49,7 @@ export default defineCommand({
           region: global.region,
           profile: global.profile,
           provider: global.provider,
+          encryption: sseSettings(args),
           concurrency: global.concurrency,
         });
         const holds = `${added.objects} ${added.objects === 1 ? 'file' : 'files'} (${formatBytes(added.bytes)})`;

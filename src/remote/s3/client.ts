@@ -14,6 +14,7 @@ import { RemoteError } from '../remote.js';
 import { regionOfEndpoint } from './providers.js';
 import type { Quirks } from './quirks.js';
 import { followRegion } from './region.js';
+import { applyEncryption, type Encryption } from './sse.js';
 
 export interface ClientSettings {
   readonly endpoint?: string;
@@ -29,6 +30,8 @@ export interface ClientSettings {
   readonly regionForced?: boolean;
   /** Told once when a redirect names the bucket's region (the caller records it). */
   readonly onRegion?: (region: string) => void;
+  /** Server-side encryption parameters added to every request that takes them (sse.ts). */
+  readonly encryption?: Encryption;
 }
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -110,6 +113,7 @@ export function makeClient(settings: ClientSettings, quirks: Quirks): S3Client {
   // every entry (~3 ms a page here, and a share of every small PUT and GET). lsync never reads SDK
   // logs, so the middleware goes; the logger above stays for the SDK's other warnings.
   client.middlewareStack.remove('loggerMiddleware');
+  if (settings.encryption !== undefined) applyEncryption(client, settings.encryption);
   followRegion(client, { endpoint: settings.endpoint, forced: settings.regionForced === true, ...(settings.onRegion !== undefined ? { onRegion: settings.onRegion } : {}) });
   return client;
 }

@@ -26,6 +26,8 @@ export interface CopyContext {
   readonly conditionalCopies: boolean;
   /** CompleteMultipartUpload honours If-None-Match. */
   readonly conditionalWrites: boolean;
+  /** A copy of a single-part object gets its MD5 as ETag (not under SSE-KMS / SSE-C: sse.ts). */
+  readonly etagIsMd5: boolean;
   readonly copyThreshold: number;
   readonly copyPartSize: number;
   readonly partLimit: LimitFunction;
@@ -53,7 +55,8 @@ export async function copyObject(c: CopyContext, from: string, to: string, optio
   // gets that MD5 as its own ETag, so the copy's answer checks the source for free (see below);
   // otherwise (multipart ETag, unknown size) a HEAD does, and gives the size too.
   let size = options.size;
-  const checkAfter = ifMatch !== undefined && !native && PLAIN_MD5.test(ifMatch) && size !== undefined && size < c.copyThreshold;
+  // Under SSE-KMS / SSE-C the copy gets an ETag of its own: nothing to compare, the HEAD checks.
+  const checkAfter = ifMatch !== undefined && !native && c.etagIsMd5 && PLAIN_MD5.test(ifMatch) && size !== undefined && size < c.copyThreshold;
   if ((ifMatch !== undefined && !native && !checkAfter) || size === undefined) {
     const source = await c.stat(from, signal);
     if (source === undefined) {

@@ -83,6 +83,8 @@ export interface MultipartParams {
   /** Shared concurrency limit for part uploads. */
   readonly limit: LimitFunction;
   readonly metadata: Record<string, string>;
+  /** A part's ETag is its MD5 (false under SSE-KMS / SSE-C, sse.ts): then it is not compared. */
+  readonly etagIsMd5: boolean;
   /** Sent with CompleteMultipartUpload when the service honours conditional writes. */
   readonly ifMatch?: string;
   readonly ifNoneMatch?: boolean;
@@ -291,9 +293,10 @@ async function sendPart(p: MultipartParams, uploadId: string, partNumber: number
   if (etag === '') throw new Error(`UploadPart ${partNumber} returned no ETag`);
   const md5 = await expected;
   if (sentHash.digest('hex') !== md5) throw new SourceChanged(`part ${partNumber} of ${p.key}: the file's bytes are no longer the ones hashed before the upload`);
-  // A part's ETag is its MD5 except under SSE-KMS / SSE-C (AWS), where nothing can be compared.
-  // The bytes sent were the right ones (above): a different ETag is damage on the way, worth a retry.
-  if (PLAIN_MD5.test(etag) && etag.toLowerCase() !== md5) {
+  // A part's ETag is its MD5 except under SSE-KMS / SSE-C, where it only looks like one (32 hex
+  // digits) and nothing can be compared. The bytes sent were the right ones (above): a different
+  // ETag is damage on the way, worth a retry.
+  if (p.etagIsMd5 && PLAIN_MD5.test(etag) && etag.toLowerCase() !== md5) {
     throw new RemoteError('transient', `part ${partNumber} of ${p.key}: the service holds other bytes than the file's (ETag ${etag}, MD5 ${md5}; changed while uploading?)`);
   }
   return etag;

@@ -1,6 +1,7 @@
 /** How an S3Remote is opened (s3-remote.ts): the address, the connection, and tuning. */
 import type { ClientSettings } from './client.js';
 import type { MultipartState } from './multipart.js';
+import type { EncryptionSettings } from './sse.js';
 
 export interface S3RemoteOptions {
   readonly bucket: string;
@@ -41,6 +42,8 @@ export interface S3RemoteOptions {
   /** Preferred part size of a multipart copy (default 512 MiB; at least 5 MiB, at most 5 GiB). */
   readonly copyPartSize?: number;
   readonly versioning?: boolean;
+  /** Server-side encryption (sse.ts); an SSE-C key variable that is unset or malformed fails the opening. */
+  readonly encryption?: EncryptionSettings;
   /** SDK attempts per request (default 3). */
   readonly maxAttempts?: number;
   /** Called after each multipart part, with the upload's bookkeeping (for a resumable checkpoint). */

@@ -65,6 +65,7 @@ import { abortUpload, discardUpload, listUploads, type UploadsContext } from './
 import { probeCapabilities, type S3Capabilities } from './probe.js';
 import { objectOfGet, readIfChanged } from './read-small.js';
 import { detectProvider, quirksFor, type Quirks } from './quirks.js';
+import { encryptionOf, type Encryption } from './sse.js';
 import { S3Versions } from './versions.js';
 import { attachVersions } from '../versions.js';
 
@@ -81,6 +82,8 @@ export class S3Remote implements Remote {
   readonly display: string;
   readonly capabilities: Capabilities;
   readonly quirks: Quirks;
+  /** Server-side encryption, on every request that takes it (sse.ts); doctor reports it. */
+  readonly encryption: Encryption;
   private readonly client: S3Client;
   private readonly bucket: string;
   private readonly prefix: string;
@@ -107,6 +110,7 @@ export class S3Remote implements Remote {
     const endpoint = resolveEndpoint(options.endpoint);
     this.quirks = quirksFor(detectProvider(endpoint, options.provider ?? process.env['LSYNC_S3_PROVIDER']));
     const concurrency = Math.max(1, options.concurrency ?? 4);
+    this.encryption = encryptionOf(options.encryption ?? {}, process.env, this.display);
     this.client = makeClient(
       {
         concurrency,
@@ -117,6 +121,7 @@ export class S3Remote implements Remote {
         ...(options.maxAttempts !== undefined ? { maxAttempts: options.maxAttempts } : {}),
         ...(options.regionForced !== undefined ? { regionForced: options.regionForced } : {}),
         ...(options.onRegion !== undefined ? { onRegion: options.onRegion } : {}),
+        encryption: this.encryption,
       },
       this.quirks,
     );
@@ -133,12 +138,13 @@ export class S3Remote implements Remote {
       conditionalWrites: options.conditionalWrites ?? false,
       versioning: options.versioning ?? false,
       serverSideCopy: true,
+      etagIsMd5: this.encryption.etagIsMd5,
     };
     const fail = (err: unknown, what: string, path?: string): unknown => this.fail(err, what, path);
     this.listing = new S3Listing({ client: this.client, bucket: this.bucket, prefix: this.prefix, quirks: this.quirks, parallelism: Math.min(8, concurrency), fail });
     this.copyContext = {
       client: this.client, bucket: this.bucket, display: this.display, quirks: this.quirks,
-      conditionalCopies: this.conditionalCopies, conditionalWrites: this.capabilities.conditionalWrites,
+      conditionalCopies: this.conditionalCopies, conditionalWrites: this.capabilities.conditionalWrites, etagIsMd5: this.encryption.etagIsMd5,
       copyThreshold: this.copyThreshold, copyPartSize: this.copyPartSize, partLimit: this.partLimit,
       key: (path) => this.key(path),
       stat: (path, signal) => this.stat(path, signal),
@@ -153,7 +159,7 @@ export class S3Remote implements Remote {
         ? new PresenceCheck({ listPage: (prefix, startAfter) => this.listing.listPage(prefix, startAfter), sorted: this.quirks.sortedListing })
         : undefined;
     // The version capability (versions.ts): the service's versions, or copies kept under .lsync/versions/.
-    attachVersions(this, new S3Versions({ client: this.client, bucket: this.bucket, prefix: this.prefix, versioning: this.capabilities.versioning, remote: this }));
+    attachVersions(this, new S3Versions({ client: this.client, bucket: this.bucket, prefix: this.prefix, versioning: this.capabilities.versioning, etagIsMd5: this.encryption.etagIsMd5, remote: this }));
   }
 
   private key(path: string): string {
@@ -345,6 +351,7 @@ export class S3Remote implements Remote {
           source: withKnownDigests(parts, partSize, size, planned),
           limit: this.partLimit,
           metadata,
+          etagIsMd5: this.encryption.etagIsMd5,
           ...(native && options.ifMatch !== undefined ? { ifMatch: options.ifMatch } : {}),
           ...(native && options.ifNoneMatch === true ? { ifNoneMatch: true } : {}),
           ...(options.onProgress !== undefined ? { onProgress: options.onProgress } : {}),

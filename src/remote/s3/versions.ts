@@ -19,6 +19,8 @@ export interface S3VersionsHost {
   readonly bucket: string;
   readonly prefix: string;
   readonly versioning: boolean;
+  /** A 32-hex ETag is the content's MD5 (false under SSE-KMS / SSE-C: only lsync's metadata identifies content). */
+  readonly etagIsMd5: boolean;
   readonly remote: {
     readonly display: string;
     stat(path: string, signal?: AbortSignal): Promise<RemoteObject | undefined>;
@@ -44,6 +46,11 @@ function newestFirst(a: Timed, b: Timed): number {
 
 export class S3Versions {
   constructor(private readonly s3: S3VersionsHost) {}
+
+  /** The content hash an ETag gives, where it is the content's MD5. */
+  private etagHash(etag: string): string | undefined {
+    return this.s3.etagIsMd5 && /^[0-9a-f]{32}$/.test(etag) ? etag : undefined;
+  }
 
   private fail(err: unknown, op: string, path: string): RemoteError {
     return toRemoteError(err, describeOp(op, path, this.s3.remote.display), path);
@@ -89,7 +96,7 @@ export class S3Versions {
         pending.push(
           heads(async () => {
             const meta = await this.headVersion(path, id, signal);
-            const hash = meta.md5 ?? (/^[0-9a-f]{32}$/.test(etag) ? etag : undefined);
+            const hash = meta.md5 ?? this.etagHash(etag);
             out.push({ id, size, mtimeMs: at, ...(hash !== undefined ? { hash } : {}), metadata: meta, isDelete: false, order: at, rank });
           }),
         );
@@ -123,7 +130,7 @@ export class S3Versions {
     const current = await this.s3.remote.stat(path, signal);
     if (current !== undefined) {
       const meta = current.meta ?? {};
-      const hash = meta.md5 ?? (/^[0-9a-f]{32}$/.test(current.etag) ? current.etag : undefined);
+      const hash = meta.md5 ?? this.etagHash(current.etag);
       out.push({ id: CURRENT_ID, size: current.size, mtimeMs: current.lastModifiedMs, ...(hash !== undefined ? { hash } : {}), metadata: meta, isDelete: false, order: Number.MAX_SAFE_INTEGER, rank: 0 });
     }
     const heads = pLimit(HEADS);
