@@ -32,6 +32,7 @@ export const CAPABILITIES = [
   ['conditional_deletes', 'conditional deletes'],
   ['conditional_copies', 'conditional copies'],
   ['versioning', 'versioning'],
+  ['encryption', 'encryption'],
   ['feed', 'change feed'],
   ['clock', 'clock'],
   ['cleanup', 'scratch clean-up'],

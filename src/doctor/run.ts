@@ -13,7 +13,7 @@ import { openRepo, type Repo } from '../app/repo.js';
 import { openRemote, parseRemoteUrl, type OpenOptions, type RemoteSpec } from '../remote/open.js';
 import { resolveEndpoint } from '../remote/s3/client.js';
 import { detectProvider } from '../remote/s3/quirks.js';
-import { encryptionSettings, type RemoteConfig } from '../state/config.js';
+import { encryptionSettings, type RemoteConfig, type RemoteEncryption } from '../state/config.js';
 import { accessChecks, type Probed } from './access.js';
 import { feedCheck } from './feed-health.js';
 import { Findings, type Finding } from './findings.js';
@@ -25,6 +25,8 @@ export interface DoctorRequest {
   readonly url?: string;
   readonly cwd: string;
   readonly overrides: RemoteOverrides;
+  /** --sse, --sse-kms-key-id, --sse-c-key-env: checked instead of the remote's own encryption. */
+  readonly encryption?: RemoteEncryption;
   /** Write the findings into config.yaml (not on --dry-run). */
   readonly record: boolean;
 }
@@ -117,9 +119,16 @@ async function fileBefore(root: string, scratchRoot: string, f: Findings): Promi
   };
 }
 
+/** The remote's settings, its encryption replaced by the command line's when given. */
+function withEncryption(c: RemoteConfig, e: RemoteEncryption | undefined): RemoteConfig {
+  if (e === undefined) return c;
+  const { sse: _sse, sseKmsKeyId: _kms, sseCKeyEnv: _c, ...rest } = c;
+  return { ...rest, ...e };
+}
+
 export async function runDoctor(req: DoctorRequest): Promise<DoctorReport> {
   const t = await target(req);
-  let options = openOptions(t.config, req.overrides);
+  let options = openOptions(withEncryption(t.config, req.encryption), req.overrides);
   const scratch = scratchOf(t.spec, randomBytes(6).toString('hex'));
   const f = new Findings();
   let s3: S3Session | undefined;

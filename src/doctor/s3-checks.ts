@@ -3,11 +3,12 @@
  * clock against the service's Date header, then, around the access checks on the scratch prefix,
  * multipart, versioning and the clean-up of every version and upload left under the scratch prefix.
  */
+import { encryptionFinding } from './encryption.js';
 import type { Findings } from './findings.js';
 import { clockFinding } from './findings.js';
 import { cleanScratch, credentialSource, directClient, headBucket, multipartWorks, versioningStatus, type DirectClient, type S3Target } from './s3-direct.js';
 
-const AFTER_REACH = ['list', 'write', 'read', 'delete', 'multipart', 'conditional_writes', 'conditional_deletes', 'conditional_copies', 'versioning', 'feed', 'clock'] as const;
+const AFTER_REACH = ['list', 'write', 'read', 'delete', 'multipart', 'conditional_writes', 'conditional_deletes', 'conditional_copies', 'versioning', 'encryption', 'feed', 'clock'] as const;
 
 export interface S3Session {
   readonly direct: DirectClient;
@@ -51,7 +52,7 @@ export async function s3Before(t: S3Target, display: string, f: Findings): Promi
   return { direct, reachable };
 }
 
-/** Multipart and versioning (after the access checks, on the same scratch prefix). */
+/** Multipart, versioning and encryption (after the access checks, on the same scratch prefix). */
 export async function s3After(s: S3Session, bucket: string, scratchPrefix: string, f: Findings): Promise<void> {
   const mp = await multipartWorks(s.direct, bucket, `${scratchPrefix}multipart.bin`);
   if (mp.ok) f.ok('multipart', true, mp.etag === 'md5-of-parts' ? 'ETags are md5 of the parts' : 'ETags are opaque (lsync identifies large files by its own hash)');
@@ -59,6 +60,7 @@ export async function s3After(s: S3Session, bucket: string, scratchPrefix: strin
   const v = await versioningStatus(s.direct, bucket);
   const detail = { on: 'the bucket keeps old versions: lsync log/restore use them', off: 'lsync keeps its own copies of replaced files', suspended: 'old versions stay, new ones are not kept: lsync keeps its own copies', unsupported: 'the service has no versioning: lsync keeps its own copies' }[v];
   f.ok('versioning', v, detail);
+  await encryptionFinding(s.direct, bucket, `${scratchPrefix}encryption.txt`, f);
 }
 
 /** Removes the scratch prefix (versions and uploads too) and reports anything that stayed. */

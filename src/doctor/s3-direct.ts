@@ -22,6 +22,7 @@ import {
 import { makeClient, resolveEndpoint, resolveRegion } from '../remote/s3/client.js';
 import { classify } from '../remote/s3/errors.js';
 import { detectProvider, quirksFor, type Quirks } from '../remote/s3/quirks.js';
+import { encryptionOf, type Encryption, type EncryptionSettings } from '../remote/s3/sse.js';
 
 export interface S3Target {
   readonly bucket: string;
@@ -31,11 +32,14 @@ export interface S3Target {
   readonly provider?: string;
   /** `--region` was given: a redirect is an error naming the bucket's region, not followed. */
   readonly regionForced?: boolean;
+  /** The remote's server-side encryption: the doctor's writes carry it as lsync's do. */
+  readonly encryption?: EncryptionSettings;
 }
 
 export interface DirectClient {
   readonly client: S3Client;
   readonly quirks: Quirks;
+  readonly encryption: Encryption;
   readonly endpoint: string | undefined;
   /** The region requests are signed for (undefined: the SDK's own chain, ~/.aws/config). */
   readonly region: string | undefined;
@@ -50,6 +54,7 @@ export function directClient(t: S3Target): DirectClient {
   const endpoint = resolveEndpoint(t.endpoint);
   let learnt: string | undefined;
   const quirks = quirksFor(detectProvider(endpoint, t.provider ?? process.env['LSYNC_S3_PROVIDER']));
+  const encryption = encryptionOf(t.encryption ?? {}, process.env, `s3://${t.bucket}`);
   const client = makeClient(
     {
       concurrency: 2,
@@ -60,6 +65,7 @@ export function directClient(t: S3Target): DirectClient {
       ...(t.profile !== undefined ? { profile: t.profile } : {}),
       regionForced: t.regionForced === true,
       onRegion: (r) => (learnt = r),
+      encryption,
     },
     quirks,
   );
@@ -75,7 +81,7 @@ export function directClient(t: S3Target): DirectClient {
     { step: 'deserialize', name: 'lsyncDoctorDate' },
   );
   const region = resolveRegion(t.region, quirks, process.env, endpoint);
-  return { client, quirks, endpoint, get region() { return learnt ?? region; }, lastDate: () => last, learntRegion: () => learnt };
+  return { client, quirks, encryption, endpoint, get region() { return learnt ?? region; }, lastDate: () => last, learntRegion: () => learnt };
 }
 
 /** `$source` feature ids the SDK's providers stamp on credentials → the chain's source, most specific first. */

@@ -4,21 +4,25 @@ import { formatJson, formatTable } from '../../doctor/render.js';
 import { missing, runDoctor } from '../../doctor/run.js';
 import { defineCommand } from '../command.js';
 import { remoteOverrides } from '../options.js';
+import { sseSettings, withSseOptions } from '../sse-options.js';
 
 export default defineCommand({
   command: 'doctor [remote]',
-  describe: 'check what a remote allows (access, multipart, conditional writes, versioning, clock) and record it in the config',
+  describe: 'check what a remote allows (access, multipart, conditional writes, versioning, encryption, clock) and record it in the config',
   builder: (y) =>
-    y
+    withSseOptions(y)
       .positional('remote', { type: 'string', describe: 's3://bucket/prefix, bucket/prefix or file:///abs/dir (default: this repository\'s remote)' })
       .example('lsync doctor', 'check this repository\'s remote and record what it supports in .lsync/config.yaml')
       .example('lsync doctor s3://team-docs/apollo --endpoint https://s3.eu-central-1.wasabisys.com', 'check a bucket before binding a folder to it')
       .example('lsync doctor --json | jq .capabilities', 'one boolean or word per capability'),
   run: async (args, { io, global }) => {
+    const encryption = sseSettings(args);
     const report = await runDoctor({
       ...(args.remote !== undefined ? { url: args.remote } : {}),
       cwd: io.cwd,
       overrides: remoteOverrides(global),
+      // The flags replace the remote's encryption for this check (a bucket not bound yet has none).
+      ...(encryption !== undefined ? { encryption } : {}),
       record: !global.dryRun,
     });
     if (global.json) io.stdout.write(`${formatJson(report)}\n`);
