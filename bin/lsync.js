@@ -2,13 +2,6 @@
 // The only place that sets the process exit code. Everything else is in dist/src/cli/main.js.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
-// Memory: what lsync keeps is small (the database, the plan), but every S3 request leaves some
-// 200 KB of garbage in the SDK, and V8's default heap growth let a 10,000-object pull (or a
-// watcher's burst) peak near 190-215 MiB resident. Growing the heap by at most 20 % per step
-// collects that garbage sooner: about 45 MiB less at peak for some 5 % more CPU in the collector
-// (bench/RESULTS.md). The flag is read each time V8 sizes the heap, so setting it here works.
-(await import('node:v8')).setFlagsFromString('--heap-growing-percent=20');
-
 // First Ctrl-C (or SIGTERM): start nothing new; small transfers already running finish (within a
 // grace period), large ones stop at once keeping their resumable state (.lsync/tmp/ partials,
 // upload checkpoints); what finished is recorded; exit 130.

@@ -17,6 +17,7 @@ import { handle } from './handlers/index.js';
 import { removeEmptyParents } from './localfs.js';
 import { describe, Tally, type ExecResult } from './outcome.js';
 import { leftoverLine } from './partials.js';
+import { boundHeapGrowth } from './memory.js';
 import { refreshStat } from './records.js';
 import { schedule } from './schedule.js';
 
@@ -33,6 +34,7 @@ export type ExecAction = Action;
 const FLUSH_MS = 200;
 
 export async function execute(actions: readonly Action[], ctx: ExecContext): Promise<ExecResult> {
+  if (actions.length > 0) boundHeapGrowth();
   const { run, close } = await openRun(ctx);
   const tally = new Tally(ctx.emit);
   const flusher = setInterval(() => {
