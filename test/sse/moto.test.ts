@@ -168,6 +168,22 @@ if (!serverKinds().includes('moto')) {
       });
     }
 
+    test('a mirror has its own encryption: remote add --sse aws:kms, origin unencrypted', async () => {
+      const bucket = await server().createBucket();
+      const env = { ...server().env };
+      const a = await work('mirror');
+      await cli(a, env, 'init', `s3://${bucket}/origin`);
+      await cli(a, env, 'remote', 'add', 'vault', `s3://${bucket}/vault`, '--sse', 'aws:kms', '--sse-kms-key-id', 'alias/vault');
+      assert.match(await readFile(join(a, '.lsync', 'config.yaml'), 'utf8'), /vault:\n(\s+.*\n)*\s+sse: aws:kms\n\s+sse_kms_key_id: alias\/vault/);
+      await writeFile(join(a, 'f.txt'), 'f\n');
+      await cli(a, env, 'push', '--all');
+      const origin = await raw.send(new HeadObjectCommand({ Bucket: bucket, Key: 'origin/f.txt' }));
+      const vault = await raw.send(new HeadObjectCommand({ Bucket: bucket, Key: 'vault/f.txt' }));
+      assert.equal(origin.ServerSideEncryption, undefined);
+      assert.equal(vault.ServerSideEncryption, 'aws:kms');
+      assert.equal(vault.SSEKMSKeyId, 'alias/vault');
+    });
+
     test('SSE-C without its key variable: one line naming it, exit 2, nothing sent', async () => {
       const bucket = await server().createBucket();
       const dir = await work('nokey');
