@@ -12,7 +12,9 @@ import { describe, test } from 'node:test';
 import { explain } from '../../src/cli/exit.js';
 import { sseSettings } from '../../src/cli/sse-options.js';
 import { LsyncError } from '../../src/core/errors.js';
+import { S3Remote } from '../../src/remote/s3/s3-remote.js';
 import { encryptionOf, NO_ENCRYPTION, paramsFor, REQUEST_PARAMS } from '../../src/remote/s3/sse.js';
+import { wrapRemote } from '../../src/remote/wrap/index.js';
 import { parseConfig } from '../../src/state/config.js';
 import { repoRoot } from '../support/servers.js';
 
@@ -124,4 +126,20 @@ test('every S3 command lsync sends is in the encryption table', () => {
   assert.ok(sent.has('PutObjectCommand') && sent.has('UploadPartCopyCommand'), 'the scan finds the commands');
   const missing = [...sent].filter((c) => REQUEST_PARAMS[c] === undefined);
   assert.deepEqual(missing, [], 'a command missing here would be sent without the remote\'s encryption');
+});
+
+test('"ETags are not MD5s" is a fact of the remote that every wrapper passes on', async () => {
+  const open = (encryption: ConstructorParameters<typeof S3Remote>[0]['encryption']): S3Remote =>
+    new S3Remote({ bucket: 'bkt', prefix: 'team/', endpoint: 'http://127.0.0.1:1', provider: 'other', credentials: { accessKeyId: 'k', secretAccessKey: 's' }, ...(encryption !== undefined ? { encryption } : {}) });
+  const cases: Array<[ConstructorParameters<typeof S3Remote>[0]['encryption'], boolean]> = [
+    [undefined, true],
+    [{ sse: 'AES256' }, true],
+    [{ sse: 'aws:kms' }, false],
+  ];
+  for (const [encryption, md5] of cases) {
+    const remote = open(encryption);
+    const wrapped = wrapRemote(remote, { bwlimit: 1024 * 1024, faults: { rules: [] }, retry: {} });
+    assert.equal(wrapped.capabilities.etagIsMd5, md5, JSON.stringify(encryption));
+    await remote.close();
+  }
 });
