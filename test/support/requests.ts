@@ -5,6 +5,7 @@
 import assert from 'node:assert/strict';
 import { createServer, request as httpRequest } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { pipeline } from 'node:stream/promises';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { middlewareChanged } from '../../src/remote/s3/client.js';
 
@@ -65,7 +66,9 @@ export async function countingProxy(target: string): Promise<CountingProxy> {
     const upstream = httpRequest({ host: to.hostname, port: to.port, method: req.method, path: req.url, headers: req.headers }, (answer) => {
       entry.status = answer.statusCode;
       res.writeHead(answer.statusCode ?? 502, answer.headers);
-      answer.pipe(res);
+      // An answer the server cuts off half-way (s3rver does under load) cuts the client's off too:
+      // pipe() would leave the client waiting for the rest for ever.
+      pipeline(answer, res).catch(() => res.destroy());
     });
     upstream.on('error', () => res.destroy());
     req.pipe(upstream);
