@@ -162,10 +162,12 @@ class MirrorQueue {
     const carried = paths instanceof Set ? { paths: paths.size } : {};
     try {
       const outcome = await runSync(req, emit);
-      if (outcome.result?.interrupted === true) return this.failed(paths, counts, 'interrupted', carried);
+      if (outcome.result?.interrupted === true) return this.stopped(paths, counts, carried);
       const r = outcome.result;
       if (counts.failed > 0 || (r?.skipped ?? 0) > 0 || (r?.postponed ?? 0) > 0) return this.failed(paths, counts, `${counts.failed} failed, ${r?.skipped ?? 0} changed while pushed, ${r?.postponed ?? 0} deletions postponed`, carried);
     } catch (e) {
+      // Stopping (Ctrl-C, SIGTERM) ends a run early: not a failure to warn about.
+      if (this.o.signal.aborted) return this.stopped(paths, counts, carried);
       // A safety guard (max-delete, a lost marker) does not change by waiting: tried again with the next batch.
       const refused = e instanceof LsyncError && e.code === 'refused';
       const message = e instanceof RemoteError || e instanceof LsyncError ? e.message : `internal error: ${e instanceof Error ? e.message : String(e)}`;
@@ -174,6 +176,11 @@ class MirrorQueue {
     this.failures = 0;
     this.retryAt = 0;
     return this.report('done', { ...counts, ...carried });
+  }
+
+  /** Stopped mid-run: the paths stay pending for the next watch or push, and nothing is reported as failed. */
+  private stopped(paths: Set<string> | 'all' | undefined, counts: Counts, carried: { paths?: number }): MirrorReport {
+    return { ...this.failed(paths, counts, 'stopped', carried, false), state: 'waiting' };
   }
 
   /** Put the paths back, and try again after a backoff (or at the next batch, if that comes later). */
