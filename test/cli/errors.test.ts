@@ -6,6 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
+import { createServer, type AddressInfo, type Socket } from 'node:net';
 import { mkdtemp, mkdir, readFile, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -68,7 +69,8 @@ const run = promisify(execFile);
 async function child(args: string[], env: Record<string, string>): Promise<{ code: number; stderr: string }> {
   const home = await mkdtemp(join(tmpdir(), 'lsync-home-'));
   try {
-    await run(process.execPath, [bin, ...args], { cwd: home, env: { PATH: process.env['PATH'] ?? '', HOME: home, ...env } });
+    // Killed after a minute: a command that waits for ever fails its test instead of hanging it.
+    await run(process.execPath, [bin, ...args], { cwd: home, env: { PATH: process.env['PATH'] ?? '', HOME: home, ...env }, timeout: 60_000 });
     return { code: 0, stderr: '' };
   } catch (e) {
     const x = e as { code: number; stderr: string };
@@ -95,6 +97,30 @@ test('nothing listening at the endpoint: hint says check --endpoint', async () =
   assert.equal(r.code, 1);
   assert.match(r.stderr, /hint: nothing answered there: check --endpoint/);
   assert.doesNotMatch(r.stderr, /run the command again/);
+});
+
+test('a server that accepts and never answers: the request is cut after LSYNC_TIMEOUT, not waited on for ever', async () => {
+  // Accepts every connection, reads what it is sent, writes nothing back.
+  const sockets: Socket[] = [];
+  const server = createServer((socket) => {
+    sockets.push(socket);
+    socket.resume();
+  });
+  await new Promise<void>((res) => server.listen(0, '127.0.0.1', res));
+  const port = (server.address() as AddressInfo).port;
+  try {
+    const started = Date.now();
+    const r = await child(['init', 's3://bkt', '--endpoint', `http://127.0.0.1:${port}`], { AWS_ACCESS_KEY_ID: 'a', AWS_SECRET_ACCESS_KEY: 'b', LSYNC_TIMEOUT: '1' });
+    assert.equal(r.code, 1, r.stderr);
+    assert.match(r.stderr, /^lsync: cannot reach s3:\/\/bkt: no answer for 1 s \(LSYNC_TIMEOUT sets how long to wait\)/);
+    assert.doesNotMatch(r.stderr, /\n\s+at /, 'no stack trace');
+    // Retries included, far below the 60 s default (and before the test runner's own timeout).
+    assert.ok(Date.now() - started < 45_000, `gave up after ${Date.now() - started} ms`);
+    assert.ok(sockets.length > 0, 'the server was reached');
+  } finally {
+    for (const s of sockets) s.destroy();
+    server.close();
+  }
 });
 
 test('a missing bucket: inside a repository the hint is a command that works there', () => {

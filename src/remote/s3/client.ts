@@ -36,6 +36,16 @@ export interface ClientSettings {
 
 type Env = Readonly<Record<string, string | undefined>>;
 
+/** Default idle timeout of a connection, in seconds (`LSYNC_TIMEOUT` overrides; AWS CLI's read timeout is also 60 s). */
+const IDLE_TIMEOUT_S = 60;
+
+/** `LSYNC_TIMEOUT` (seconds, may be fractional) when it is a positive number, else the default. */
+export function idleTimeoutMs(env: Env): number {
+  const raw = env['LSYNC_TIMEOUT'];
+  const s = raw !== undefined && raw.trim() !== '' ? Number(raw) : NaN;
+  return Math.round((Number.isFinite(s) && s > 0 ? s : IDLE_TIMEOUT_S) * 1000);
+}
+
 /** `--endpoint`, else `AWS_ENDPOINT_URL_S3`, else `AWS_ENDPOINT_URL`; undefined means AWS itself. */
 export function resolveEndpoint(explicit: string | undefined, env: Env = process.env): string | undefined {
   for (const v of [explicit, env['AWS_ENDPOINT_URL_S3'], env['AWS_ENDPOINT_URL']]) {
@@ -93,7 +103,11 @@ export function makeClient(settings: ClientSettings, quirks: Quirks): S3Client {
       httpAgent: new HttpAgent(agentOptions),
       httpsAgent: new HttpsAgent({ ...agentOptions, ...tlsOptions() }),
       connectionTimeout: 10_000,
-      requestTimeout: 120_000,
+      // A connection on which nothing arrives for this long is cut and the request retried: without
+      // it, a server that accepts a request and never answers held a watcher for ever (seen on a
+      // loaded s3rver). Idle time, not the whole request's: a part upload at --bwlimit may take minutes.
+      // (requestTimeout only logs a warning in @smithy/node-http-handler 4.)
+      socketTimeout: idleTimeoutMs(process.env),
     }),
     forcePathStyle: quirks.forcePathStyle,
     requestChecksumCalculation: quirks.requestChecksumCalculation,

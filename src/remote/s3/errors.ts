@@ -86,7 +86,9 @@ export function toRemoteError(err: unknown, what: string, path?: string): Remote
     .filter((s) => s !== '' && s !== 'Error' && s !== 'Unknown')
     .join(', ');
   const firstLine = (f.message.split('\n')[0] ?? '').trim();
-  const reason = firstLine !== '' && firstLine !== 'UnknownError' ? firstLine : kind;
+  const idle = /socket timed out after (\d+) ms of inactivity/.exec(firstLine);
+  // The SDK's wording names its own internals; say what happened and what sets it.
+  const reason = idle !== null ? `no answer for ${Number(idle[1]) / 1000} s (LSYNC_TIMEOUT sets how long to wait)` : firstLine !== '' && firstLine !== 'UnknownError' ? firstLine : kind;
   const message = `${what}: ${reason}${detail !== '' && !reason.includes(detail) ? ` (${detail})` : ''}`;
   return new RemoteError(kind, message, path, { cause: err });
 }
