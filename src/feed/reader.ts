@@ -31,6 +31,13 @@ const HEAD_MAX_BYTES = 64 * 1024;
 export interface ReaderPosition {
   /** The newest record number taken into account. */
   readonly seq: number;
+  /**
+   * Without conditional creates: the records already there when the position was read. Each was
+   * written after the changes it names, so the full listing that follows the start covers them:
+   * the window re-reads only records that arrive later (a watcher started on s3rver otherwise
+   * re-synced the last few records' paths one by one: 2,010 requests for a 1,000-file push).
+   */
+  readonly covered?: readonly string[];
 }
 
 export class FeedReader {
@@ -48,6 +55,7 @@ export class FeedReader {
     start: ReaderPosition,
   ) {
     this.seq = start.seq;
+    for (const p of start.covered ?? []) this.seen.add(p);
   }
 
   get position(): ReaderPosition {
@@ -60,19 +68,18 @@ export class FeedReader {
    */
   static async start(store: Remote, signal?: AbortSignal): Promise<ReaderPosition> {
     const got = await readSmall(store, HEAD, signal);
-    if (got === undefined) return { seq: 0 };
-    try {
-      return { seq: decodeHead(got.bytes).seq };
-    } catch (e) {
-      if (e instanceof FeedDamage) return { seq: 0 };
-      throw e;
-    }
+    const head = got === undefined ? undefined : tryDecodeHead(got.bytes);
+    const seq = head === undefined || head instanceof FeedDamage ? 0 : head.seq;
+    if (got === undefined || store.capabilities.conditionalWrites) return { seq };
+    // Listed after the head: a record that lands in between is covered too (it, too, follows its changes).
+    return { seq, covered: (await listRecords(store, signal)).map((r) => r.path) };
   }
 
   /** After a full listing: everything up to `pos` is covered. */
   reset(pos: ReaderPosition): void {
     this.seq = pos.seq;
     this.seen.clear();
+    for (const p of pos.covered ?? []) this.seen.add(p);
     this.fresh = true;
   }
 

@@ -130,6 +130,22 @@ function suite(name: string, place: Place): void {
       }
     });
 
+    test('a reader started after records were written reads none of them again, and reads the next', async () => {
+      const open = await place();
+      const store = await open();
+      try {
+        for (let i = 0; i < 3; i++) await appendRecord(store, { writer: 'other', changes: [{ op: 'put', path: `old${i}` }] });
+        // As a watcher does: the start position, then a full listing that covers those records.
+        const reader = new FeedReader(store, 'me', await FeedReader.start(store));
+        assert.deepEqual(await reader.poll(), { kind: 'idle' }, 'the records before the start are covered by the full listing');
+        await appendRecord(store, { writer: 'other', changes: [{ op: 'put', path: 'new' }] });
+        const got = await reader.poll();
+        assert.deepEqual(got.kind === 'changes' ? [...got.paths] : got, ['new']);
+      } finally {
+        await store.close();
+      }
+    });
+
     test('a head caught half-written is read once more, not taken for damage', async () => {
       const open = await place();
       const store = await open();
