@@ -34,8 +34,11 @@ export type ExecAction = Action;
 const FLUSH_MS = 200;
 
 export async function execute(actions: readonly Action[], ctx: ExecContext): Promise<ExecResult> {
-  if (actions.length > 0) boundHeapGrowth();
-  const { run, close } = await openRun(ctx);
+  const release = actions.length > 0 ? boundHeapGrowth() : undefined;
+  const { run, close } = await openRun(ctx).catch((e: unknown) => {
+    release?.();
+    throw e;
+  });
   const tally = new Tally(ctx.emit);
   const flusher = setInterval(() => {
     ctx.db.flush().catch(() => undefined);
@@ -68,6 +71,7 @@ export async function execute(actions: readonly Action[], ctx: ExecContext): Pro
   } finally {
     clearInterval(flusher);
     close();
+    release?.();
     await ctx.db.flush();
   }
   return tally.result(ctx.signal?.aborted ?? false);

@@ -7,6 +7,7 @@ import { lstatSync } from 'node:fs';
 import { join } from 'node:path';
 import { LsyncError } from '../core/errors.js';
 import type { EngineEvent, EventSink } from '../exec/events.js';
+import { boundHeapGrowth } from '../exec/memory.js';
 import { RemoteError } from '../remote/remote.js';
 import { runSync, type SyncOutcome, type SyncRequest } from '../app/sync.js';
 
@@ -89,6 +90,7 @@ export async function runBatch(req: BatchRequest, paths: ReadonlySet<string> | u
   const localWrites = new Map<string, LocalWrite>();
   const scoped = paths !== undefined && paths.size <= SCOPED_MAX;
   let outcome: SyncOutcome;
+  const release = boundHeapGrowth();
   try {
     outcome = await runSync(
       {
@@ -117,6 +119,8 @@ export async function runBatch(req: BatchRequest, paths: ReadonlySet<string> | u
       if (e.code === 'locked' || e.code === 'remote' || e.code === 'local-io') return { kind: 'retry', message: e.message };
     }
     throw e;
+  } finally {
+    release();
   }
   const r = outcome.result;
   const interrupted = r?.interrupted === true;

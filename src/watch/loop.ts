@@ -9,7 +9,6 @@ import { inAnyScope } from '../core/paths.js';
 import { openRepo } from '../app/repo.js';
 import { closeMirrors, openMirrors, pushMirrors, type MirrorReport, type MirrorSession } from '../app/mirror-queue.js';
 import type { EventSink } from '../exec/events.js';
-import { boundHeapGrowth } from '../exec/memory.js';
 import { FeedReader, type ReaderPosition } from '../feed/reader.js';
 import { loadFeedState, saveFeedState } from '../feed/local-state.js';
 import { openFeedStore } from '../feed/store.js';
@@ -39,8 +38,6 @@ const FALLBACK_RESCAN_MS = 30_000;
 const RECHECK_MAX = 100;
 
 export async function watch(o: WatchOptions): Promise<void> {
-  // A daemon that lives for days: its peak memory matters more than a few % of collector time.
-  boundHeapGrowth();
   const repo = await openRepo(o.root);
   const feedState = await loadFeedState(repo.metaDir);
   const store = await openFeedStore(repo.config, o.overrides);
