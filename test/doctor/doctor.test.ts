@@ -14,22 +14,11 @@ import {
   ListObjectVersionsCommand,
   ListObjectsV2Command,
   PutBucketVersioningCommand,
-  S3Client,
 } from '@aws-sdk/client-s3';
 import type { ServerInfo } from '../support/servers.js';
+import { ownerClient } from '../support/foreign.js';
 import { serverKinds } from '../support/servers.js';
 import { runCli, useWorld, type RunResult } from '../support/world.js';
-
-function ownerClient(s: ServerInfo): S3Client {
-  return new S3Client({
-    endpoint: s.endpoint,
-    region: s.region,
-    forcePathStyle: true,
-    credentials: { accessKeyId: s.accessKeyId, secretAccessKey: s.secretAccessKey },
-    requestChecksumCalculation: 'WHEN_REQUIRED',
-    responseChecksumValidation: 'WHEN_REQUIRED',
-  });
-}
 
 function report(r: RunResult): { capabilities: Record<string, unknown>; missing: { capability: string; fix: string }[]; recorded: unknown } {
   const lines = r.stdout.split('\n').filter((l) => l.trim() !== '');

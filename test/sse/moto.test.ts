@@ -17,6 +17,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { HeadObjectCommand, ListObjectsV2Command, S3Client, type HeadObjectCommandOutput } from '@aws-sdk/client-s3';
 import { countingProxy, type CountingProxy, type SeenRequest } from '../support/requests.js';
+import { ownerClient } from '../support/foreign.js';
 import { serverKinds, useServer, type ServerInfo } from '../support/servers.js';
 import { runCli, type RunResult } from '../support/world.js';
 import { startEtagProxy, type EtagProxy } from './etag-proxy.js';
@@ -37,17 +38,6 @@ const MODES: readonly Mode[] = [
   { name: 'SSE-KMS', flags: ['--sse', 'aws:kms', '--sse-kms-key-id', 'alias/lsync-test'], head: { ServerSideEncryption: 'aws:kms', SSEKMSKeyId: 'alias/lsync-test' } },
   { name: 'SSE-C', flags: ['--sse-c-key-env', KEY_VAR], head: {}, customerKey: randomBytes(32) },
 ];
-
-function rawClient(s: ServerInfo): S3Client {
-  return new S3Client({
-    endpoint: s.endpoint,
-    region: s.region,
-    forcePathStyle: true,
-    credentials: { accessKeyId: s.accessKeyId, secretAccessKey: s.secretAccessKey },
-    requestChecksumCalculation: 'WHEN_REQUIRED',
-    responseChecksumValidation: 'WHEN_REQUIRED',
-  });
-}
 
 async function keys(client: S3Client, bucket: string, prefix: string): Promise<string[]> {
   const page = await client.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix }));
@@ -101,7 +91,7 @@ if (!serverKinds().includes('moto')) {
     let raw: S3Client;
     before(async () => {
       proxy = await countingProxy(server().endpoint);
-      raw = rawClient(server());
+      raw = ownerClient(server());
     });
     after(async () => {
       raw.destroy();

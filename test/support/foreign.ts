@@ -7,15 +7,12 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import type { ServerInfo } from './launch.js';
 import type { World } from './world.js';
 
-/** A raw SDK client on the world's S3 server, with the bucket and key prefix (ending in '/') of its remote. */
-export function rawS3(w: World): { client: S3Client; bucket: string; prefix: string } {
-  const info = w.server;
-  assert.ok(info, 'rawS3 needs an S3 world');
-  const m = /^s3:\/\/([^/]+)\/(.*)$/.exec(w.url);
-  assert.ok(m?.[1] !== undefined);
-  const client = new S3Client({
+/** A raw SDK client on a test server, as the bucket's owner (another tool, or the admin). */
+export function ownerClient(info: ServerInfo): S3Client {
+  return new S3Client({
     endpoint: info.endpoint,
     region: info.region,
     forcePathStyle: true,
@@ -23,7 +20,15 @@ export function rawS3(w: World): { client: S3Client; bucket: string; prefix: str
     requestChecksumCalculation: 'WHEN_REQUIRED',
     responseChecksumValidation: 'WHEN_REQUIRED',
   });
-  return { client, bucket: m[1], prefix: (m[2] ?? '').replace(/\/?$/, '/') };
+}
+
+/** A raw SDK client on the world's S3 server, with the bucket and key prefix (ending in '/') of its remote. */
+export function rawS3(w: World): { client: S3Client; bucket: string; prefix: string } {
+  const info = w.server;
+  assert.ok(info, 'rawS3 needs an S3 world');
+  const m = /^s3:\/\/([^/]+)\/(.*)$/.exec(w.url);
+  assert.ok(m?.[1] !== undefined);
+  return { client: ownerClient(info), bucket: m[1], prefix: (m[2] ?? '').replace(/\/?$/, '/') };
 }
 
 /** The bytes stored on the remote under `path`, or undefined when there is no such object. */
