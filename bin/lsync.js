@@ -2,11 +2,6 @@
 // The only place that sets the process exit code. Everything else is in dist/src/cli/main.js.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
-// Start-up is most of a no-op run (bench/RESULTS.md): on Node 22.1 and later, V8's compiled code
-// for the bundle is cached on disk between runs. Node 20 has no such cache; nothing happens there.
-const nodeModule = await import('node:module');
-if (typeof nodeModule.enableCompileCache === 'function') nodeModule.enableCompileCache();
-
 // First Ctrl-C (or SIGTERM): start nothing new; small transfers already running finish (within a
 // grace period), large ones stop at once keeping their resumable state (.lsync/tmp/ partials,
 // upload checkpoints); what finished is recorded; exit 130.
@@ -42,18 +37,31 @@ if (process.argv.includes('--verbose') || process.argv.includes('-v')) process.s
 
 // LSYNC_MAIN: tests built into another out dir (`tsc --outDir dist-crash`) run the CLI they built.
 // Otherwise the esbuild bundle (scripts/bundle.ts; it starts several times faster than the ~300
-// files tsc emits), unless tsc has rebuilt dist/src since the bundle was made: then the fresh tsc
-// output, so a stale bundle never runs.
-const mainUrl = process.env.LSYNC_MAIN !== undefined ? (await import('node:url')).pathToFileURL(process.env.LSYNC_MAIN).href : await pickMain();
+// files tsc emits). In a checkout (src/ is there), tsc's output instead when tsc has rebuilt
+// dist/src since the bundle was made, so a stale bundle never runs. Not in an installed copy:
+// npm gives its files the time they were unpacked, in no set order.
+const { main, saveCache } = await loadMain();
 
-async function pickMain() {
+async function loadMain() {
+  if (process.env.LSYNC_MAIN !== undefined) return importMain((await import('node:url')).pathToFileURL(process.env.LSYNC_MAIN).href);
   const { statSync } = await import('node:fs');
-  const mtime = (rel) => statSync(new URL(rel, import.meta.url), { throwIfNoEntry: false })?.mtimeMs;
-  const bundled = mtime('../dist/bundle/main.js');
-  const compiled = mtime('../dist/src/cli/main.js');
-  return bundled !== undefined && (compiled === undefined || bundled >= compiled) ? '../dist/bundle/main.js' : '../dist/src/cli/main.js';
+  const { fileURLToPath } = await import('node:url');
+  const path = (rel) => fileURLToPath(new URL(rel, import.meta.url));
+  const mtime = (rel) => statSync(path(rel), { throwIfNoEntry: false })?.mtimeMs;
+  const bundled = mtime('../dist/bundle/lsync.cjs');
+  const stale = () => mtime('../src/cli/main.ts') !== undefined && bundled < (mtime('../dist/src/cli/main.js') ?? 0);
+  if (bundled === undefined || stale()) return importMain('../dist/src/cli/main.js');
+  // Start-up is most of a no-op run (bench/RESULTS.md): V8's compiled code for the bundle is kept
+  // between runs. With --verbose, Node's own loader instead, so traces go through the source map.
+  if (process.sourceMapsEnabled) return { main: (await import('node:module')).createRequire(import.meta.url)('../dist/bundle/lsync.cjs').main, saveCache: () => {} };
+  const { loadBundle } = await import('../dist/src/boot/compile-cache.js');
+  const loaded = loadBundle(path('../dist/bundle/lsync.cjs'), process.env);
+  return { main: loaded.exports.main, saveCache: () => loaded.save() };
 }
-const { main } = await import(mainUrl);
+
+async function importMain(url) {
+  return { main: (await import(url)).main, saveCache: () => {} };
+}
 
 const code = await main(process.argv.slice(2), {
   stdout: process.stdout,
@@ -64,3 +72,5 @@ const code = await main(process.argv.slice(2), {
 });
 // main decides the exit code (src/cli/exit.ts), an interrupted run included.
 process.exitCode = code;
+// After the command, so the cache holds the code it compiled; only when there was none yet.
+saveCache();

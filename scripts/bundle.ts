@@ -3,17 +3,16 @@
  *
  * Why: start-up. Unbundled, Node resolves and reads several hundred small ESM files (the AWS SDK
  * alone is most of them) before lsync sends its first request: about 0.23 s of a 0.4 s no-op on the
- * bench machine. The bundle loads in a third of that. Code splitting keeps the S3 and file://
- * remotes in chunks of their own, loaded only when a repository needs them (open.ts imports them
- * dynamically), and the MD5 worker is an entry of its own because it is started by file name
- * (md5-thread.ts: `new URL('./md5-worker.js', import.meta.url)`, which resolves next to the chunk).
+ * bench machine. The bundle is one CommonJS file that bin/lsync.js compiles with V8's code cache
+ * (src/boot/compile-cache.ts); the S3 and file:// remotes stay lazy inside it (open.ts imports
+ * them dynamically; esbuild keeps such modules unevaluated until then).
  *
  * bin/lsync.js runs the bundle when it is at least as new as dist/src/cli/main.js, else the tsc
  * output: a bare `tsc` after a change never leaves an old bundle in charge.
  *
  * Run by `npm run build` (and so by `npm install`, `npm test`): `tsc -p . && node dist/scripts/bundle.js`.
  */
-import { build } from 'esbuild';
+import { build, type BuildOptions } from 'esbuild';
 import { mkdir, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -23,29 +22,47 @@ const outdir = join(root, 'dist', 'bundle');
 
 await rm(outdir, { recursive: true, force: true });
 await mkdir(outdir, { recursive: true });
-const result = await build({
+
+const shared: BuildOptions = {
   absWorkingDir: root,
-  entryPoints: ['dist/src/cli/main.js', 'dist/src/scan/md5-worker.js'],
   bundle: true,
-  splitting: true,
-  format: 'esm',
   platform: 'node',
   target: 'node20',
-  outdir,
-  entryNames: '[name]',
-  // Chunks beside the entries: the worker's URL is resolved relative to the chunk that starts it.
-  chunkNames: '[name]-[hash]',
-  // Some dependencies are CommonJS that call require() on Node built-ins; an ESM bundle has no
-  // require of its own, so give each output file one.
-  banner: { js: "import { createRequire as __lsyncCreateRequire } from 'node:module'; const require = __lsyncCreateRequire(import.meta.url);" },
   // A native addon that picks its prebuilt binary at run time: loaded from node_modules as it is.
   external: ['@parcel/watcher'],
   sourcemap: 'linked',
   legalComments: 'none',
-  // Start-up again: V8 pre-parses every byte of an ES module before running it, and minified code
-  // is about half the bytes. Names are kept (error names, --verbose traces go through the map).
+  // Fewer bytes to read and parse. Names are kept (error names; --verbose traces go through the map).
   minify: true,
   keepNames: true,
   logLevel: 'warning',
-});
-if (result.errors.length > 0) process.exit(1);
+};
+
+const results = await Promise.all([
+  build({
+    ...shared,
+    entryPoints: ['dist/src/cli/main.js'],
+    // CommonJS so that bin/lsync.js can run it as a vm.Script with V8's code cache
+    // (src/boot/compile-cache.ts): Node 20 caches no ES module's compiled code.
+    format: 'cjs',
+    outfile: join(outdir, 'lsync.cjs'),
+    // The sources are ES modules that locate files next to themselves (package.json, the MD5
+    // worker): give them the bundle's own URL.
+    define: { 'import.meta.url': '__lsyncBundleUrl' },
+    // A vm.Script cannot import() without an experimental hook: esbuild turns each import() left
+    // (@parcel/watcher, built-ins some dependencies load lazily) into a require().
+    supported: { 'dynamic-import': false },
+    banner: { js: "const __lsyncBundleUrl = require('node:url').pathToFileURL(__filename).href;" },
+  }),
+  // The MD5 worker is started by file name (md5-thread.ts: `new URL('./md5-worker.js',
+  // import.meta.url)`, which resolves next to the bundle): a file of its own, an ES module as in dist/src.
+  build({
+    ...shared,
+    entryPoints: ['dist/src/scan/md5-worker.js'],
+    format: 'esm',
+    outfile: join(outdir, 'md5-worker.js'),
+    // CommonJS dependencies calling require() on Node built-ins need one in an ES module.
+    banner: { js: "import { createRequire as __lsyncCreateRequire } from 'node:module'; const require = __lsyncCreateRequire(import.meta.url);" },
+  }),
+]);
+if (results.some((r) => r.errors.length > 0)) process.exit(1);

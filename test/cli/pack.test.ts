@@ -28,7 +28,7 @@ test('npm pack → npm install -g → lsync --version and a sync from the instal
     const first = info[0];
     assert.ok(first !== undefined);
     const files = first.files.map((f) => f.path);
-    assert.ok(files.includes('dist/bundle/main.js'), 'the bundle is shipped');
+    assert.ok(files.includes('dist/bundle/lsync.cjs'), 'the bundle is shipped');
     assert.ok(files.includes('bin/lsync.js'));
     assert.ok(files.includes('package.json'));
     assert.deepEqual(files.filter((f) => /^(dist\/)?(test|bench|scripts)\//.test(f) || f.startsWith('src/')), [], 'no tests, bench, scripts or TypeScript sources');
@@ -40,6 +40,8 @@ test('npm pack → npm install -g → lsync --version and a sync from the instal
     const pkg = JSON.parse(await readFile(join(root, 'package.json'), 'utf8')) as { version: string };
     const version = await run(lsync, ['--version'], { cwd: tmp, env });
     assert.equal(version.stdout.trim(), pkg.version);
+    // The installed copy keeps V8's compiled code for the next start (src/boot/compile-cache.ts).
+    assert.equal((await readdir(join(tmp, '.cache', 'lsync', 'v8'))).filter((f) => f.endsWith('.v8')).length, 1, 'a start-up cache in ~/.cache/lsync');
 
     const work = join(tmp, 'work');
     const remote = join(tmp, 'remote');

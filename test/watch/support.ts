@@ -40,6 +40,9 @@ export function startWatcher(c: Collaborator, env: Readonly<Record<string, strin
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
       const code = await exited;
       live.delete(child);
+      // A watcher that fell back to rescans would still pass most tests, slowly: the CLI as shipped
+      // (the bundle, run by bin/lsync.js) must load the native watcher.
+      if (err.includes('the file watcher could not be loaded')) throw new Error(`the watcher ran without file events:\n${err}`);
       return code;
     },
   };
