@@ -39,7 +39,18 @@ function parse(argv: readonly string[]): Options {
 
 interface Ran {
   readonly ms: number;
+  readonly stdout: string;
   readonly stderr: string;
+}
+
+/** The summary's `listing.kind` (`--json`): 'base' when the feed stood in for the listing. */
+function listingOf(stdout: string): string | undefined {
+  for (const line of stdout.split('\n')) {
+    if (!line.includes('"type":"summary"')) continue;
+    const summary = JSON.parse(line) as { listing?: { kind?: string } };
+    return summary.listing?.kind;
+  }
+  throw new Error(`no summary in: ${stdout}`);
 }
 
 /** One lsync process, timed from spawn to exit; fails on a non-zero exit. */
@@ -47,13 +58,15 @@ function lsync(cwd: string, env: NodeJS.ProcessEnv, args: readonly string[]): Pr
   const bin = join(repoRoot(), 'bin', 'lsync.js');
   return new Promise((resolve, reject) => {
     const t0 = performance.now();
-    const child = spawn(process.execPath, [bin, ...args], { cwd, env, stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawn(process.execPath, [bin, ...args], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
     let stderr = '';
+    let stdout = '';
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
     child.on('error', reject);
     child.on('close', (code) => {
       const ms = performance.now() - t0;
-      if (code === 0) resolve({ ms, stderr });
+      if (code === 0) resolve({ ms, stdout, stderr });
       else reject(new Error(`lsync ${args.join(' ')} exited ${String(code)}: ${stderr.trim()}`));
     });
   });
@@ -87,9 +100,13 @@ async function main(): Promise<void> {
     const full: number[] = [];
     const feed: number[] = [];
     for (let i = 0; i < o.runs; i++) {
-      full.push((await lsync(repo, env, ['sync', '--no-use-feed'])).ms);
-      const r = await lsync(repo, env, ['sync', '--use-feed', '--verbose']);
-      if (!r.stderr.includes('remote not listed')) throw new Error(`the run with the feed listed the remote: ${r.stderr.trim()}`);
+      const f = await lsync(repo, env, ['sync', '--no-use-feed', '--json']);
+      if (listingOf(f.stdout) !== undefined) throw new Error(`the run without the feed says how it listed: ${f.stdout.trim()}`);
+      full.push(f.ms);
+      // --json says how the remote was read (not --verbose: it loads the source maps, a start-up
+      // cost the other run does not pay).
+      const r = await lsync(repo, env, ['sync', '--use-feed', '--json']);
+      if (listingOf(r.stdout) !== 'base') throw new Error(`the run with the feed listed the remote: ${r.stdout.trim()} ${r.stderr.trim()}`);
       feed.push(r.ms);
       log(`run ${i + 1}: full listing ${full[i]?.toFixed(0)} ms, feed ${r.ms.toFixed(0)} ms`);
     }

@@ -34,9 +34,10 @@ export interface SnapshotOptions {
   readonly deferHash?: (size: number) => boolean;
   /**
    * The remote is taken to be the base, unlisted (the change feed showed nothing new since a full
-   * listing found them equal: app/feed-listing.ts). Only for whole-repository runs.
+   * listing found them equal: app/feed-listing.ts). Only for whole-repository runs. A promise
+   * while the feed is still being asked: the walk starts meanwhile.
    */
-  readonly remoteIsBase?: boolean;
+  readonly remoteIsBase?: boolean | Promise<boolean>;
 }
 
 export interface TakenSnapshot extends Snapshot {
@@ -286,8 +287,11 @@ export async function takeSnapshot(o: SnapshotOptions): Promise<TakenSnapshot> {
     else early.push(obj);
   };
   // The listing first: its first request goes out before the walk's first synchronous stretch.
+  // Whether the base stands in for it may still be being asked of the change feed: the walk does
+  // not wait for that answer (a round trip to the server).
+  const baseOrList = (isBase: boolean): Promise<void> => (isBase && o.scopes.length === 0 ? Promise.resolve(baseAsListing(o.base, take)) : listRemote(o.remote, o.scopes, o.base, take, o.signal));
   const [, scanned] = await Promise.all([
-    o.remoteIsBase === true && o.scopes.length === 0 ? Promise.resolve(baseAsListing(o.base, take)) : listRemote(o.remote, o.scopes, o.base, take, o.signal),
+    o.remoteIsBase instanceof Promise ? o.remoteIsBase.then(baseOrList) : baseOrList(o.remoteIsBase === true),
     scanLocal(o.root, scanOptions(o)).then((scan) => {
       for (const s of scan.skipped) if (s.badName !== true) o.emit({ type: 'warning', path: s.path, message: `${s.path}: skipped (${s.reason})` });
       const unknown = unknownPaths(scan);

@@ -114,7 +114,9 @@ export async function runSync(req: SyncRequest, emit: EventSink): Promise<SyncOu
       const pathspecs = req.literalPaths === true ? { scopes: toScopes(s.repo.root, req.cwd, req.paths), specs: [] } : parsePathspecs(s.repo.root, req.cwd, req.paths);
       const scopes = pathspecs.scopes;
       const links = req.links ?? s.repo.config.links;
-      const listing = feedAllowed(req, s) ? await chooseListing(gateOptions(req, s)) : undefined;
+      // The feed's answer (one round trip) is awaited by the snapshot, not before it: the walk runs meanwhile.
+      const choosing = feedAllowed(req, s) ? chooseListing(gateOptions(req, s)) : undefined;
+      choosing?.catch(() => undefined); // awaited below; the snapshot may fail first
       const taken = await takeSnapshot({
         root: s.repo.root,
         remote: s.remote,
@@ -132,8 +134,9 @@ export async function runSync(req: SyncRequest, emit: EventSink): Promise<SyncOu
         // content. The scan reading it first would be one more open, read and close per file (on
         // a push of 10,000 new files, most of the scan's work).
         deferHash: () => true,
-        ...(listing?.kind === 'base' ? { remoteIsBase: true } : {}),
+        ...(choosing !== undefined ? { remoteIsBase: choosing.then((c) => c.kind === 'base') } : {}),
       });
+      const listing = await choosing;
       // Pathspecs that match nothing are mistakes (git says so too); globs keep only what they match.
       checkMatched(taken, pathspecs);
       const snapshot = narrowSnapshot(taken, pathspecs);

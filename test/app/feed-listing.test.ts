@@ -58,7 +58,14 @@ for (const kind of serverKinds()) {
       assert.equal(await ok(a, 'status'), 0, 'status too');
       const head = proxy.seen.slice(heads).filter((r) => r.path.endsWith('/.lsync/feed/head'));
       assert.ok(head.length >= 2 && head.every((r) => r.headers['if-none-match'] !== undefined && r.status === 304), 'the head is read with a conditional GET, answered 304');
+      // --json says how the remote was read, for scripts (and bench/feed-noop.ts), when the feed was allowed.
+      const listingOf = (out: string): unknown => (JSON.parse(out.trim().split('\n').at(-1) ?? '{}') as { listing?: unknown }).listing;
+      const viaFeed = await counted(a, 'sync', '--json');
+      assert.deepEqual(listingOf(viaFeed.stdout), { kind: 'base', reason: 'the change feed is unchanged since the last full listing' });
+      const statusViaFeed = await counted(a, 'status', '--json');
+      assert.equal((listingOf(statusViaFeed.stdout) as { kind?: string } | undefined)?.kind, 'base');
       assert.ok((await ok(a, 'sync', '--no-use-feed')) > 0, '--no-use-feed lists in full');
+      assert.equal(listingOf((await counted(a, 'sync', '--no-use-feed', '--json')).stdout), undefined, 'not said when the feed was not allowed');
       assert.ok((await ok(b, 'sync')) > 0, 'B (feed not allowed) lists in full');
       assert.ok((await ok(b, 'sync', '--use-feed')) > 0, 'B with --use-feed: no claim yet, so in full');
       assert.equal(await ok(b, 'sync', '--use-feed'), 0, 'B with --use-feed, the second time');

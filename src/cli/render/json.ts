@@ -60,5 +60,11 @@ export function planJson(outcome: SyncOutcome): Record<string, unknown> {
     refusals: p.refusals,
     names: outcome.names.map(nameJson),
     summary: p.summary,
+    ...listingJson(outcome),
   };
+}
+
+/** How the remote was read, where the change feed was allowed to stand in for the listing (`--use-feed`). */
+export function listingJson(outcome: SyncOutcome): { listing?: { kind: 'base' | 'full'; reason: string } } {
+  return outcome.listing !== undefined ? { listing: { kind: outcome.listing.kind, reason: outcome.listing.reason } } : {};
 }

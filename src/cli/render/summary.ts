@@ -3,7 +3,7 @@ import type { SyncOutcome } from '../../app/sync.js';
 import type { ExecActionType } from '../../exec/events.js';
 import { formatBytes } from './format.js';
 import { shownType } from '../../core/action-view.js';
-import { nameJson } from './json.js';
+import { listingJson, nameJson } from './json.js';
 import { bookkeeping, DONE, REASON, asIs, type PathShow } from './words.js';
 
 function plannedCounts(outcome: SyncOutcome): Record<string, number> {
@@ -28,6 +28,7 @@ export function summaryJson(outcome: SyncOutcome, seconds: number): Record<strin
     bytesSent: r?.bytesSent ?? 0,
     bytesReceived: r?.bytesReceived ?? 0,
     seconds: Number(seconds.toFixed(3)),
+    ...listingJson(outcome),
   };
 }
 
