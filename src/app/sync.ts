@@ -21,7 +21,7 @@ import { checkMatched, narrowSnapshot, parsePathspecs } from './pathspec.js';
 import { toScopes } from './repo.js';
 import { baseMatchesRemote, chooseListing, dropListingClaim, settleListing, type GateOptions } from './feed-listing.js';
 import { withSession, type RemoteHook, type Session } from './session.js';
-import { takeSnapshot } from './snapshot.js';
+import { takeSnapshot, type SnapshotOptions } from './snapshot.js';
 import { currentAuthor, withHistory, type KeepCounts } from '../history/keep.js';
 import { keepsVersions, noHistory, pruneAfterPush } from '../history/retention.js';
 
@@ -113,29 +113,10 @@ export async function runSync(req: SyncRequest, emit: EventSink): Promise<SyncOu
     async (s) => {
       const pathspecs = req.literalPaths === true ? { scopes: toScopes(s.repo.root, req.cwd, req.paths), specs: [] } : parsePathspecs(s.repo.root, req.cwd, req.paths);
       const scopes = pathspecs.scopes;
-      const links = req.links ?? s.repo.config.links;
       // The feed's answer (one round trip) is awaited by the snapshot, not before it: the walk runs meanwhile.
       const choosing = feedAllowed(req, s) ? chooseListing(gateOptions(req, s)) : undefined;
       choosing?.catch(() => undefined); // awaited below; the snapshot may fail first
-      const taken = await takeSnapshot({
-        root: s.repo.root,
-        remote: s.remote,
-        base: s.db.entries,
-        scopes,
-        useGitignore: s.repo.config.useGitignore,
-        links,
-        concurrency: req.concurrency,
-        emit,
-        ...(req.signal !== undefined ? { signal: req.signal } : {}),
-        fs: s.fs,
-        ...keyPrefix(s.remoteConfig.url),
-        // A new file is hashed by its upload anyway, whatever its size (exec/handlers/upload.ts:
-        // what is sent is what is hashed), and the snapshot hashes it where the plan needs its
-        // content. The scan reading it first would be one more open, read and close per file (on
-        // a push of 10,000 new files, most of the scan's work).
-        deferHash: () => true,
-        ...(choosing !== undefined ? { remoteIsBase: choosing.then((c) => c.kind === 'base') } : {}),
-      });
+      const taken = await takeSnapshot(snapshotOptions(req, s, scopes, emit, choosing?.then((c) => c.kind === 'base')));
       const listing = await choosing;
       // Pathspecs that match nothing are mistakes (git says so too); globs keep only what they match.
       checkMatched(taken, pathspecs);
@@ -193,7 +174,7 @@ export async function runSync(req: SyncRequest, emit: EventSink): Promise<SyncOu
         trash: s.trash,
         emit: recorder.sink,
         concurrency: req.concurrency,
-        links,
+        links: req.links ?? s.repo.config.links,
         restat: plan.restat,
         ...(req.signal !== undefined ? { signal: req.signal } : {}),
         ...(s.discardUpload !== undefined ? { discardUpload: s.discardUpload } : {}),
@@ -214,6 +195,28 @@ export async function runSync(req: SyncRequest, emit: EventSink): Promise<SyncOu
 }
 
 /** status and sync of a whole repository (no pathspecs) with origin, when the config or --use-feed allows it. */
+function snapshotOptions(req: SyncRequest, s: Session, scopes: readonly string[], emit: EventSink, remoteIsBase: Promise<boolean> | undefined): SnapshotOptions {
+  return {
+    root: s.repo.root,
+    remote: s.remote,
+    base: s.db.entries,
+    scopes,
+    useGitignore: s.repo.config.useGitignore,
+    links: req.links ?? s.repo.config.links,
+    concurrency: req.concurrency,
+    emit,
+    ...(req.signal !== undefined ? { signal: req.signal } : {}),
+    fs: s.fs,
+    ...keyPrefix(s.remoteConfig.url),
+    // A new file is hashed by its upload anyway, whatever its size (exec/handlers/upload.ts:
+    // what is sent is what is hashed), and the snapshot hashes it where the plan needs its
+    // content. The scan reading it first would be one more open, read and close per file (on
+    // a push of 10,000 new files, most of the scan's work).
+    deferHash: () => true,
+    ...(remoteIsBase !== undefined ? { remoteIsBase } : {}),
+  };
+}
+
 function feedAllowed(req: SyncRequest, s: Session): boolean {
   if ((req.verb !== 'status' && req.verb !== 'sync') || req.remoteName !== undefined || req.paths.length > 0) return false;
   return req.useFeed ?? s.repo.config.feedListing;
