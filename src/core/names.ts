@@ -159,14 +159,50 @@ interface Refused {
 }
 
 export function checkNames(input: NameInput): NameCheck {
+  return check(input, true);
+}
+
+/** checkNames without the shortcut for literal file systems (tests compare the two). */
+export function checkNamesInFull(input: NameInput): NameCheck {
+  return check(input, false);
+}
+
+function check(given: NameInput, shortcut: boolean): NameCheck {
+  // The iterables may be one-shot (a Map's keys()): read each once.
+  const input: NameInput = { ...given, remote: [...given.remote], localDirs: [...(given.localDirs ?? [])], remoteDirs: [...(given.remoteDirs ?? [])] };
   const problems: NameProblem[] = [];
   const refused: Refused = { paths: new Set<string>(), folders: new Set<string>() };
   const localPaths = [...input.local];
-  const spellings = collectSpellings(input, localPaths);
-  problems.push(...spellingProblems(spellings, input, refused));
+  const literal = !input.fs.caseInsensitive && !input.fs.normalisationInsensitive;
+  // Where every spelling is its own name, only a path that is a file and a folder at once can be
+  // a problem; without one (the usual case) the spellings need not be collected at all.
+  if (!(shortcut && literal && !fileIsFolder(input, localPaths))) problems.push(...spellingProblems(collectSpellings(input, localPaths), input, refused));
   problems.push(...tooLongProblems(input, localPaths, refused));
   const folderList = [...refused.folders].sort(compareKeys);
   return { problems, paths: refused.paths, folders: folderList };
+}
+
+/** True when some path, on either side, is a file and also a folder (an ancestor of a path, or a dir entry). */
+function fileIsFolder(input: NameInput, localPaths: readonly string[]): boolean {
+  const folders = new Set<string>();
+  // Every folder in the set has its ancestors in it too: the first one already there ends the climb.
+  const addAncestors = (p: string): void => {
+    for (let i = p.lastIndexOf('/'); i > 0; i = p.lastIndexOf('/', i - 1)) {
+      const f = p.slice(0, i);
+      if (folders.has(f)) return;
+      folders.add(f);
+    }
+  };
+  const remote = input.remote as readonly string[];
+  for (const p of localPaths) addAncestors(p);
+  for (const p of remote) addAncestors(p);
+  for (const d of [...(input.localDirs ?? []), ...(input.remoteDirs ?? [])]) {
+    addAncestors(d);
+    folders.add(d);
+  }
+  for (const p of localPaths) if (folders.has(p)) return true;
+  for (const p of remote) if (folders.has(p)) return true;
+  return false;
 }
 
 function flagsIn(spellings: Map<string, Flags>, path: string): Flags {

@@ -4,7 +4,8 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { checkNames, foldName, isRefused, type FsBehaviour } from '../../src/core/names.js';
+import fc from 'fast-check';
+import { checkNames, checkNamesInFull, foldName, isRefused, type FsBehaviour } from '../../src/core/names.js';
 
 const SENSITIVE: FsBehaviour = { caseInsensitive: false, normalisationInsensitive: false };
 const NOCASE: FsBehaviour = { caseInsensitive: true, normalisationInsensitive: false };
@@ -108,4 +109,38 @@ test('nothing to refuse in an ordinary tree of 50,000 files', () => {
   const c = checkNames({ local: paths, remote: paths, fs: APFS, keyPrefixBytes: 20 });
   assert.deepEqual(c.problems, []);
   assert.deepEqual([...c.paths], []);
+});
+
+// checkNames skips collecting spellings on a literal file system when no path is both a file and
+// a folder: it must find exactly what the full check finds, clashes, kind changes and long keys included.
+test('the shortcut for literal file systems finds exactly what the full check finds', () => {
+  // Few names over a shallow tree, so that file/folder clashes and shared folders are common.
+  const path = fc.array(fc.constantFrom('a', 'b', 'c', 'a/b', 'x'), { minLength: 1, maxLength: 3 }).map((parts) => parts.join('/'));
+  const paths = fc.uniqueArray(path, { maxLength: 12 });
+  fc.assert(
+    fc.property(paths, paths, paths, paths, fc.option(fc.integer({ min: 0, max: 1020 }), { nil: undefined }), fc.boolean(), (local, remote, localDirs, remoteDirs, keyPrefixBytes, changed) => {
+      const input = {
+        local,
+        remote,
+        localDirs,
+        remoteDirs,
+        fs: SENSITIVE,
+        ...(keyPrefixBytes !== undefined ? { keyPrefixBytes, maxKeyBytes: 1024 } : {}),
+        kindChange: (p: string) => changed && p.length % 2 === 1,
+      };
+      const fast = checkNames(input);
+      const full = checkNamesInFull(input);
+      assert.deepEqual(fast.problems, full.problems);
+      assert.deepEqual([...fast.paths].sort(), [...full.paths].sort());
+      assert.deepEqual(fast.folders, full.folders);
+    }),
+    { numRuns: 500 },
+  );
+});
+
+test('a file and a folder of one name are still found on a literal file system, given as one-shot iterables', () => {
+  const remote = new Map([['a', 1], ['b/c', 1]]);
+  const c = checkNames({ local: ['b'].values(), remote: remote.keys(), fs: SENSITIVE });
+  assert.deepEqual(c.problems.map((p) => p.kind), ['file-folder']);
+  assert.ok(isRefused(c, 'b') && isRefused(c, 'b/c'));
 });
