@@ -13,8 +13,17 @@ export interface RemoteOverrides {
   readonly provider?: string;
 }
 
-/** `onRegion`: told when a redirect names the bucket's region (not with --region, which is never overridden). */
-export async function connect(config: RemoteConfig, o: RemoteOverrides, concurrency: number, onRegion?: (region: string) => void): Promise<OpenedRemote> {
+/**
+ * `onRegion`: told when a redirect names the bucket's region (not with --region, which is never
+ * overridden). `onVersioningOff`: told when versioning recorded as on is found off (s3/versions.ts).
+ */
+export async function connect(
+  config: RemoteConfig,
+  o: RemoteOverrides,
+  concurrency: number,
+  onRegion?: (region: string) => void,
+  onVersioningOff?: (message: string) => void,
+): Promise<OpenedRemote> {
   const spec = parseRemoteUrl(config.url);
   const endpoint = o.endpoint ?? config.endpoint;
   const region = o.region ?? config.region;
@@ -36,6 +45,7 @@ export async function connect(config: RemoteConfig, o: RemoteOverrides, concurre
     ...(config.conditionalDeletes !== undefined ? { conditionalDeletes: config.conditionalDeletes } : {}),
     ...(config.conditionalCopies !== undefined ? { conditionalCopies: config.conditionalCopies } : {}),
     ...(config.versioning !== undefined ? { versioning: config.versioning } : {}),
+    ...(onVersioningOff !== undefined ? { onVersioningOff } : {}),
     ...(config.multipartThreshold !== undefined ? { multipartThreshold: config.multipartThreshold } : {}),
     ...(config.partSize !== undefined ? { partSize: config.partSize } : {}),
     ...(config.partMemory !== undefined ? { partMemory: config.partMemory } : {}),

@@ -98,7 +98,8 @@ export async function openSession(o: OpenOptions): Promise<LiveSession> {
   const remoteConfig = pickRemote(repo, o.remoteName);
   // Loading the S3 SDK and building its client is the longest step before the first request:
   // it runs while the lock, the database and the file-system probe are read.
-  const connecting = connect(remoteConfig, o.overrides, o.concurrency, regionRecorder(repo.metaDir, remoteConfig.name, o.onNotice));
+  const say = o.onNotice ?? ((m: string): void => void process.stderr.write(`lsync: ${m}\n`));
+  const connecting = connect(remoteConfig, o.overrides, o.concurrency, regionRecorder(repo.metaDir, remoteConfig.name, o.onNotice), (m) => say(`remote "${remoteConfig.name}": ${m}`));
   // Awaited by the first run, or closed if the session is: never an unhandled rejection.
   connecting.catch(() => undefined);
   const probing = o.fsOverride !== undefined ? Promise.resolve(o.fsOverride) : probeFs(join(repo.metaDir, 'tmp'));

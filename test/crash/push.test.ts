@@ -69,7 +69,9 @@ for (const [kind, killPoints] of KINDS) {
       // at a fixed time could land before part 1 was stored).
       const uploads = join(alice.dir, '.lsync', 'remotes', 'origin', 'uploads');
       const partStored = async (): Promise<boolean> => {
-        const files = await readdir(uploads).catch(() => []);
+        // The checkpoint itself, not writeFileAtomic's temporary file (`.<name>.tmp-…`): a kill
+        // before its rename leaves the checkpoint without the part, and the re-run sends it again.
+        const files = (await readdir(uploads).catch(() => [])).filter((f) => /^[0-9a-f]{40}\.json$/.test(f));
         for (const f of files) {
           const text = await readFile(join(uploads, f), 'utf8').catch(() => '');
           if (/"parts":\s*\[\s*\{/.test(text)) return true;

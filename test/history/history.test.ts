@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, test } from 'node:test';
-import { PutBucketVersioningCommand } from '@aws-sdk/client-s3';
+import { GetObjectCommand, ListObjectVersionsCommand, PutBucketVersioningCommand } from '@aws-sdk/client-s3';
 import { rawS3 } from '../support/foreign.js';
 import { serverKinds } from '../support/servers.js';
 import { Collaborator, useWorld, type RemoteKind, type World } from '../support/world.js';
@@ -91,6 +91,52 @@ for (const s of setups) {
         await ok(bob, 'sync');
         await ok(alice, 'sync');
         assert.equal(await alice.read('notes.txt'), c, `alice did not get ${JSON.stringify(c)} back`);
+      }
+    });
+
+    // Versioning recorded as on at init, suspended by the bucket's owner afterwards: a suspended
+    // bucket overwrites its "null" version, so without copies v3 and v4 below would be gone.
+    if (s.versioning) test('versioning suspended after init: each run asks the bucket, says so, and keeps copies; no version is lost', async () => {
+      const w = await open();
+      const [alice, bob] = await two(w);
+      const contents = ['v1\n', 'v2, longer\n', 'v3 after the suspension\n', 'v4 more\n', 'v5 the last one\n'];
+      await alice.write('notes.txt', contents[0] ?? '');
+      await ok(alice, 'sync');
+      await alice.write('notes.txt', contents[1] ?? '');
+      await ok(alice, 'sync');
+      const { client, bucket, prefix } = rawS3(w);
+      let serviceHas: (string | undefined)[] = [];
+      try {
+        await client.send(new PutBucketVersioningCommand({ Bucket: bucket, VersioningConfiguration: { Status: 'Suspended' } }));
+        for (const [i, c] of contents.entries()) {
+          if (i < 2) continue;
+          await alice.write('notes.txt', c);
+          const r = await alice.lsync('sync');
+          assert.equal(r.code, 0, r.stderr);
+          // Said by the run that found out, once per run.
+          assert.equal((r.stderr.match(/versioning of bucket \S+ is suspended/g) ?? []).length, 1, r.stderr);
+        }
+        // The bucket itself lost v3 and v4 (each overwritten as the "null" version): only lsync's
+        // copies have them. (moto also drops the versions written before the suspension, which
+        // AWS keeps: v1 is checked below only where the service still has it.)
+        const listed = await client.send(new ListObjectVersionsCommand({ Bucket: bucket, Prefix: `${prefix}notes.txt` }));
+        serviceHas = await Promise.all(
+          (listed.Versions ?? []).map(async (v) => (await client.send(new GetObjectCommand({ Bucket: bucket, Key: v.Key, VersionId: v.VersionId }))).Body?.transformToString()),
+        );
+        assert.ok(!serviceHas.includes(contents[2]) && !serviceHas.includes(contents[3]), `the bucket should have lost v3 and v4 by itself: ${JSON.stringify(serviceHas)}`);
+      } finally {
+        client.destroy();
+      }
+      const versions = Collaborator.json({ stdout: await ok(bob, 'log', '--json', 'notes.txt') });
+      assert.equal(versions[0]?.['id'], 'current', `the newest entry is the file as it is now, not a deletion: ${JSON.stringify(versions[0])}`);
+      assert.equal(versions[0]?.['hash'], md5(contents[4] ?? ''));
+      const byHash = new Map(versions.map((v) => [v['hash'], v]));
+      for (const [i, c] of contents.entries()) {
+        if (i === 0 && !serviceHas.includes(c)) continue;
+        const v = byHash.get(md5(c));
+        assert.ok(v, `v${i + 1} missing from ${JSON.stringify(versions)}`);
+        await ok(bob, 'restore', 'notes.txt', '--version', String(v['id']), '--to', `v${i + 1}.txt`);
+        assert.equal(await bob.read(`v${i + 1}.txt`), c);
       }
     });
 

@@ -42,6 +42,11 @@ export interface S3RemoteOptions {
   /** Preferred part size of a multipart copy (default 512 MiB; at least 5 MiB, at most 5 GiB). */
   readonly copyPartSize?: number;
   readonly versioning?: boolean;
+  /**
+   * Told (once) when the bucket's versioning, recorded as on, is found off or suspended by a run
+   * about to replace an object: lsync then keeps copies itself (s3/versions.ts).
+   */
+  readonly onVersioningOff?: (message: string) => void;
   /** Server-side encryption (sse.ts); an SSE-C key variable that is unset or malformed fails the opening. */
   readonly encryption?: EncryptionSettings;
   /** SDK attempts per request (default 3). */

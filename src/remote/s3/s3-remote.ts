@@ -159,7 +159,18 @@ export class S3Remote implements Remote {
         ? new PresenceCheck({ listPage: (prefix, startAfter) => this.listing.listPage(prefix, startAfter), sorted: this.quirks.sortedListing })
         : undefined;
     // The version capability (versions.ts): the service's versions, or copies kept under .lsync/versions/.
-    attachVersions(this, new S3Versions({ client: this.client, bucket: this.bucket, prefix: this.prefix, versioning: this.capabilities.versioning, etagIsMd5: this.encryption.etagIsMd5, remote: this }));
+    attachVersions(
+      this,
+      new S3Versions({
+        client: this.client,
+        bucket: this.bucket,
+        prefix: this.prefix,
+        versioning: this.capabilities.versioning,
+        etagIsMd5: this.encryption.etagIsMd5,
+        remote: this,
+        ...(options.onVersioningOff !== undefined ? { onVersioningOff: options.onVersioningOff } : {}),
+      }),
+    );
   }
 
   private key(path: string): string {

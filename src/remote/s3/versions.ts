@@ -5,7 +5,7 @@
  * the service).
  */
 import { Readable } from 'node:stream';
-import { GetObjectCommand, HeadObjectCommand, ListObjectVersionsCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
+import { GetBucketVersioningCommand, GetObjectCommand, HeadObjectCommand, ListObjectVersionsCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
 import pLimit from 'p-limit';
 import { RemoteError, describeOp, type GetOptions, type GetResult, type ObjectMeta, type PruneResult, type PutResult, type RemoteObject, type RemoteVersion, type VersionRetention } from '../remote.js';
 import { CURRENT_ID, copiesToDrop, KEPT_ROOT, keptFolder, keptName, keptNameOf, keptPath, keptVersion, parseKeptPath, KEPT_ID, type KeptRef } from '../versions.js';
@@ -21,6 +21,8 @@ export interface S3VersionsHost {
   readonly versioning: boolean;
   /** A 32-hex ETag is the content's MD5 (false under SSE-KMS / SSE-C: only lsync's metadata identifies content). */
   readonly etagIsMd5: boolean;
+  /** Told once when versioning recorded as on turns out to be off or suspended (S3RemoteOptions.onVersioningOff). */
+  readonly onVersioningOff?: (message: string) => void;
   readonly remote: {
     readonly display: string;
     stat(path: string, signal?: AbortSignal): Promise<RemoteObject | undefined>;
@@ -29,6 +31,9 @@ export interface S3VersionsHost {
     delete(path: string, options?: { signal?: AbortSignal }): Promise<void>;
   };
 }
+
+/** How long an answer about the bucket's versioning holds (serviceKeepsVersions). */
+const VERSIONING_TTL_MS = 10 * 60_000;
 
 /** HEADs in flight at once (one per version, for its metadata). */
 const HEADS = 8;
@@ -45,7 +50,44 @@ function newestFirst(a: Timed, b: Timed): number {
 }
 
 export class S3Versions {
+  /** Whether the bucket's versioning is on now (asked by the first write that relies on it), and when. */
+  private versioningNow: { readonly answer: Promise<boolean>; readonly at: number } | undefined;
+  private warned = false;
+  /** This remote kept copies itself: versioning recorded as on was found off. */
+  private madeCopies = false;
+
   constructor(private readonly s3: S3VersionsHost) {}
+
+  /**
+   * Versioning recorded as on by `init` can be suspended by the bucket's owner since; the version
+   * a write then replaces would be gone for good (a suspended bucket overwrites the "null"
+   * version). So before the first write of a run that relies on it, ask the bucket once. Anything
+   * but "Enabled" (suspended, off, or the question refused) means lsync keeps copies itself.
+   */
+  private serviceKeepsVersions(signal?: AbortSignal): Promise<boolean> {
+    // A watcher's remote lives for days: asked again once the answer is some minutes old.
+    if (this.versioningNow === undefined || Date.now() - this.versioningNow.at > VERSIONING_TTL_MS) {
+      this.versioningNow = { answer: this.askVersioning(signal), at: Date.now() };
+    }
+    return this.versioningNow.answer;
+  }
+
+  private async askVersioning(signal?: AbortSignal): Promise<boolean> {
+    let status: string;
+    try {
+      status = (await sendCached(this.s3.client, new GetBucketVersioningCommand({ Bucket: this.s3.bucket }), signal)).Status ?? 'off';
+      if (status === 'Enabled') return true;
+    } catch (err) {
+      status = `unknown (${this.fail(err, 'read the versioning of', '').message})`;
+    }
+    if (this.warned) return false;
+    this.warned = true;
+    this.s3.onVersioningOff?.(
+      `versioning of bucket ${this.s3.bucket} is ${status.startsWith('unknown') ? status : status.toLowerCase()}, though it was on when this remote was set up: ` +
+        'lsync keeps a copy of each object it replaces under .lsync/versions/ instead; turn versioning back on, or run `lsync doctor` to record the change',
+    );
+    return false;
+  }
 
   /** The content hash an ETag gives, where it is the content's MD5. */
   private etagHash(etag: string): string | undefined {
@@ -57,7 +99,9 @@ export class S3Versions {
   }
 
   async listVersions(path: string, signal?: AbortSignal): Promise<RemoteVersion[]> {
-    const found = this.s3.versioning ? await this.serviceVersions(path, signal) : await this.currentAndKept(path, signal);
+    // With versioning: the service's versions, and any copies lsync kept while versioning was
+    // suspended (one listing of that file's folder of copies: usually empty).
+    const found = this.s3.versioning ? [...(await this.serviceVersions(path, signal)), ...(await this.kept(path, signal))] : await this.currentAndKept(path, signal);
     return found.sort(newestFirst).map(({ order: _order, rank: _rank, ...v }) => v);
   }
 
@@ -88,23 +132,28 @@ export class S3Versions {
       }
       for (const v of res.Versions ?? []) {
         if (v.Key !== key || v.VersionId === undefined) continue;
-        const id = v.VersionId;
+        // The current object written while versioning was suspended has the version id "null":
+        // read as the current object (some services refuse `versionId=null` in a request).
+        const id = v.VersionId === 'null' && v.IsLatest === true ? CURRENT_ID : v.VersionId;
         const at = v.LastModified?.getTime() ?? 0;
         const size = v.Size ?? 0;
         const etag = unquoteEtag(v.ETag);
         const rank = v.IsLatest === true ? -1 : seen++;
+        // The latest is the newest whatever the clock says: LastModified has whole seconds, and a
+        // copy lsync kept while versioning was suspended carries the millisecond it was made.
+        const order = v.IsLatest === true ? Number.MAX_SAFE_INTEGER : at;
         pending.push(
           heads(async () => {
             const meta = await this.headVersion(path, id, signal);
             const hash = meta.md5 ?? this.etagHash(etag);
-            out.push({ id, size, mtimeMs: at, ...(hash !== undefined ? { hash } : {}), metadata: meta, isDelete: false, order: at, rank });
+            out.push({ id, size, mtimeMs: at, ...(hash !== undefined ? { hash } : {}), metadata: meta, isDelete: false, order, rank });
           }),
         );
       }
       for (const d of res.DeleteMarkers ?? []) {
         if (d.Key !== key || d.VersionId === undefined) continue;
         const at = d.LastModified?.getTime() ?? 0;
-        out.push({ id: d.VersionId, size: 0, mtimeMs: at, metadata: {}, isDelete: true, order: at, rank: d.IsLatest === true ? -1 : seen++ });
+        out.push({ id: d.VersionId, size: 0, mtimeMs: at, metadata: {}, isDelete: true, order: d.IsLatest === true ? Number.MAX_SAFE_INTEGER : at, rank: d.IsLatest === true ? -1 : seen++ });
       }
       const more = res.IsTruncated === true;
       keyMarker = more ? res.NextKeyMarker : undefined;
@@ -116,7 +165,7 @@ export class S3Versions {
 
   private async headVersion(path: string, id: string, signal?: AbortSignal): Promise<ObjectMeta> {
     try {
-      const head = await sendCached(this.s3.client, new HeadObjectCommand({ Bucket: this.s3.bucket, Key: this.s3.prefix + path, VersionId: id }), signal);
+      const head = await sendCached(this.s3.client, new HeadObjectCommand({ Bucket: this.s3.bucket, Key: this.s3.prefix + path, ...(id !== CURRENT_ID ? { VersionId: id } : {}) }), signal);
       return decodeMeta(head.Metadata);
     } catch (err) {
       if (classify(err) === 'not-found') return {};
@@ -133,6 +182,13 @@ export class S3Versions {
       const hash = meta.md5 ?? this.etagHash(current.etag);
       out.push({ id: CURRENT_ID, size: current.size, mtimeMs: current.lastModifiedMs, ...(hash !== undefined ? { hash } : {}), metadata: meta, isDelete: false, order: Number.MAX_SAFE_INTEGER, rank: 0 });
     }
+    out.push(...(await this.kept(path, signal)));
+    return out;
+  }
+
+  /** The copies kept under `.lsync/versions/<path>/`, each with its metadata. */
+  private async kept(path: string, signal?: AbortSignal): Promise<Timed[]> {
+    const out: Timed[] = [];
     const heads = pLimit(HEADS);
     const pending: Array<Promise<void>> = [];
     for await (const { ref, size } of this.keptCopies(keptFolder(path), 'list kept versions of', path, signal)) {
@@ -155,7 +211,7 @@ export class S3Versions {
       const got = await this.s3.remote.get(keptPath(path, name), rest);
       return { body: got.body, object: { ...got.object, path } };
     }
-    if (id === CURRENT_ID && !this.s3.versioning) return this.s3.remote.get(path, rest);
+    if (id === CURRENT_ID) return this.s3.remote.get(path, rest);
     const start = options.start ?? 0;
     const range = options.start === undefined && options.end === undefined ? undefined : `bytes=${start}-${options.end !== undefined ? options.end - 1 : ''}`;
     let res;
@@ -177,7 +233,8 @@ export class S3Versions {
   }
 
   async keepVersion(path: string, ifMatch: string, signal?: AbortSignal): Promise<string | undefined> {
-    if (this.s3.versioning) return undefined; // the service keeps the version the write replaces
+    if (this.s3.versioning && (await this.serviceKeepsVersions(signal))) return undefined; // the service keeps the version the write replaces
+    this.madeCopies = true;
     const name = keptName(Date.now(), ifMatch);
     await this.s3.remote.copy(path, keptPath(path, name), { ifMatch, ...(signal !== undefined ? { signal } : {}) });
     return KEPT_ID + name;
@@ -185,7 +242,7 @@ export class S3Versions {
 
   /** One listing of every kept copy (a request per 1,000), then a DELETE for each that goes. */
   async pruneVersions(r: VersionRetention): Promise<PruneResult> {
-    if (this.s3.versioning) return { dropped: 0, kept: 0 };
+    if (this.s3.versioning && !this.madeCopies) return { dropped: 0, kept: 0 };
     const copies = [];
     for await (const { ref } of this.keptCopies(KEPT_ROOT, 'list kept versions in', KEPT_ROOT, r.signal)) copies.push(ref);
     const drop = await copiesToDrop(copies, r, async (path) => (await this.s3.remote.stat(path, r.signal)) !== undefined);
