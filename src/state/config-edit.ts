@@ -25,6 +25,8 @@ export interface ConfigSetting {
   readonly value: ConfigValue;
   /** Where the value comes from: the repository's file, the user's defaults, or lsync's default. */
   readonly from: 'repo' | 'global' | 'default';
+  /** A size as it is written (`1G`, `32M`): what people read; `value` is in bytes, for scripts. */
+  readonly written?: string;
 }
 
 /** A key name resolved: its spec and where it lives in the YAML document. */
@@ -159,6 +161,10 @@ export async function unsetSetting(target: ConfigTarget, key: string): Promise<b
   return true;
 }
 
+function writtenAs(spec: KeySpec, text: unknown): { written?: string } {
+  return spec.keepsText === true && (typeof text === 'string' || typeof text === 'number') ? { written: String(text) } : {};
+}
+
 function loadedValue(cfg: RepoConfig, r: Resolved): ConfigValue | undefined {
   const remote = cfg.remotes.find((x) => x.name === r.remote);
   const field = REMOTE_FIELDS[r.spec.key];
@@ -181,13 +187,18 @@ export async function listSettings(target: ConfigTarget, env: NodeJS.ProcessEnv 
   for (const spec of REPO_KEYS) {
     const from = own[spec.key] !== undefined && own[spec.key] !== null ? 'repo' : defaults[spec.key] !== undefined ? 'global' : 'default';
     const value = cfg[REPO_FIELDS[spec.key] as keyof RepoConfig] as ConfigValue | undefined;
-    if (value !== undefined) out.push({ key: spec.key, value, from });
+    // A size as it was written (`2G`), its default too (`1G`), beside the bytes.
+    const text = from === 'repo' ? own[spec.key] : from === 'global' ? defaults[spec.key] : spec.fallbackText;
+    if (value !== undefined) out.push({ key: spec.key, value, from, ...writtenAs(spec, text) });
   }
+  const ownRemotes = typeof own['remotes'] === 'object' && own['remotes'] !== null ? (own['remotes'] as Record<string, unknown>) : {};
   for (const remote of cfg.remotes) {
+    const written = ownRemotes[remote.name];
     for (const spec of REMOTE_KEYS) {
       const r: Resolved = { name: `remote.${remote.name}.${spec.key}`, spec, remote: remote.name };
+      const text = typeof written === 'object' && written !== null ? (written as Record<string, unknown>)[spec.key] : undefined;
       const value = loadedValue(cfg, r);
-      if (value !== undefined) out.push({ key: r.name, value, from: 'repo' });
+      if (value !== undefined) out.push({ key: r.name, value, from: 'repo', ...writtenAs(spec, text) });
     }
   }
   return out;

@@ -25,6 +25,8 @@ export interface KeySpec {
   readonly fallback?: ConfigValue;
   /** Written as the user typed it (`32M`), not as the parsed value. */
   readonly keepsText?: boolean;
+  /** How `config list`/`get` show the fallback of a `keepsText` key (`1G`, not 1073741824). */
+  readonly fallbackText?: string;
   /**
    * A value from YAML or from a command line (always a string there) → the stored value, or
    * undefined when it is not allowed.
@@ -116,12 +118,13 @@ function duration(key: string, fallback: string): KeySpec {
 }
 
 /** A repository key holding a size, written as the user typed it (`1G`). */
-function repoSize(key: string, fallback: number): KeySpec {
+function repoSize(key: string, fallbackText: string): KeySpec {
   return {
     key,
     scope: 'repo',
     allowed: 'a size like 1G, 500M or 20G',
-    fallback,
+    fallback: parseSize(fallbackText) ?? 0,
+    fallbackText,
     keepsText: true,
     parse: parseSize,
   };
@@ -172,7 +175,7 @@ export const REPO_KEYS: readonly KeySpec[] = [
   duration('versions_max_age', '90d'),
   // What pulls replaced or deleted here, kept in .lsync/trash/: pruned at the end of a run.
   duration('trash_max_age', '30d'),
-  repoSize('trash_max_size', 1024 * MiB),
+  repoSize('trash_max_size', '1G'),
   // Transfers in flight when --concurrency is not given (the same range as --concurrency).
   { ...number('concurrency', 'repo', 1, 1024, 16), allowed: 'a whole number from 1 to 1024', parse: (raw) => wholeNumber(raw, 1, 1024) },
   // status/sync may trust the change feed instead of listing the remote (app/feed-listing.ts).

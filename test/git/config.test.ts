@@ -62,7 +62,7 @@ test('set and unset keep the comments and the order of the other lines; get read
   r = await runCli(['config', 'get', 'conflict'], f.root, f.env);
   assert.deepEqual([r.code, r.stdout], [0, 'local\n']);
   r = await runCli(['config', 'get', 'remote.origin.part_size', '--json'], f.root, f.env);
-  assert.deepEqual(JSON.parse(r.stdout), { type: 'config', key: 'remote.origin.part_size', value: 32 * 1024 * 1024, from: 'repo' });
+  assert.deepEqual(JSON.parse(r.stdout), { type: 'config', key: 'remote.origin.part_size', value: 32 * 1024 * 1024, from: 'repo', written: '32M' });
 
   r = await runCli(['config', 'unset', 'remote.origin.part_size'], f.root, f.env);
   assert.equal(r.code, 0, r.stderr);
@@ -106,6 +106,26 @@ test('list: effective values with where each comes from; --global values sit und
   assert.equal((await runCli(['config'], f.root, f.env)).stdout, listed, 'list is the default action');
   r = await runCli(['config', 'list', 'remote.origin'], f.root, f.env);
   assert.deepEqual(r.stdout.trimEnd().split('\n').map((l) => l.split(/\s+/)[0]), ['remote.origin.url', 'remote.origin.role', 'remote.origin.region']);
+});
+
+test('sizes are shown as written, defaults included (1G, not 1073741824)', async () => {
+  const f = await fixture('sizes');
+  const row = async (key: string): Promise<string[] | undefined> =>
+    (await runCli(['config', 'list'], f.root, f.env)).stdout
+      .trimEnd()
+      .split('\n')
+      .map((l) => l.split(/\s{2,}/))
+      .find((x) => x[0] === key);
+  assert.deepEqual(await row('trash_max_size'), ['trash_max_size', '1G', 'default']);
+  assert.equal((await runCli(['config', 'get', 'trash_max_size'], f.root, f.env)).stdout, '1G\n');
+  for (const [key, written, bytes] of [['trash_max_size', '2G', 2 * 1024 ** 3], ['remote.origin.part_size', '32M', 32 * 1024 ** 2]] as const) {
+    const r = await runCli(['config', 'set', key, written], f.root, f.env);
+    assert.equal(r.code, 0, r.stderr);
+    assert.deepEqual(await row(key), [key, written, 'repository']);
+    assert.equal((await runCli(['config', 'get', key], f.root, f.env)).stdout, `${written}\n`);
+    // Scripts get the bytes, and the text beside them.
+    assert.deepEqual(JSON.parse((await runCli(['config', 'get', key, '--json'], f.root, f.env)).stdout), { type: 'config', key, value: bytes, from: 'repo', written });
+  }
 });
 
 test('a bad key or value: one line naming the key and the allowed values, exit 2, files untouched', async () => {

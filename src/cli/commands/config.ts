@@ -64,8 +64,8 @@ async function preview(target: ConfigTarget, file: string, edit: (t: ConfigTarge
 
 function listLines(rows: readonly ConfigSetting[]): string[] {
   const keyWidth = Math.max(0, ...rows.map((r) => r.key.length));
-  const valueWidth = Math.max(0, ...rows.map((r) => String(r.value).length));
-  return rows.map((r) => `${r.key.padEnd(keyWidth)}  ${String(r.value).padEnd(valueWidth)}  ${FROM[r.from]}`);
+  const valueWidth = Math.max(0, ...rows.map((r) => String(r.written ?? r.value).length));
+  return rows.map((r) => `${r.key.padEnd(keyWidth)}  ${String(r.written ?? r.value).padEnd(valueWidth)}  ${FROM[r.from]}`);
 }
 
 export default defineCommand({
@@ -99,8 +99,8 @@ export default defineCommand({
     const key = need(args.key, action, 'the key');
     if (action === 'get') {
       const s = await getSetting(target, key, io.env as Env);
-      if (global.json) io.stdout.write(`${JSON.stringify({ type: 'config', key: s?.key ?? key, value: s?.value ?? null, from: s?.from ?? null })}\n`);
-      else if (s !== undefined) io.stdout.write(`${String(s.value)}\n`);
+      if (global.json) io.stdout.write(`${JSON.stringify({ type: 'config', key: s?.key ?? key, value: s?.value ?? null, from: s?.from ?? null, ...(s?.written !== undefined ? { written: s.written } : {}) })}\n`);
+      else if (s !== undefined) io.stdout.write(`${String(s.written ?? s.value)}\n`);
       else io.stderr.write(`lsync: ${key} is not set in ${shown}\n`);
       // As `git config --get`: a key without a value is exit 1, so scripts can test for it.
       return s !== undefined ? EXIT.ok : EXIT.failed;
