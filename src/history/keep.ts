@@ -76,17 +76,17 @@ class HistoryRemote extends ForwardingRemote {
     super(inner, PASS_THROUGH);
   }
 
-  private async keep(path: string, ifMatch: string | undefined, signal: AbortSignal | undefined): Promise<void> {
+  private async keep(path: string, ifMatch: string | undefined, signal: AbortSignal | undefined, size: number | undefined): Promise<void> {
     if (ifMatch === undefined || !keepable(path)) return;
     const counts = this.options.counts;
     if (counts !== undefined) counts.replaced++;
     if (!this.options.keep || this.inner.keepVersion === undefined) return;
-    const id = await this.inner.keepVersion(path, ifMatch, signal);
+    const id = await this.inner.keepVersion(path, ifMatch, signal, size);
     if (id !== undefined && counts !== undefined) counts.kept++;
   }
 
   override async put(path: string, source: PutSource, options: PutOptions): Promise<PutResult> {
-    await this.keep(path, options.ifMatch, options.signal);
+    await this.keep(path, options.ifMatch, options.signal, options.replacedSize);
     const by = keepable(path) ? this.author() : undefined;
     const meta = by !== undefined ? { ...options.meta, host: by.host, user: by.user } : options.meta;
     return this.inner.put(path, source, { ...options, meta });
@@ -100,7 +100,7 @@ class HistoryRemote extends ForwardingRemote {
 
   override async delete(path: string, options?: DeleteOptions): Promise<void> {
     const moved = options?.ifMatch !== undefined && this.copied.get(path) === options.ifMatch;
-    if (!moved) await this.keep(path, options?.ifMatch, options?.signal);
+    if (!moved) await this.keep(path, options?.ifMatch, options?.signal, options?.replacedSize);
     return this.inner.delete(path, options);
   }
 }

@@ -123,6 +123,8 @@ export interface PutOptions {
    */
   readonly ifMatch?: string;
   readonly ifNoneMatch?: boolean;
+  /** The size of the object `ifMatch` names, where known: history keeps it without asking (keepVersion). */
+  readonly replacedSize?: number;
   /** Called with the number of bytes just sent (increments). */
   readonly onProgress?: (bytes: number) => void;
   /**
@@ -292,8 +294,9 @@ export interface OptionalOps {
    * at `path` (only if it still has the ETag `ifMatch`, else 'precondition') as a version that
    * listVersions/getVersion then find, by a server-side copy (never a download). Returns the kept
    * version's id; undefined where the service keeps the replaced version itself (S3 versioning).
+   * `size`, where the caller knows it, spares the copy a HEAD of the object.
    */
-  keepVersion(path: string, ifMatch: string, signal?: AbortSignal): Promise<string | undefined>;
+  keepVersion(path: string, ifMatch: string, signal?: AbortSignal, size?: number): Promise<string | undefined>;
   /**
    * Retention of the copies keepVersion made: beyond `keep` per path, or older than `maxAgeMs`,
    * they go, except that the newest copy of a path that no longer exists always stays (it is the
@@ -360,7 +363,7 @@ export interface Remote extends Partial<OptionalOps> {
    * Delete, succeeding when the object is already gone. `ifMatch`: delete only if the object still
    * has that ETag (checked with a HEAD where the service has no conditional delete).
    */
-  delete(path: string, options?: { readonly ifMatch?: string; readonly signal?: AbortSignal }): Promise<void>;
+  delete(path: string, options?: { readonly ifMatch?: string; readonly signal?: AbortSignal; readonly replacedSize?: number }): Promise<void>;
 
   /** Release sockets and handles. */
   close(): Promise<void>;

@@ -18,7 +18,7 @@ import type { GetOptions, GetResult, PruneResult, RemoteVersion, VersionRetentio
 export interface VersionMethods {
   listVersions(path: string, signal?: AbortSignal): Promise<RemoteVersion[]>;
   getVersion(path: string, id: string, options?: GetOptions): Promise<GetResult>;
-  keepVersion(path: string, ifMatch: string, signal?: AbortSignal): Promise<string | undefined>;
+  keepVersion(path: string, ifMatch: string, signal?: AbortSignal, size?: number): Promise<string | undefined>;
   pruneVersions(retention: VersionRetention): Promise<PruneResult>;
 }
 

@@ -21,7 +21,7 @@ export async function deleteLocal(a: Extract<Action, { type: 'delete-local' }>, 
 }
 
 export async function deleteRemote(a: Extract<Action, { type: 'delete-remote' }>, run: RunContext): Promise<Moved> {
-  await run.remote.delete(a.path, { ifMatch: a.remote.etag, ...run.signalFor(0) });
+  await run.remote.delete(a.path, { ifMatch: a.remote.etag, replacedSize: a.remote.size, ...run.signalFor(0) });
   forgetPath(run, a.path);
   return NOTHING_MOVED;
 }

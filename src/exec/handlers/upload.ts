@@ -23,7 +23,7 @@ export async function upload(a: Extract<Action, { type: 'upload' }>, run: RunCon
   return { sent: await sendFile(run, a.path, a.local, a.expectRemote), received: 0 };
 }
 
-type Conditions = Pick<PutOptions, 'ifMatch' | 'ifNoneMatch'>;
+type Conditions = Pick<PutOptions, 'ifMatch' | 'ifNoneMatch' | 'replacedSize'>;
 
 /**
  * Send the file at `path` if it is still `local`, replacing `expectRemote` (undefined: only if
@@ -31,7 +31,7 @@ type Conditions = Pick<PutOptions, 'ifMatch' | 'ifNoneMatch'>;
  */
 export async function sendFile(run: RunContext, path: string, local: LocalEntry, expectRemote: RemoteEntry | undefined): Promise<number> {
   const st = unchanged(run.abs(path), local);
-  const cond: Conditions = expectRemote !== undefined ? { ifMatch: expectRemote.etag } : { ifNoneMatch: true };
+  const cond: Conditions = expectRemote !== undefined ? { ifMatch: expectRemote.etag, replacedSize: expectRemote.size } : { ifNoneMatch: true };
   if (local.kind === 'link') return sendLink(run, path, local, st, cond);
   if (st.size <= SMALL_FILE) return sendSmall(run, path, local, st, cond);
   return sendLarge(run, path, local, st, cond);

@@ -232,11 +232,12 @@ export class S3Versions {
     };
   }
 
-  async keepVersion(path: string, ifMatch: string, signal?: AbortSignal): Promise<string | undefined> {
+  async keepVersion(path: string, ifMatch: string, signal?: AbortSignal, size?: number): Promise<string | undefined> {
     if (this.s3.versioning && (await this.serviceKeepsVersions(signal))) return undefined; // the service keeps the version the write replaces
     this.madeCopies = true;
     const name = keptName(Date.now(), ifMatch);
-    await this.s3.remote.copy(path, keptPath(path, name), { ifMatch, ...(signal !== undefined ? { signal } : {}) });
+    // With the size, a copy of a plain-MD5 object needs no HEAD first (copy-object.ts).
+    await this.s3.remote.copy(path, keptPath(path, name), { ifMatch, ...(signal !== undefined ? { signal } : {}), ...(size !== undefined ? { size } : {}) });
     return KEPT_ID + name;
   }
 

@@ -47,9 +47,9 @@ const COUNT_OPTIONAL: OptionalWrapping<CountedRemote> = {
     if (answer.state === 'changed') count.bytes += answer.data.byteLength;
     return answer;
   },
-  keepVersion: (self, inner) => (path, ifMatch, signal) => {
+  keepVersion: (self, inner) => (path, ifMatch, signal, size) => {
     self.counters.keepVersion.calls++;
-    return inner(path, ifMatch, signal);
+    return inner(path, ifMatch, signal, size);
   },
   pruneVersions: (self, inner) => (retention) => {
     self.counters.pruneVersions.calls++;

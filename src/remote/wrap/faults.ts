@@ -88,7 +88,7 @@ const FAULT_OPTIONAL: OptionalWrapping<FaultingRemote> = {
   listVersions: (self, inner) => (path, signal) => self.around('listVersions', path, signal, () => inner(path, signal)),
   getVersion: (self, inner) => (path, id, options) => self.read('getVersion', path, options?.signal, () => inner(path, id, options)),
   getIfChanged: (self, inner) => (path, etag, options) => self.around('getIfChanged', path, options?.signal, () => inner(path, etag, options)),
-  keepVersion: (self, inner) => (path, ifMatch, signal) => self.around('keepVersion', path, signal, () => inner(path, ifMatch, signal)),
+  keepVersion: (self, inner) => (path, ifMatch, signal, size) => self.around('keepVersion', path, signal, () => inner(path, ifMatch, signal, size)),
   pruneVersions: (self, inner) => (retention) => self.around('pruneVersions', '', retention.signal, () => inner(retention)),
 };
 

@@ -51,7 +51,7 @@ const OP_SET: Readonly<Record<RemoteOp, true>> = {
 export const REMOTE_OPS = Object.keys(OP_SET) as readonly RemoteOp[];
 
 export type { CopyOptions } from '../remote.js';
-export type DeleteOptions = { readonly ifMatch?: string; readonly signal?: AbortSignal };
+export type DeleteOptions = { readonly ifMatch?: string; readonly signal?: AbortSignal; readonly replacedSize?: number };
 
 /**
  * What a wrapper `W` does to each optional method: given the wrapper and the inner remote's
@@ -86,7 +86,7 @@ export class ForwardingRemote<W = unknown> implements Remote {
   declare readonly listVersions?: (path: string, signal?: AbortSignal) => Promise<readonly RemoteVersion[]>;
   declare readonly getVersion?: (path: string, id: string, options?: GetOptions) => Promise<GetResult>;
   declare readonly getIfChanged?: (path: string, etag: string | undefined, options?: IfChangedOptions) => Promise<IfChanged>;
-  declare readonly keepVersion?: (path: string, ifMatch: string, signal?: AbortSignal) => Promise<string | undefined>;
+  declare readonly keepVersion?: (path: string, ifMatch: string, signal?: AbortSignal, size?: number) => Promise<string | undefined>;
   declare readonly pruneVersions?: (retention: VersionRetention) => Promise<PruneResult>;
 
   constructor(protected readonly inner: Remote, wrapping: OptionalWrapping<W>) {

@@ -61,7 +61,7 @@ const RETRY_OPTIONAL: OptionalWrapping<RetryingRemote> = {
   listVersions: (self, inner) => (path, signal) => self.retried('listVersions', path, signal, () => inner(path, signal)),
   getVersion: (self, inner) => (path, id, options) => self.retried('getVersion', path, options?.signal, () => inner(path, id, options)),
   getIfChanged: (self, inner) => (path, etag, options) => self.retried('getIfChanged', path, options?.signal, () => inner(path, etag, options)),
-  keepVersion: (self, inner) => (path, ifMatch, signal) => self.retried('keepVersion', path, signal, () => inner(path, ifMatch, signal)),
+  keepVersion: (self, inner) => (path, ifMatch, signal, size) => self.retried('keepVersion', path, signal, () => inner(path, ifMatch, signal, size)),
   // Deleting copies already deleted is fine: the whole pass runs again.
   pruneVersions: (self, inner) => (retention) => self.retried('pruneVersions', undefined, retention.signal, () => inner(retention)),
 };
