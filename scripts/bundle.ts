@@ -7,8 +7,8 @@
  * (src/boot/compile-cache.ts); the S3 and file:// remotes stay lazy inside it (open.ts imports
  * them dynamically; esbuild keeps such modules unevaluated until then).
  *
- * bin/lsync.js runs the bundle when it is at least as new as dist/src/cli/main.js, else the tsc
- * output: a bare `tsc` after a change never leaves an old bundle in charge.
+ * bin/lsync.js runs the bundle; in a checkout, tsc's output instead when dist/src/cli/main.js is
+ * newer than the bundle: a bare `tsc` after a change never leaves an old bundle in charge.
  *
  * Run by `npm run build` (and so by `npm install`, `npm test`): `tsc -p . && node dist/scripts/bundle.js`.
  */

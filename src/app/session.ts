@@ -93,13 +93,18 @@ function pickRemote(repo: Repo, name: string | undefined): RemoteConfig {
   return r;
 }
 
+/** Where the session's one-line notices go: `onNotice`, or stderr. */
+function noticeOf(o: OpenOptions): (message: string) => void {
+  return o.onNotice ?? ((m) => void process.stderr.write(`lsync: ${m}\n`));
+}
+
 export async function openSession(o: OpenOptions): Promise<LiveSession> {
   const repo = o.repo ?? (await openRepo(o.cwd));
   const remoteConfig = pickRemote(repo, o.remoteName);
   // Loading the S3 SDK and building its client is the longest step before the first request:
   // it runs while the lock, the database and the file-system probe are read.
-  const say = o.onNotice ?? ((m: string): void => void process.stderr.write(`lsync: ${m}\n`));
-  const connecting = connect(remoteConfig, o.overrides, o.concurrency, regionRecorder(repo.metaDir, remoteConfig.name, o.onNotice), (m) => say(`remote "${remoteConfig.name}": ${m}`));
+  const say = noticeOf(o);
+  const connecting = connect(remoteConfig, o.overrides, o.concurrency, regionRecorder(repo.metaDir, remoteConfig.name, say), (m) => say(`remote "${remoteConfig.name}": ${m}`));
   // Awaited by the first run, or closed if the session is: never an unhandled rejection.
   connecting.catch(() => undefined);
   const probing = o.fsOverride !== undefined ? Promise.resolve(o.fsOverride) : probeFs(join(repo.metaDir, 'tmp'));
@@ -177,7 +182,7 @@ class Live implements LiveSession {
     }
     try {
       if (await migrateLayout(this.repo.metaDir)) {
-        (this.o.onNotice ?? ((m) => process.stderr.write(`lsync: ${m}\n`)))(`moved this repository's state to ${join(this.repo.metaDir, 'remotes', 'origin')} (the layout for several remotes); older lsync versions can no longer read it`);
+        noticeOf(this.o)(`moved this repository's state to ${join(this.repo.metaDir, 'remotes', 'origin')} (the layout for several remotes); older lsync versions can no longer read it`);
       }
     } finally {
       await lock?.release();

@@ -169,21 +169,26 @@ export function checkNamesInFull(input: NameInput): NameCheck {
 
 function check(given: NameInput, shortcut: boolean): NameCheck {
   // The iterables may be one-shot (a Map's keys()): read each once.
-  const input: NameInput = { ...given, remote: [...given.remote], localDirs: [...(given.localDirs ?? [])], remoteDirs: [...(given.remoteDirs ?? [])] };
+  const localPaths = [...given.local];
+  const remotePaths = [...given.remote];
+  const localDirs = [...(given.localDirs ?? [])];
+  const remoteDirs = [...(given.remoteDirs ?? [])];
+  const input: NameInput = { ...given, local: localPaths, remote: remotePaths, localDirs, remoteDirs };
   const problems: NameProblem[] = [];
   const refused: Refused = { paths: new Set<string>(), folders: new Set<string>() };
-  const localPaths = [...input.local];
   const literal = !input.fs.caseInsensitive && !input.fs.normalisationInsensitive;
   // Where every spelling is its own name, only a path that is a file and a folder at once can be
   // a problem; without one (the usual case) the spellings need not be collected at all.
-  if (!(shortcut && literal && !fileIsFolder(input, localPaths))) problems.push(...spellingProblems(collectSpellings(input, localPaths), input, refused));
+  if (!(shortcut && literal && !fileIsFolder([localPaths, remotePaths], [...localDirs, ...remoteDirs]))) {
+    problems.push(...spellingProblems(collectSpellings(input, localPaths), input, refused));
+  }
   problems.push(...tooLongProblems(input, localPaths, refused));
   const folderList = [...refused.folders].sort(compareKeys);
   return { problems, paths: refused.paths, folders: folderList };
 }
 
-/** True when some path, on either side, is a file and also a folder (an ancestor of a path, or a dir entry). */
-function fileIsFolder(input: NameInput, localPaths: readonly string[]): boolean {
+/** True when some file path, on either side, is also a folder (an ancestor of a path, or a dir entry). */
+function fileIsFolder(sides: readonly (readonly string[])[], dirs: readonly string[]): boolean {
   const folders = new Set<string>();
   // Every folder in the set has its ancestors in it too: the first one already there ends the climb.
   const addAncestors = (p: string): void => {
@@ -193,16 +198,12 @@ function fileIsFolder(input: NameInput, localPaths: readonly string[]): boolean 
       folders.add(f);
     }
   };
-  const remote = input.remote as readonly string[];
-  for (const p of localPaths) addAncestors(p);
-  for (const p of remote) addAncestors(p);
-  for (const d of [...(input.localDirs ?? []), ...(input.remoteDirs ?? [])]) {
+  for (const side of sides) for (const p of side) addAncestors(p);
+  for (const d of dirs) {
     addAncestors(d);
     folders.add(d);
   }
-  for (const p of localPaths) if (folders.has(p)) return true;
-  for (const p of remote) if (folders.has(p)) return true;
-  return false;
+  return sides.some((side) => side.some((p) => folders.has(p)));
 }
 
 function flagsIn(spellings: Map<string, Flags>, path: string): Flags {

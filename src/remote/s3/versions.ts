@@ -45,6 +45,14 @@ const HEADS = 8;
  */
 type Timed = RemoteVersion & { readonly order: number; readonly rank: number };
 
+/**
+ * A service version's place: the latest is the newest whatever the clock says (LastModified has
+ * whole seconds, and a copy lsync kept while versioning was suspended carries its millisecond).
+ */
+function orderOf(at: number, isLatest: boolean | undefined): number {
+  return isLatest === true ? Number.MAX_SAFE_INTEGER : at;
+}
+
 function newestFirst(a: Timed, b: Timed): number {
   return b.order - a.order || a.rank - b.rank;
 }
@@ -73,17 +81,18 @@ export class S3Versions {
   }
 
   private async askVersioning(signal?: AbortSignal): Promise<boolean> {
-    let status: string;
+    let state: string;
     try {
-      status = (await sendCached(this.s3.client, new GetBucketVersioningCommand({ Bucket: this.s3.bucket }), signal)).Status ?? 'off';
+      const status = (await sendCached(this.s3.client, new GetBucketVersioningCommand({ Bucket: this.s3.bucket }), signal)).Status;
       if (status === 'Enabled') return true;
+      state = status?.toLowerCase() ?? 'off';
     } catch (err) {
-      status = `unknown (${this.fail(err, 'read the versioning of', '').message})`;
+      state = `unknown (${this.fail(err, 'read the versioning of', '').message})`;
     }
     if (this.warned) return false;
     this.warned = true;
     this.s3.onVersioningOff?.(
-      `versioning of bucket ${this.s3.bucket} is ${status.startsWith('unknown') ? status : status.toLowerCase()}, though it was on when this remote was set up: ` +
+      `versioning of bucket ${this.s3.bucket} is ${state}, though it was on when this remote was set up: ` +
         'lsync keeps a copy of each object it replaces under .lsync/versions/ instead; turn versioning back on, or run `lsync doctor` to record the change',
     );
     return false;
@@ -139,9 +148,7 @@ export class S3Versions {
         const size = v.Size ?? 0;
         const etag = unquoteEtag(v.ETag);
         const rank = v.IsLatest === true ? -1 : seen++;
-        // The latest is the newest whatever the clock says: LastModified has whole seconds, and a
-        // copy lsync kept while versioning was suspended carries the millisecond it was made.
-        const order = v.IsLatest === true ? Number.MAX_SAFE_INTEGER : at;
+        const order = orderOf(at, v.IsLatest);
         pending.push(
           heads(async () => {
             const meta = await this.headVersion(path, id, signal);
@@ -153,7 +160,7 @@ export class S3Versions {
       for (const d of res.DeleteMarkers ?? []) {
         if (d.Key !== key || d.VersionId === undefined) continue;
         const at = d.LastModified?.getTime() ?? 0;
-        out.push({ id: d.VersionId, size: 0, mtimeMs: at, metadata: {}, isDelete: true, order: d.IsLatest === true ? Number.MAX_SAFE_INTEGER : at, rank: d.IsLatest === true ? -1 : seen++ });
+        out.push({ id: d.VersionId, size: 0, mtimeMs: at, metadata: {}, isDelete: true, order: orderOf(at, d.IsLatest), rank: d.IsLatest === true ? -1 : seen++ });
       }
       const more = res.IsTruncated === true;
       keyMarker = more ? res.NextKeyMarker : undefined;
