@@ -1,7 +1,5 @@
 /** `lsync doctor [remote]`: what a remote can do, checked, shown and recorded. */
 import { EXIT } from '../../core/errors.js';
-import { formatJson, formatTable } from '../../doctor/render.js';
-import { missing, runDoctor } from '../../doctor/run.js';
 import { defineCommand } from '../command.js';
 import { remoteOverrides } from '../options.js';
 import { sseSettings, withSseOptions } from '../sse-options.js';
@@ -16,6 +14,9 @@ export default defineCommand({
       .example('lsync doctor s3://team-docs/apollo --endpoint https://s3.eu-central-1.wasabisys.com', 'check a bucket before binding a folder to it')
       .example('lsync doctor --json | jq .capabilities', 'one boolean or word per capability'),
   run: async (args, { io, global }) => {
+    // Loaded on use: it holds the AWS SDK, which no other command needs before it reaches a bucket
+    // (--version, --help, completion, config and file:// runs start without it).
+    const [{ missing, runDoctor }, { formatJson, formatTable }] = await Promise.all([import('../../doctor/run.js'), import('../../doctor/render.js')]);
     const encryption = sseSettings(args);
     const report = await runDoctor({
       ...(args.remote !== undefined ? { url: args.remote } : {}),
