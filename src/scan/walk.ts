@@ -87,9 +87,9 @@ interface Pending {
 
 type StatResult = { readonly stats: Stats } | { readonly error: unknown };
 
-/** Average lstat time above which stats are issued in parallel instead (see `statAll`). */
+/** An lstat slower than this is slow; most of a directory's being slow makes stats parallel instead (see `statAll`). */
 const SLOW_STAT_MS = 0.2;
-/** A directory listing slower than this (cold or network storage) makes the walk asynchronous for good. */
+/** Two directory listings in a row slower than this (cold or network storage) make the walk asynchronous for good. */
 const SLOW_READDIR_MS = 20;
 /** The longest stretch of synchronous walking before the event loop gets a turn. */
 const YIELD_MS = 50;
@@ -107,6 +107,8 @@ class Walker {
   /** Ancestors of scopes already entered (their ignore files read), and whether they are usable. */
   private readonly ancestors = new Map<string, Promise<boolean>>();
   private syncStat = true;
+  /** Slow directory listings in a row (see `list`). */
+  private slowListings = 0;
   /** When the walk last let the event loop run (see `list`). */
   private yielded = performance.now();
 
@@ -263,13 +265,17 @@ class Walker {
    */
   private async list(dir: string): Promise<Dirent[]> {
     if (!this.syncStat) return readdir(this.abs(dir), { withFileTypes: true });
-    const started = performance.now();
-    if (started - this.yielded > YIELD_MS) {
+    if (performance.now() - this.yielded > YIELD_MS) {
       await new Promise<void>((res) => setImmediate(res));
       this.yielded = performance.now();
     }
+    // Timed from here, not from before the turn above: what other work ran meanwhile says
+    // nothing about this file system (it had made every large walk asynchronous after 50 ms).
+    const started = performance.now();
     const dirents = readdirSync(this.abs(dir), { withFileTypes: true });
-    if (performance.now() - started > SLOW_READDIR_MS) this.syncStat = false;
+    // Two in a row: one slow call may be a garbage collection that happened to fall inside it.
+    this.slowListings = performance.now() - started > SLOW_READDIR_MS ? this.slowListings + 1 : 0;
+    if (this.slowListings >= 2) this.syncStat = false;
     return dirents;
   }
 
@@ -313,15 +319,20 @@ class Walker {
     if (!this.syncStat) {
       return Promise.all(pending.map((p) => lstat(this.abs(p.path)).then((stats) => ({ stats }), (error: unknown) => ({ error }))));
     }
-    const started = performance.now();
+    // Each call timed on its own: a garbage collection inside one call must not pass for a slow
+    // file system (it had turned a cached walk asynchronous), so most of them must be slow.
+    let slow = 0;
     const out = pending.map((p): StatResult => {
+      const started = performance.now();
       try {
         return { stats: lstatSync(this.abs(p.path)) };
       } catch (error) {
         return { error };
+      } finally {
+        if (performance.now() - started > SLOW_STAT_MS) slow++;
       }
     });
-    if (pending.length >= 8 && (performance.now() - started) / pending.length > SLOW_STAT_MS) this.syncStat = false;
+    if (pending.length >= 8 && slow * 2 > pending.length) this.syncStat = false;
     return out;
   }
 
