@@ -128,12 +128,28 @@ function unknownPaths(scan: LocalScan): UnknownPaths {
   return { blocked, blockedSet: new Set(blocked), occupied: foldersAbove([...blocked, ...scan.nested]) };
 }
 
+/** Where the filer puts what it keeps. */
+interface Filed {
+  readonly remote: Map<string, RemoteEntry>;
+  /** Folder markers (`dir/` keys), apart: S3 can hold a file `a` and a marker `a/` at once. */
+  readonly markers: Map<string, RemoteEntry>;
+  /** Objects (not markers) the base does not describe (new, or another ETag): the only ones `identifyRemote` looks at. */
+  readonly changed: string[];
+}
+
 /** Files each listed object into `remote` or `markers`, or leaves it out (with a warning where a user should know). */
-function remoteFiler(scan: LocalScan, unknown: UnknownPaths, o: SnapshotOptions, remote: Map<string, RemoteEntry>, markers: Map<string, RemoteEntry>): (obj: RemoteObject) => void {
+function remoteFiler(scan: LocalScan, unknown: UnknownPaths, o: SnapshotOptions, filed: Filed): (obj: RemoteObject) => void {
   const { blocked, blockedSet, occupied } = unknown;
+  const { remote, markers, changed } = filed;
   return (obj) => {
     const marker = obj.path.endsWith('/');
     const path = marker ? obj.path.slice(0, -1) : obj.path;
+    // A file the walk found here has a usable name, in scope, neither ignored nor inside a nested
+    // repository or a skipped folder: the checks below can only agree (most of a large no-op).
+    if (!marker && scan.entries.has(path)) {
+      fileObject(obj, path, o.base.get(path), filed);
+      return;
+    }
     const problem = pathProblem(path);
     if (problem !== undefined) {
       // A shared bucket is input from other people: never let a key escape the tree or reach .lsync/.
@@ -149,19 +165,25 @@ function remoteFiler(scan: LocalScan, unknown: UnknownPaths, o: SnapshotOptions,
     if (isInside(path, scan.nested)) return;
     if (isAtOrInside(path, blockedSet, blocked)) return;
     if (marker && occupied.has(path)) return;
-    // An object unchanged since the base is what the base says it is (its kind and content hash).
-    const b = marker ? undefined : o.base.get(path);
-    const known = b !== undefined && b.etag === obj.etag ? { kind: b.kind, hash: b.hash } : undefined;
-    (marker ? markers : remote).set(path, {
-      path,
-      kind: marker ? 'dir' : 'file',
-      size: obj.size,
-      etag: obj.etag,
-      lastModifiedMs: obj.lastModifiedMs,
-      ...(obj.versionId !== undefined ? { versionId: obj.versionId } : {}),
-      ...known,
-    });
+    if (marker) markers.set(path, remoteEntry(obj, path, 'dir'));
+    else fileObject(obj, path, o.base.get(path), filed);
   };
+}
+
+function remoteEntry(obj: RemoteObject, path: string, kind: RemoteEntry['kind'], hash?: string): RemoteEntry {
+  const entry = { path, kind, size: obj.size, etag: obj.etag, lastModifiedMs: obj.lastModifiedMs };
+  const withVersion = obj.versionId !== undefined ? { ...entry, versionId: obj.versionId } : entry;
+  return hash !== undefined ? { ...withVersion, hash } : withVersion;
+}
+
+/** An object unchanged since the base is what the base says it is (its kind and content hash); any other is `changed`. */
+function fileObject(obj: RemoteObject, path: string, b: BaseEntry | undefined, filed: Filed): void {
+  if (b !== undefined && b.etag === obj.etag) {
+    filed.remote.set(path, remoteEntry(obj, path, b.kind, b.hash));
+  } else {
+    filed.remote.set(path, remoteEntry(obj, path, 'file'));
+    filed.changed.push(path);
+  }
 }
 
 /** What the local walk is told: the snapshot's options, and where its hashing is reported. */
@@ -183,10 +205,15 @@ function scanOptions(o: SnapshotOptions): ScanOptions {
  * now where the plan compares their content: an object at the same path on the remote, or a
  * file of the same size gone from here since the base (a rename, done on the remote as a copy).
  */
-async function hashDeferred(o: SnapshotOptions, local: Map<string, LocalEntry>, remote: ReadonlyMap<string, RemoteEntry>): Promise<void> {
+async function hashDeferred(o: SnapshotOptions, unhashed: readonly string[], local: Map<string, LocalEntry>, remote: ReadonlyMap<string, RemoteEntry>): Promise<void> {
+  if (unhashed.length === 0) return;
   const goneSizes = new Set<number>();
   for (const [path, b] of o.base) if (b.kind === 'file' && !local.has(path)) goneSizes.add(b.size);
-  const deferred = [...local.values()].filter((l) => l.kind === 'file' && l.hash === undefined && (remote.has(l.path) || goneSizes.has(l.size)));
+  const deferred: LocalEntry[] = [];
+  for (const path of unhashed) {
+    const l = local.get(path);
+    if (l !== undefined && l.kind === 'file' && l.hash === undefined && (remote.has(l.path) || goneSizes.has(l.size))) deferred.push(l);
+  }
   const hashing = pLimit(8);
   await Promise.all(
     deferred.map((l) =>
@@ -203,7 +230,8 @@ async function hashDeferred(o: SnapshotOptions, local: Map<string, LocalEntry>, 
  * when it is a plain MD5; otherwise a HEAD (lsync's metadata), only when a local file has to
  * be compared with it.
  */
-async function identifyRemote(o: SnapshotOptions, local: ReadonlyMap<string, LocalEntry>, remote: Map<string, RemoteEntry>): Promise<void> {
+async function identifyRemote(o: SnapshotOptions, local: ReadonlyMap<string, LocalEntry>, remote: Map<string, RemoteEntry>, changed: readonly string[]): Promise<void> {
+  if (changed.length === 0) return;
   // Also for a new object nobody here has yet whose size is that of a file the remote lost since
   // the base: it may be that file renamed, and only its content hash can tell (a rename is done
   // locally as a rename, never fetched again). Multipart uploads and file:// remotes have no MD5
@@ -217,10 +245,11 @@ async function identifyRemote(o: SnapshotOptions, local: ReadonlyMap<string, Loc
   const heads: string[] = [];
   // Under SSE-KMS / SSE-C an ETag looks like an MD5 but is not one: only lsync's metadata tells.
   const md5Etag = (etag: string): boolean => o.remote.capabilities.etagIsMd5 !== false && PLAIN_MD5.test(etag);
-  for (const [path, r] of remote) {
-    if (r.kind === 'dir') continue; // no content to identify
+  // Objects the base describes were filed with its kind and hash (remoteFiler); markers have no content.
+  for (const path of changed) {
+    const r = remote.get(path);
+    if (r === undefined || r.kind === 'dir') continue; // refused since, or a marker of that name kept instead
     const b = o.base.get(path);
-    if (b !== undefined && b.etag === r.etag) continue; // filed with the base's kind and hash (remoteFiler)
     if (local.get(path)?.kind === 'link') heads.push(path);
     else if (md5Etag(r.etag)) remote.set(path, { ...r, hash: r.etag });
     else if (local.has(path)) heads.push(path);
@@ -264,6 +293,11 @@ function scopedBase(o: SnapshotOptions, scan: LocalScan, unknown: UnknownPaths, 
   const { blocked, blockedSet, occupied } = unknown;
   const base = new Map<string, BaseEntry>();
   for (const [path, b] of o.base) {
+    // What the walk found here is in scope and neither ignored, nested nor skipped (as in remoteFiler).
+    if (scan.entries.has(path)) {
+      if (!refused(path)) base.set(path, b);
+      continue;
+    }
     if (!inAnyScope(path, o.scopes)) continue;
     const dir = b.kind === 'dir';
     if (scan.ignore.ignores(path, dir) || isInside(path, scan.nested) || isAtOrInside(path, blockedSet, blocked)) continue;
@@ -275,9 +309,8 @@ function scopedBase(o: SnapshotOptions, scan: LocalScan, unknown: UnknownPaths, 
 }
 
 export async function takeSnapshot(o: SnapshotOptions): Promise<TakenSnapshot> {
-  const remote = new Map<string, RemoteEntry>();
-  // Folder markers (`dir/` keys), apart: S3 can hold a file `a` and a marker `a/` at once.
-  const markers = new Map<string, RemoteEntry>();
+  const filed: Filed = { remote: new Map(), markers: new Map(), changed: [] };
+  const { remote, markers } = filed;
   // Remote objects are filed as they arrive once the walk is done (which keys count depends on
   // its ignore rules and skipped paths); those that arrive before wait here.
   let file: ((obj: RemoteObject) => void) | undefined;
@@ -295,7 +328,7 @@ export async function takeSnapshot(o: SnapshotOptions): Promise<TakenSnapshot> {
     scanLocal(o.root, scanOptions(o)).then((scan) => {
       for (const s of scan.skipped) if (s.badName !== true) o.emit({ type: 'warning', path: s.path, message: `${s.path}: skipped (${s.reason})` });
       const unknown = unknownPaths(scan);
-      file = remoteFiler(scan, unknown, o, remote, markers);
+      file = remoteFiler(scan, unknown, o, filed);
       for (const obj of early) file(obj);
       early.length = 0;
       return { ...unknown, scan };
@@ -327,8 +360,8 @@ export async function takeSnapshot(o: SnapshotOptions): Promise<TakenSnapshot> {
   }
   const refused = (path: string): boolean => names.problems.length > 0 && isRefused(names, path);
 
-  await hashDeferred(o, local, remote);
-  await identifyRemote(o, local, remote);
+  await hashDeferred(o, scan.unhashed, local, remote);
+  await identifyRemote(o, local, remote, filed.changed);
   const base = scopedBase(o, scan, scanned, refused);
   return { local, base, remote, names: [...badNameProblems(scan, o), ...names.problems] };
 }

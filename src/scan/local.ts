@@ -80,12 +80,15 @@ export interface LocalScan {
   readonly skipped: Skipped[];
   /** Folders (not the root) in which nothing but ignored entries was found. */
   readonly emptyDirs: string[];
+  /** Files left unhashed (`deferHash`): the only entries without a hash. */
+  readonly unhashed: string[];
 }
 
 export async function scanLocal(root: string, options: ScanOptions): Promise<LocalScan> {
   const absRoot = resolve(root);
   const { base, signal } = options;
   const entries = new Map<string, LocalEntry>();
+  const unhashed: string[] = [];
   const hashSkipped: Skipped[] = [];
   const limit = pLimit(Math.max(1, options.hashConcurrency ?? 8));
   const hashing: Promise<void>[] = [];
@@ -110,6 +113,7 @@ export async function scanLocal(root: string, options: ScanOptions): Promise<Loc
     }
     if (record === undefined && options.deferHash?.(st.size) === true) {
       entries.set(path, { path, kind: 'file', size: st.size, mtimeMs: st.mtimeMs, mode: st.mode & 0o7777 });
+      unhashed.push(path);
       return;
     }
     const task = limit(async () => {
@@ -143,6 +147,7 @@ export async function scanLocal(root: string, options: ScanOptions): Promise<Loc
     nested: walked.nested.sort(compareKeys),
     skipped,
     emptyDirs: walked.emptyDirs.sort(compareKeys),
+    unhashed,
   };
 }
 
