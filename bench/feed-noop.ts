@@ -1,7 +1,9 @@
 /**
  * A manual no-op `lsync sync` of a large repository with the change feed allowed (`--use-feed`:
  * a conditional GET of the feed head, answered 304, instead of the listing) against the same
- * no-op with the full listing (`--no-use-feed`), on the same server in the same run, alternated.
+ * no-op with the full listing (`--no-use-feed`), on the same server in the same run, alternated;
+ * and with the floor under both (bench/noop-floor.ts: a bare Node process that only reads the
+ * index and lstats every file).
  *
  *     npm run build && node dist/bench/feed-noop.js [--files 10000] [--runs 5] [--server s3rver|moto]
  *
@@ -55,10 +57,14 @@ function listingOf(stdout: string): string | undefined {
 
 /** One lsync process, timed from spawn to exit; fails on a non-zero exit. */
 function lsync(cwd: string, env: NodeJS.ProcessEnv, args: readonly string[]): Promise<Ran> {
-  const bin = join(repoRoot(), 'bin', 'lsync.js');
+  return node(cwd, env, [join(repoRoot(), 'bin', 'lsync.js'), ...args]);
+}
+
+/** One Node process, timed from spawn to exit; fails on a non-zero exit. */
+function node(cwd: string, env: NodeJS.ProcessEnv, args: readonly string[]): Promise<Ran> {
   return new Promise((resolve, reject) => {
     const t0 = performance.now();
-    const child = spawn(process.execPath, [bin, ...args], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
     let stderr = '';
     let stdout = '';
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
@@ -67,7 +73,7 @@ function lsync(cwd: string, env: NodeJS.ProcessEnv, args: readonly string[]): Pr
     child.on('close', (code) => {
       const ms = performance.now() - t0;
       if (code === 0) resolve({ ms, stdout, stderr });
-      else reject(new Error(`lsync ${args.join(' ')} exited ${String(code)}: ${stderr.trim()}`));
+      else reject(new Error(`${args.join(' ')} exited ${String(code)}: ${stderr.trim()}`));
     });
   });
 }
@@ -99,6 +105,8 @@ async function main(): Promise<void> {
     await lsync(repo, env, ['sync', '--use-feed']);
     const full: number[] = [];
     const feed: number[] = [];
+    const floor: number[] = [];
+    const floorScript = join(root, 'dist', 'bench', 'noop-floor.js');
     for (let i = 0; i < o.runs; i++) {
       const f = await lsync(repo, env, ['sync', '--no-use-feed', '--json']);
       if (listingOf(f.stdout) !== undefined) throw new Error(`the run without the feed says how it listed: ${f.stdout.trim()}`);
@@ -108,10 +116,14 @@ async function main(): Promise<void> {
       const r = await lsync(repo, env, ['sync', '--use-feed', '--json']);
       if (listingOf(r.stdout) !== 'base') throw new Error(`the run with the feed listed the remote: ${r.stdout.trim()} ${r.stderr.trim()}`);
       feed.push(r.ms);
-      log(`run ${i + 1}: full listing ${full[i]?.toFixed(0)} ms, feed ${r.ms.toFixed(0)} ms`);
+      const b = await node(repo, env, [floorScript, repo]);
+      if (!b.stdout.startsWith(`${o.files + 1} files, 0 changed`)) throw new Error(`the floor run saw another tree: ${b.stdout.trim()}`);
+      floor.push(b.ms);
+      log(`run ${i + 1}: full listing ${full[i]?.toFixed(0)} ms, feed ${r.ms.toFixed(0)} ms, floor ${b.ms.toFixed(0)} ms`);
     }
     const mf = median(full);
     const md = median(feed);
+    const mb = median(floor);
     const command = `node dist/bench/feed-noop.js --files ${o.files} --runs ${o.runs} --server ${o.server}`;
     process.stdout.write(
       [
@@ -123,8 +135,9 @@ async function main(): Promise<void> {
         '|---|---|---|',
         `| full listing (\`--no-use-feed\`) | ${mf.toFixed(0)} ms | ${full.map((x) => x.toFixed(0)).join(', ')} |`,
         `| change feed (\`--use-feed\`: head answered 304, no listing) | ${md.toFixed(0)} ms | ${feed.map((x) => x.toFixed(0)).join(', ')} |`,
+        `| floor: bare \`node\` reading the index and lstat-ing every file (bench/noop-floor.ts) | ${mb.toFixed(0)} ms | ${floor.map((x) => x.toFixed(0)).join(', ')} |`,
         '',
-        `The feed run takes ${((md / mf) * 100).toFixed(0)} % of the full listing's time.`,
+        `The feed run takes ${((md / mf) * 100).toFixed(0)} % of the full listing's time; the floor, ${((mb / mf) * 100).toFixed(0)} %.`,
         '',
       ].join('\n'),
     );

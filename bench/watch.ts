@@ -15,6 +15,8 @@
  * - burst: `--files` new small files written at once on A, timed until B's tree has all of them;
  *   compared with the plain push and with push + pull.
  * - peak RSS (VmHWM from /proc) of each watcher over the whole run.
+ * - idle at the default --poll (5 s): B's watcher restarted without `--poll 1`, measured as above
+ *   (its repository now holds the burst too).
  */
 import { type ChildProcess } from 'node:child_process';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -34,6 +36,8 @@ const FILES = Number(option('files', '10000'));
 const IDLE_S = Number(option('idle', '30'));
 const SERVER = option('server', 's3rver') as ServerKind;
 const PREFIX = 'bench';
+/** `lsync watch`'s own --poll when none is given (src/cli/commands/watch.ts). */
+const DEFAULT_POLL_S = 5;
 
 /** One change on `from`, timed until `to` shows it. */
 async function propagate(i: number, from: string, to: string): Promise<number> {
@@ -54,13 +58,13 @@ async function propagation(a: string, b: string): Promise<string> {
   return `propagation over ${times.length} changes (create, edit, rename, delete; both ways), --delay 1 --poll ${POLL_S}: median ${secs(at(0.5))} s, p90 ${secs(at(0.9))} s, max ${secs(sorted.at(-1) ?? NaN)} s`;
 }
 
-async function idle(pid: number, proxy: CountingProxy): Promise<string> {
+async function idle(pid: number, proxy: CountingProxy, files: number, pollS = POLL_S): Promise<string> {
   const from = proxy.seen.length;
   const cpu0 = cpuSeconds(pid);
   await sleep(IDLE_S * 1000);
   const seen = tally(proxy, from, PREFIX);
   const cpu = cpuSeconds(pid) - cpu0;
-  return `idle watcher on ${FILES} files for ${IDLE_S} s (--poll ${POLL_S}): ${seen.requests} requests (${(seen.requests / (IDLE_S / POLL_S)).toFixed(2)} per poll), ${seen.listings + seen.bookkeepingListings} listings, CPU ${((cpu / IDLE_S) * 100).toFixed(2)} % of a core`;
+  return `idle watcher on ${files} files for ${IDLE_S} s (--poll ${pollS}): ${seen.requests} requests (${(seen.requests / (IDLE_S / pollS)).toFixed(2)} per poll), ${seen.listings + seen.bookkeepingListings} listings, CPU ${((cpu / IDLE_S) * 100).toFixed(2)} % of a core`;
 }
 
 async function main(): Promise<void> {
@@ -95,7 +99,7 @@ async function main(): Promise<void> {
 
     say(await propagation(a, b));
     await sleep(3000);
-    say(await idle(pb ?? 0, proxy));
+    say(await idle(pb ?? 0, proxy, FILES));
 
     const t0 = performance.now();
     await writeSmallFiles(join(a, 'burst'), FILES, 'burst');
@@ -104,6 +108,17 @@ async function main(): Promise<void> {
     const total = written + burst;
     say(`burst of ${FILES} small files written on A in ${secs(written)} s, all on B ${secs(total)} s after the first write: ${(total / push).toFixed(2)} x the plain push, ${(total / (push + pull)).toFixed(2)} x push + pull`);
     say(`peak RSS: watcher A ${peakRssMiB(pa ?? 0).toFixed(0)} MiB, watcher B ${peakRssMiB(pb ?? 0).toFixed(0)} MiB`);
+
+    // The idle cost again at watch's default --poll (the figures above use --poll 1, five times
+    // its request rate): B's watcher restarted with the default, ready once a change from A arrived.
+    const watcherB = procs[1];
+    if (watcherB !== undefined) await stopWatchers([watcherB]);
+    const defaultPoll = startWatcher(b, envB, 'B5', DEFAULT_POLL_S);
+    procs.push(defaultPoll);
+    await writeFile(join(a, 'ready.txt'), 'again');
+    await waitFor(async () => (await content(join(b, 'ready.txt'))) === 'again', 500);
+    await sleep(3000);
+    say(await idle(defaultPoll.pid ?? 0, proxy, 2 * FILES, DEFAULT_POLL_S));
   } finally {
     await stopWatchers(procs);
     await proxy.close();

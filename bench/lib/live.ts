@@ -20,12 +20,12 @@ export const secs = (ms: number): string => (ms / 1000).toFixed(2);
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 /**
- * `lsync watch --delay 1 --poll 1 --quiet` in `dir`. Its stderr (errors only, with --quiet) goes to
+ * `lsync watch --delay 1 --poll 1 --quiet` in `dir` (`pollS`: another --poll). Its stderr (errors only, with --quiet) goes to
  * ours, each line prefixed with `label`. In its own process group, so util.ts's exit handler can
  * kill what a crashed bench leaves.
  */
-export function startWatcher(dir: string, env: Readonly<Record<string, string>>, label: string): ChildProcess {
-  const args = [join(repoRoot(), 'bin', 'lsync.js'), 'watch', '--delay', '1', '--poll', String(POLL_S), '--quiet'];
+export function startWatcher(dir: string, env: Readonly<Record<string, string>>, label: string, pollS = POLL_S): ChildProcess {
+  const args = [join(repoRoot(), 'bin', 'lsync.js'), 'watch', '--delay', '1', '--poll', String(pollS), '--quiet'];
   const child = spawn(process.execPath, args, { cwd: dir, env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'pipe'], detached: true });
   children.add(child);
   child.on('exit', () => children.delete(child));
