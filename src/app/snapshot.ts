@@ -171,9 +171,11 @@ function remoteFiler(scan: LocalScan, unknown: UnknownPaths, o: SnapshotOptions,
 }
 
 function remoteEntry(obj: RemoteObject, path: string, kind: RemoteEntry['kind'], hash?: string): RemoteEntry {
-  const entry = { path, kind, size: obj.size, etag: obj.etag, lastModifiedMs: obj.lastModifiedMs };
-  const withVersion = obj.versionId !== undefined ? { ...entry, versionId: obj.versionId } : entry;
-  return hash !== undefined ? { ...withVersion, hash } : withVersion;
+  // Filled in place rather than spread: one object per listed key (spreads made two or three).
+  const entry: { -readonly [K in keyof RemoteEntry]: RemoteEntry[K] } = { path, kind, size: obj.size, etag: obj.etag, lastModifiedMs: obj.lastModifiedMs };
+  if (obj.versionId !== undefined) entry.versionId = obj.versionId;
+  if (hash !== undefined) entry.hash = hash;
+  return entry;
 }
 
 /** An object unchanged since the base is what the base says it is (its kind and content hash); any other is `changed`. */
