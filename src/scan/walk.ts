@@ -18,6 +18,7 @@ import { META_DIR } from '../core/paths.js';
 import { GITIGNORE, IgnoreRuleSet, LSYNCIGNORE } from './ignore.js';
 import { describeError, errnoCode } from './errno.js';
 import { runQueue } from './queue.js';
+import { SLOW_STAT_MS, SlowFsProbe } from './slow-fs.js';
 import { normaliseScopes } from './scope.js';
 
 // The callback form through promisify is several times faster than `fs.promises.lstat` for many
@@ -87,10 +88,6 @@ interface Pending {
 
 type StatResult = { readonly stats: Stats } | { readonly error: unknown };
 
-/** An lstat slower than this is slow; most of a directory's being slow makes stats parallel instead (see `statAll`). */
-const SLOW_STAT_MS = 0.2;
-/** Two directory listings in a row slower than this (cold or network storage) make the walk asynchronous for good. */
-const SLOW_READDIR_MS = 20;
 /** The longest stretch of synchronous walking before the event loop gets a turn. */
 const YIELD_MS = 50;
 
@@ -106,9 +103,8 @@ class Walker {
   private readonly ignoreNames: readonly string[];
   /** Ancestors of scopes already entered (their ignore files read), and whether they are usable. */
   private readonly ancestors = new Map<string, Promise<boolean>>();
-  private syncStat = true;
-  /** Slow directory listings in a row (see `list`). */
-  private slowListings = 0;
+  /** Decides when the walk turns asynchronous (slow storage). */
+  private readonly probe = new SlowFsProbe();
   /** When the walk last let the event loop run (see `list`). */
   private yielded = performance.now();
 
@@ -264,7 +260,7 @@ class Walker {
    * every YIELD_MS, so Ctrl-C, progress and the watcher's timers are not held up by a big tree.
    */
   private async list(dir: string): Promise<Dirent[]> {
-    if (!this.syncStat) return readdir(this.abs(dir), { withFileTypes: true });
+    if (this.probe.isSlow) return readdir(this.abs(dir), { withFileTypes: true });
     if (performance.now() - this.yielded > YIELD_MS) {
       await new Promise<void>((res) => setImmediate(res));
       this.yielded = performance.now();
@@ -273,9 +269,7 @@ class Walker {
     // nothing about this file system (it had made every large walk asynchronous after 50 ms).
     const started = performance.now();
     const dirents = readdirSync(this.abs(dir), { withFileTypes: true });
-    // Two in a row: one slow call may be a garbage collection that happened to fall inside it.
-    this.slowListings = performance.now() - started > SLOW_READDIR_MS ? this.slowListings + 1 : 0;
-    if (this.slowListings >= 2) this.syncStat = false;
+    this.probe.listed(performance.now() - started);
     return dirents;
   }
 
@@ -316,7 +310,7 @@ class Walker {
    * to parallel asynchronous calls for good once stats turn out slow (cold or network storage).
    */
   private async statAll(pending: readonly Pending[]): Promise<StatResult[]> {
-    if (!this.syncStat) {
+    if (this.probe.isSlow) {
       return Promise.all(pending.map((p) => lstat(this.abs(p.path)).then((stats) => ({ stats }), (error: unknown) => ({ error }))));
     }
     // Each call timed on its own: a garbage collection inside one call must not pass for a slow
@@ -332,7 +326,7 @@ class Walker {
         if (performance.now() - started > SLOW_STAT_MS) slow++;
       }
     });
-    if (pending.length >= 8 && slow * 2 > pending.length) this.syncStat = false;
+    this.probe.statted(pending.length, slow);
     return out;
   }
 
