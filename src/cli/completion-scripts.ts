@@ -2,7 +2,7 @@
  * Shell completion scripts for bash, zsh and fish, generated from the command definitions
  * (cli/introspect.ts). The scripts hold every command, option and choice as data, so a TAB costs
  * no lsync start-up; where lsync has nothing to offer (a path, a URL) the shell completes file
- * names. Remote names come from `lsync remote list`; remote paths are not offered (listing a
+ * names. Remote names come from `lsync remote list --names`; remote paths are not offered (listing a
  * bucket on every TAB is not cheap).
  *
  * One small decision procedure, written once per shell: find the command word and the index of
@@ -22,8 +22,9 @@ const EXTRA: Readonly<Record<string, Readonly<Record<string, readonly string[]>>
 };
 
 /**
- * Where a remote's name is typed: completed from `lsync remote list` (one start of lsync, reading
- * only .lsync/config.yaml and the remotes' state files: cheap, unlike listing a bucket).
+ * Where a remote's name is typed: completed from `lsync remote list --names` (one start of lsync,
+ * reading only .lsync/config.yaml: cheap, unlike listing a bucket or plain `remote list`, which
+ * walks the tree once per remote to count pending changes).
  */
 const REMOTE_NAMES: readonly string[] = ['push --to', 'status --remote', 'remote 1'];
 
@@ -71,7 +72,7 @@ const shPattern = (k: string): string => (k.endsWith(' *') ? `${sq(k.slice(0, -1
 /** A sh `case` on "$1" (or "$1 $2") echoing the words of each key; shared by bash and zsh. */
 function shCase(fn: string, subject: string, rows: ReadonlyMap<string, readonly string[]>, remoteNames = false): string {
   const arms = [...rows].map(([k, words]) => `    ${shPattern(k)}) echo ${sq(words.join(' '))} ;;`);
-  if (remoteNames) arms.unshift(`    ${REMOTE_NAMES.map(sq).join(' | ')}) lsync remote list 2>/dev/null | cut -f1 ;;`);
+  if (remoteNames) arms.unshift(`    ${REMOTE_NAMES.map(sq).join(' | ')}) lsync remote list --names 2>/dev/null ;;`);
   return `${fn}() {\n  case ${subject} in\n${arms.join('\n')}\n  esac\n}`;
 }
 
@@ -162,7 +163,7 @@ fi
 /** A fish `switch` printing one word per line for each key. */
 function fishSwitch(fn: string, subject: string, rows: ReadonlyMap<string, readonly string[]>, remoteNames = false): string {
   const arms = [...rows].map(([k, words]) => `    case ${k === '' ? "''" : fq(k)}\n        printf '%s\\n' ${words.map(fq).join(' ')}`);
-  if (remoteNames) arms.unshift(`    case ${REMOTE_NAMES.map(fq).join(' ')}\n        lsync remote list 2>/dev/null | string split -f1 \\t`);
+  if (remoteNames) arms.unshift(`    case ${REMOTE_NAMES.map(fq).join(' ')}\n        lsync remote list --names 2>/dev/null`);
   return `function ${fn}\n    switch ${subject}\n${arms.join('\n')}\n    end\nend`;
 }
 

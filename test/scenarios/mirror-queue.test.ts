@@ -113,4 +113,22 @@ test('remote list: pending changes per remote, judged locally against each base 
   assert.match(text.stdout, /^far\tfile:\/\/\S+\tmirror\t\S+\tpending: 1 to upload \(10 B\), 1 move, 1 delete$/m);
   assert.match(text.stdout, /^near\t.*\tup to date$/m);
   assert.ok(existsSync(join(near, 'new.txt')));
+  // --names (what shell completion asks on each TAB): the names alone, in the config's order.
+  const names = await lsync(dir, 'remote', 'list', '--names');
+  assert.equal(names.code, 0, names.stderr);
+  assert.equal(names.stdout, rows.map((r) => `${r.name}\n`).join(''));
+  const namesJson = await lsync(dir, 'remote', 'list', '--names', '--json');
+  assert.deepEqual(JSON.parse(namesJson.stdout), { type: 'remote-names', names: rows.map((r) => r.name) });
+});
+
+test('remote list --names reads only the config: it answers where counting pending changes cannot', async () => {
+  const { dir } = await setup();
+  // Counting far's pending changes reads its database (and walks the tree); a damaged one stops it.
+  await mkdir(join(dir, '.lsync', 'remotes', 'far'), { recursive: true });
+  await writeFile(join(dir, '.lsync', 'remotes', 'far', 'index.yaml'), 'version: 1\nentries: [oops\n');
+  const full = await lsync(dir, 'remote', 'list');
+  const names = await lsync(dir, 'remote', 'list', '--names');
+  assert.equal(names.code, 0, names.stderr);
+  assert.deepEqual(names.stdout.split('\n').sort(), ['', 'far', 'near', 'origin']);
+  assert.notEqual(full.code, 0, `plain remote list reads far's database: ${full.stdout}`);
 });

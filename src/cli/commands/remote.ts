@@ -29,9 +29,11 @@ export default defineCommand({
       .positional('action', { type: 'string', choices: ['list', 'add', 'remove', 'rename'] as const, demandOption: true, describe: 'list | add <name> <url> | remove <name> | rename <old> <new>' })
       .positional('name', { type: 'string', describe: 'the remote\'s name' })
       .positional('url', { type: 'string', describe: 'add: its URL; rename: the new name' })
+      .option('names', { type: 'boolean', default: false, describe: 'list: the names only, one per line, without looking at the tree (for scripts and completion)' })
       .example('lsync remote add backup s3://archive/photos --endpoint https://s3.eu.example.com', 'a mirror on another service')
       .example('lsync remote add nas file:///mnt/nas/photos', 'a mirror on a NAS')
       .example('lsync remote list --json', 'every remote: role, last push, what the next push would send')
+      .example('lsync remote list --names', 'origin and each mirror, one name per line')
       .epilog('Pending changes are judged here, without the network: the local tree against what this repository last pushed to each remote. `lsync status --remote <name>` asks the remote itself.'),
   run: async (args, { io, global }) => {
     const repo = await openRepo(io.cwd);
@@ -75,6 +77,11 @@ export default defineCommand({
         return EXIT.ok;
       }
       default: {
+        if (args.names) {
+          const names = repo.config.remotes.map((r) => r.name);
+          io.stdout.write(global.json ? `${JSON.stringify({ type: 'remote-names', names })}\n` : names.map((n) => `${n}\n`).join(''));
+          return EXIT.ok;
+        }
         const rows = [];
         // One after the other: each pending count walks the local tree (the network is not asked).
         for (const r of repo.config.remotes) {
