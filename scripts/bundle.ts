@@ -40,6 +40,9 @@ const shared: BuildOptions = {
   // package into each module that imports it (the SDK's client: some 800 getters, 15 times) and
   // keep all of it. A smaller bundle that starts faster; bench/RESULTS.md has the figures.
   mainFields: ['module', 'main'],
+  // Non-ASCII characters escaped (esbuild's default, stated): bin/lsync.js reads the bundle as
+  // one-byte text without decoding it (src/boot/compile-cache.ts).
+  charset: 'ascii',
   logLevel: 'warning',
 };
 

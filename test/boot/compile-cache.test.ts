@@ -156,3 +156,15 @@ test('the CLI keeps its cache in LSYNC_CACHE_DIR and runs the same with it', { s
     await rm(dir, { recursive: true, force: true });
   }
 });
+
+test('a bundle that is not ASCII is still read as UTF-8 (the one-byte read is only for ASCII)', async () => {
+  const { dir, bundle, env } = await fixture();
+  try {
+    await writeFile(bundle, `${SOURCE}exports.file = 'déjà vu ✓ ${'\u{1F600}'}';\n`);
+    const loaded = await loadBundle(bundle, env);
+    assert.equal(loaded.file, 'déjà vu ✓ \u{1F600}');
+    assert.equal(loaded.sum, 14);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
