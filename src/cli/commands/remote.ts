@@ -33,7 +33,6 @@ export default defineCommand({
       .example('lsync remote add backup s3://archive/photos --endpoint https://s3.eu.example.com', 'a mirror on another service')
       .example('lsync remote add nas file:///mnt/nas/photos', 'a mirror on a NAS')
       .example('lsync remote list --json', 'every remote: role, last push, what the next push would send')
-      .example('lsync remote list --names', 'origin and each mirror, one name per line')
       .epilog('Pending changes are judged here, without the network: the local tree against what this repository last pushed to each remote. `lsync status --remote <name>` asks the remote itself.'),
   run: async (args, { io, global }) => {
     const repo = await openRepo(io.cwd);
