@@ -12,6 +12,7 @@ import type { RemoteConfig } from '../state/config.js';
 import { openDatabase } from '../state/db.js';
 import { readableStateDir } from '../state/layout.js';
 import type { Repo } from './repo.js';
+import { scanLocal, type LocalScan } from '../scan/local.js';
 import { takeSnapshot } from './snapshot.js';
 
 export interface Pending {
@@ -72,27 +73,28 @@ class BaseView implements Remote {
   async close(): Promise<void> {}
 }
 
-/** The next push's changes to `remote`, planned from the local tree and its base state alone. */
-export async function pendingFor(repo: Repo, remote: RemoteConfig, signal?: AbortSignal): Promise<Pending> {
-  const db = await openDatabase(await readableStateDir(repo.metaDir, remote.name));
-  try {
-    const snapshot = await takeSnapshot({
-      root: repo.root,
-      remote: new BaseView(remote.url, db.entries),
-      base: db.entries,
-      scopes: [],
-      useGitignore: repo.config.useGitignore,
-      links: repo.config.links,
-      concurrency: 4,
-      emit: () => undefined,
-      // New files are counted by size; only a possible rename needs a hash (the snapshot decides).
-      deferHash: () => true,
-      ...(signal !== undefined ? { signal } : {}),
-    });
-    const plan = makePlan(snapshot, { mode: 'push', force: false, mirror: false, maxDeleteShare: 1, maxDeleteFloor: 10 });
-    const s = plan.summary;
-    return { uploads: s.uploads, bytes: s.uploadBytes, moves: s.moves, deletes: s.deleteRemote };
-  } finally {
-    await db.discard();
+/**
+ * The next push's changes to each of `remotes`, planned from the local tree and each one's base
+ * state alone, in the same order. The tree is walked once for all of them: the first base decides
+ * which changed files the walk hashes (a record's hash is only trusted where the file's stat still
+ * matches it, so the entries are right whichever base it was); each other snapshot hashes what its
+ * own base needs on top (new files are counted by size; only a possible rename needs a hash).
+ */
+export async function pendingFor(repo: Repo, remotes: readonly RemoteConfig[], signal?: AbortSignal): Promise<Pending[]> {
+  const out: Pending[] = [];
+  let scanned: LocalScan | undefined;
+  for (const remote of remotes) {
+    const db = await openDatabase(await readableStateDir(repo.metaDir, remote.name));
+    try {
+      const options = { base: db.entries, scopes: [], useGitignore: repo.config.useGitignore, links: repo.config.links, deferHash: () => true, ...(signal !== undefined ? { signal } : {}) };
+      scanned ??= await scanLocal(repo.root, options);
+      const snapshot = await takeSnapshot({ ...options, root: repo.root, remote: new BaseView(remote.url, db.entries), concurrency: 4, emit: () => undefined, scanned });
+      const plan = makePlan(snapshot, { mode: 'push', force: false, mirror: false, maxDeleteShare: 1, maxDeleteFloor: 10 });
+      const s = plan.summary;
+      out.push({ uploads: s.uploads, bytes: s.uploadBytes, moves: s.moves, deletes: s.deleteRemote });
+    } finally {
+      await db.discard();
+    }
   }
+  return out;
 }

@@ -38,6 +38,12 @@ export interface SnapshotOptions {
    * while the feed is still being asked: the walk starts meanwhile.
    */
   readonly remoteIsBase?: boolean | Promise<boolean>;
+  /**
+   * The local tree already scanned, with these options' root, scopes and ignore settings, instead
+   * of a scan here (`remote list`: one walk for every remote). Its hashes may have been judged
+   * against another base; files it left unhashed are hashed here where this base needs them.
+   */
+  readonly scanned?: LocalScan;
 }
 
 export interface TakenSnapshot extends Snapshot {
@@ -327,7 +333,7 @@ export async function takeSnapshot(o: SnapshotOptions): Promise<TakenSnapshot> {
   const baseOrList = (isBase: boolean): Promise<void> => (isBase && o.scopes.length === 0 ? Promise.resolve(baseAsListing(o.base, take)) : listRemote(o.remote, o.scopes, o.base, take, o.signal));
   const [, scanned] = await Promise.all([
     o.remoteIsBase instanceof Promise ? o.remoteIsBase.then(baseOrList) : baseOrList(o.remoteIsBase === true),
-    scanLocal(o.root, scanOptions(o)).then((scan) => {
+    (o.scanned !== undefined ? Promise.resolve(o.scanned) : scanLocal(o.root, scanOptions(o))).then((scan) => {
       for (const s of scan.skipped) if (s.badName !== true) o.emit({ type: 'warning', path: s.path, message: `${s.path}: skipped (${s.reason})` });
       const unknown = unknownPaths(scan);
       file = remoteFiler(scan, unknown, o, filed);
