@@ -25,6 +25,7 @@ import { join } from 'node:path';
 import { startServer, type ServerKind } from '../test/support/launch.js';
 import { countingProxy, type CountingProxy } from '../test/support/requests.js';
 import { POLL_S, content, countFiles, cpuSeconds, nthChange, peakRssMiB, secs, sleep, startWatcher, stopWatchers, tally, timedCli, waitFor, writeSmallFiles } from './lib/live.js';
+import { DEFAULT_POLL_S } from '../src/cli/commands/watch.js';
 
 function option(name: string, fallback: string): string {
   const i = process.argv.indexOf(`--${name}`);
@@ -36,8 +37,6 @@ const FILES = Number(option('files', '10000'));
 const IDLE_S = Number(option('idle', '30'));
 const SERVER = option('server', 's3rver') as ServerKind;
 const PREFIX = 'bench';
-/** `lsync watch`'s own --poll when none is given (src/cli/commands/watch.ts). */
-const DEFAULT_POLL_S = 5;
 
 /** One change on `from`, timed until `to` shows it. */
 async function propagate(i: number, from: string, to: string): Promise<number> {

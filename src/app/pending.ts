@@ -11,8 +11,8 @@ import { RemoteError, type Capabilities, type GetResult, type PutResult, type Re
 import type { RemoteConfig } from '../state/config.js';
 import { openDatabase } from '../state/db.js';
 import { readableStateDir } from '../state/layout.js';
-import type { Repo } from './repo.js';
 import { scanLocal, type LocalScan } from '../scan/local.js';
+import type { Repo } from './repo.js';
 import { takeSnapshot } from './snapshot.js';
 
 export interface Pending {
@@ -75,23 +75,23 @@ class BaseView implements Remote {
 
 /**
  * The next push's changes to each of `remotes`, planned from the local tree and each one's base
- * state alone, in the same order. The tree is walked once for all of them: the first base decides
+ * state alone. The tree is walked once for all of them: the first base decides
  * which changed files the walk hashes (a record's hash is only trusted where the file's stat still
  * matches it, so the entries are right whichever base it was); each other snapshot hashes what its
  * own base needs on top (new files are counted by size; only a possible rename needs a hash).
  */
-export async function pendingFor(repo: Repo, remotes: readonly RemoteConfig[], signal?: AbortSignal): Promise<Pending[]> {
-  const out: Pending[] = [];
-  let scanned: LocalScan | undefined;
+export async function pendingFor(repo: Repo, remotes: readonly RemoteConfig[], signal?: AbortSignal): Promise<{ readonly remote: RemoteConfig; readonly pending: Pending }[]> {
+  const out: { remote: RemoteConfig; pending: Pending }[] = [];
+  let scan: LocalScan | undefined;
   for (const remote of remotes) {
     const db = await openDatabase(await readableStateDir(repo.metaDir, remote.name));
     try {
       const options = { base: db.entries, scopes: [], useGitignore: repo.config.useGitignore, links: repo.config.links, deferHash: () => true, ...(signal !== undefined ? { signal } : {}) };
-      scanned ??= await scanLocal(repo.root, options);
-      const snapshot = await takeSnapshot({ ...options, root: repo.root, remote: new BaseView(remote.url, db.entries), concurrency: 4, emit: () => undefined, scanned });
+      scan ??= await scanLocal(repo.root, options);
+      const snapshot = await takeSnapshot({ ...options, root: repo.root, remote: new BaseView(remote.url, db.entries), concurrency: 4, emit: () => undefined, scan });
       const plan = makePlan(snapshot, { mode: 'push', force: false, mirror: false, maxDeleteShare: 1, maxDeleteFloor: 10 });
       const s = plan.summary;
-      out.push({ uploads: s.uploads, bytes: s.uploadBytes, moves: s.moves, deletes: s.deleteRemote });
+      out.push({ remote, pending: { uploads: s.uploads, bytes: s.uploadBytes, moves: s.moves, deletes: s.deleteRemote } });
     } finally {
       await db.discard();
     }

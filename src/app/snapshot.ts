@@ -43,7 +43,7 @@ export interface SnapshotOptions {
    * of a scan here (`remote list`: one walk for every remote). Its hashes may have been judged
    * against another base; files it left unhashed are hashed here where this base needs them.
    */
-  readonly scanned?: LocalScan;
+  readonly scan?: LocalScan;
 }
 
 export interface TakenSnapshot extends Snapshot {
@@ -333,7 +333,7 @@ export async function takeSnapshot(o: SnapshotOptions): Promise<TakenSnapshot> {
   const baseOrList = (isBase: boolean): Promise<void> => (isBase && o.scopes.length === 0 ? Promise.resolve(baseAsListing(o.base, take)) : listRemote(o.remote, o.scopes, o.base, take, o.signal));
   const [, scanned] = await Promise.all([
     o.remoteIsBase instanceof Promise ? o.remoteIsBase.then(baseOrList) : baseOrList(o.remoteIsBase === true),
-    (o.scanned !== undefined ? Promise.resolve(o.scanned) : scanLocal(o.root, scanOptions(o))).then((scan) => {
+    (o.scan !== undefined ? Promise.resolve(o.scan) : scanLocal(o.root, scanOptions(o))).then((scan) => {
       for (const s of scan.skipped) if (s.badName !== true) o.emit({ type: 'warning', path: s.path, message: `${s.path}: skipped (${s.reason})` });
       const unknown = unknownPaths(scan);
       file = remoteFiler(scan, unknown, o, filed);

@@ -83,11 +83,9 @@ export default defineCommand({
         }
         const rows = [];
         // Judged from one walk of the local tree; the network is not asked.
-        const pending = await pendingFor(repo, repo.config.remotes, io.signal);
-        for (const [i, r] of repo.config.remotes.entries()) {
+        for (const { remote: r, pending } of await pendingFor(repo, repo.config.remotes, io.signal)) {
           const lastPush = (await readRemoteState(remoteStateDir(repo.metaDir, r.name))).lastPush ?? null;
-          const counts = pending[i];
-          if (counts !== undefined) rows.push({ name: r.name, url: r.url, role: r.role === 'sync' ? 'origin' : 'mirror', lastPush, pending: counts });
+          rows.push({ name: r.name, url: r.url, role: r.role === 'sync' ? 'origin' : 'mirror', lastPush, pending });
         }
         if (global.json) io.stdout.write(`${JSON.stringify({ type: 'remotes', pendingJudged: 'locally, against each remote\'s base state', remotes: rows })}\n`);
         else for (const r of rows) io.stdout.write(`${r.name}\t${r.url}\t${r.role}\t${r.lastPush ?? 'never pushed'}\t${pendingText(r.pending)}\n`);
